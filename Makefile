@@ -1,0 +1,77 @@
+# ncloud.archive: `make demo` runs the demo against a local lab, `make test` runs every test.
+# Everything is installed by these targets: a client/test venv in .venv, the lab's server venv
+# in .lab (tests/lab/lab), the built collection in build/.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := $(CURDIR)/.venv
+BIN := $(VENV)/bin
+BUILD := $(CURDIR)/build
+COLLECTIONS := $(BUILD)/collections
+COLLECTION := $(COLLECTIONS)/ansible_collections/ncloud/archive
+LAB := $(CURDIR)/tests/lab/lab
+ANSIBLE_TEST := cd $(COLLECTION) && $(BIN)/ansible-test
+
+export ANSIBLE_HOME := $(BUILD)/ansible-home
+export ANSIBLE_REMOTE_TMP := $(BUILD)/ansible-tmp
+export ANSIBLE_COLLECTIONS_PATH := $(COLLECTIONS)
+export ANSIBLE_FORCE_COLOR := 0
+export ANSIBLE_NOCOLOR := 1
+export PATH := $(BIN):$(PATH)
+
+.PHONY: demo test check venv collection sanity units integration lab-up lab-down clean
+
+demo: venv lab-up collection
+	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
+	@echo "The lab is still up: 'tests/lab/lab down' stops it, 'eval \"\$$(tests/lab/lab env)\"' uses it."
+
+# Lab up, every suite, lab down again even when a suite failed.
+test: venv
+	@rc=0; $(LAB) up && $(MAKE) --no-print-directory check || rc=$$?; \
+	$(LAB) down >/dev/null; \
+	if [ $$rc -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED ($$rc)"; fi; \
+	exit $$rc
+
+check: collection sanity units integration
+
+$(BIN)/.installed: requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	$(CURDIR)/tests/tools/ansible-test-offline-pip $(BIN)/python
+	touch $@
+
+venv: $(BIN)/.installed
+
+# Built and installed the way a user gets it, so packaging is tested too. ansible-test lists
+# files with git from the nearest .git: the installed copy gets its own, or it would find the
+# repo's (where build/ is ignored) and test nothing. Its --venv venv is kept across builds.
+KEEP := $(BUILD)/ansible-test-delegation
+collection: venv
+	rm -rf $(BUILD)/dist $(KEEP)
+	if [ -d $(COLLECTION)/tests/output/.tmp/delegation ]; then mv $(COLLECTION)/tests/output/.tmp/delegation $(KEEP); fi
+	rm -rf $(COLLECTION)
+	$(BIN)/ansible-galaxy collection build --force --output-path $(BUILD)/dist . >/dev/null
+	$(BIN)/ansible-galaxy collection install --force -p $(COLLECTIONS) $(BUILD)/dist/ncloud-archive-*.tar.gz 2>&1 | grep -v 'part of the pip Ansible package' || true
+	test -f $(COLLECTION)/MANIFEST.json
+	git -C $(COLLECTION) init -q
+	if [ -d $(KEEP) ]; then mkdir -p $(COLLECTION)/tests/output/.tmp && mv $(KEEP) $(COLLECTION)/tests/output/.tmp/delegation; fi
+
+sanity:
+	$(ANSIBLE_TEST) sanity --venv --python 3.11 --color no 2>&1 | tee $(BUILD)/sanity.log
+	! grep -q 'All targets skipped' $(BUILD)/sanity.log
+
+units:
+	$(ANSIBLE_TEST) units --venv --python 3.11 --color no
+
+integration:
+	$(BIN)/python $(CURDIR)/tests/tools/integration_config.py > $(COLLECTION)/tests/integration/integration_config.yml
+	$(ANSIBLE_TEST) integration --venv --python 3.11 --color no
+
+lab-up:
+	$(LAB) up
+
+lab-down:
+	$(LAB) down
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,117 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+
+class ModuleDocFragment:
+
+    # Connection and authentication options shared by every module.
+    DOCUMENTATION = r"""
+options:
+  auth_url:
+    description:
+      - Keystone v3 endpoint of NAVER Cloud Archive Storage.
+      - If not set, the E(OS_AUTH_URL) environment variable is used.
+    type: str
+    default: https://kr.archive.ncloudstorage.com:5000/v3
+  access_key:
+    description:
+      - NAVER Cloud API access key id, used as the Keystone user name.
+      - If not set, E(NCLOUD_ACCESS_KEY) is used, then E(OS_USERNAME).
+    type: str
+    aliases: [username]
+  secret_key:
+    description:
+      - NAVER Cloud API secret key, used as the Keystone password.
+      - If not set, E(NCLOUD_SECRET_KEY) is used, then E(OS_PASSWORD).
+      - Never shown in results, diffs or error messages.
+    type: str
+    aliases: [password]
+  project_id:
+    description:
+      - Id of the project (tenant) the token is scoped to, as shown in the NAVER Cloud console.
+      - If not set, E(OS_PROJECT_ID) is used.
+    type: str
+  domain_id:
+    description:
+      - Id of the user's domain.
+      - If not set, E(OS_USER_DOMAIN_ID) is used.
+    type: str
+    aliases: [user_domain_id]
+  region_name:
+    description:
+      - Region of the object-store endpoint to pick from the service catalog.
+      - If not set, E(OS_REGION_NAME) is used; without it the first object-store endpoint is used.
+    type: str
+  storage_url:
+    description:
+      - Swift storage URL (C(https://host/v1/AUTH_<project_id>)) to use instead of the catalog's.
+      - If not set, E(OS_STORAGE_URL) is used.
+    type: str
+  validate_certs:
+    description:
+      - Whether to verify TLS certificates of Keystone and Swift.
+    type: bool
+    default: true
+  ca_cert:
+    description:
+      - Path of a CA bundle used to verify Keystone and Swift.
+      - If not set, E(OS_CACERT) is used.
+    type: path
+  timeout:
+    description:
+      - Seconds to wait for a connection or a response before giving up.
+    type: int
+    default: 60
+  retries:
+    description:
+      - How many times a failed Swift request (connection error, HTTP 5xx, 408, 429) is retried,
+        with exponential back-off starting at one second.
+    type: int
+    default: 5
+requirements:
+  - python-swiftclient >= 3.5
+  - keystoneauth1 >= 3.4
+notes:
+  - Authentication is Keystone v3 password authentication scoped to O(project_id) with the
+    user's O(domain_id), exactly as NAVER Cloud Archive Storage expects.
+  - An expired token is renewed transparently during long transfers.
+"""
+
+    # Attributes for modules that change things and support check and diff mode.
+    ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    support: full
+    description: Can run in check_mode and return the changed status prediction without
+      modifying the target.
+  diff_mode:
+    support: full
+    description: Will return details on what has changed (or possibly needs changing in
+      check_mode), when in diff mode.
+  action_group:
+    support: full
+    membership:
+      - ncloud.archive.archive
+    description: Use C(group/ncloud.archive.archive) in C(module_defaults) to set defaults for
+      this module.
+"""
+
+    # Attributes for read-only modules.
+    INFO_ATTRIBUTES = r"""
+attributes:
+  check_mode:
+    support: full
+    description: This module never changes anything, so it runs the same in check mode.
+  diff_mode:
+    support: N/A
+    description: This module never changes anything.
+  action_group:
+    support: full
+    membership:
+      - ncloud.archive.archive
+    description: Use C(group/ncloud.archive.archive) in C(module_defaults) to set defaults for
+      this module.
+"""

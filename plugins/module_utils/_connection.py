@@ -1,0 +1,266 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Keystone v3 session, swiftclient connections and error translation.
+
+Internal use only: this file is not a public API of the collection. It does not import
+Ansible, so it can be used and tested on its own.
+"""
+
+from __future__ import annotations
+
+import http.client as http_client
+import re
+
+try:
+    from keystoneauth1 import exceptions as ks_exceptions
+    from keystoneauth1 import session as ks_session
+    from keystoneauth1.identity import v3 as ks_v3
+    from swiftclient import client as swift_client
+    from swiftclient.exceptions import ClientException
+    from requests.exceptions import RequestException
+    from urllib3.exceptions import HTTPError as Urllib3Error
+    HAS_CLIENTS = True
+    CLIENTS_IMPORT_ERROR = None
+except ImportError as exc:  # pragma: no cover - reported by the module base
+    HAS_CLIENTS = False
+    CLIENTS_IMPORT_ERROR = exc
+    ClientException = None
+    RequestException = None
+    Urllib3Error = None
+    ks_exceptions = None
+
+# Limits of a Swift cluster without /info (Swift's own defaults, also those of 2.15.1).
+DEFAULT_LIMITS = {
+    'max_file_size': 5368709122,
+    'max_object_name_length': 1024,
+    'container_listing_limit': 10000,
+    'max_meta_name_length': 128,
+    'max_meta_value_length': 256,
+    'max_meta_count': 90,
+    'max_meta_overall_size': 4096,
+    'slo_max_manifest_segments': 1000,
+    'slo_max_manifest_size': 8388608,
+    'slo_min_segment_size': 1,
+    'bulk_delete': False,
+    'bulk_max_deletes_per_request': 10000,
+}
+
+_STATUS_HINTS = {
+    401: 'authentication failed: check access_key, secret_key, project_id and domain_id',
+    403: 'access denied: the project of these credentials may not do this',
+    404: 'not found: check the container and object names',
+    409: 'conflict: a non-empty container, a concurrent change, or an SLO segment that no '
+         'longer matches its manifest',
+    411: 'length required',
+    413: 'too large for one request: upload large files with ncloud.archive.archive_slo',
+    416: 'requested range not satisfiable',
+    422: 'checksum mismatch: the data was changed or corrupted on the way',
+    429: 'rate limited by the server: retry later or lower the number of threads',
+    507: 'the storage is full',
+}
+
+_USERINFO_RE = re.compile(r'(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@')
+_QUERY_RE = re.compile(r'(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?\'"]*)\?[^\s\'"]*')
+_TOKEN_RE = re.compile(r'(?i)(x-auth-token|x-subject-token|x-storage-token)(["\']?\s*[:=]\s*["\']?)[^\s"\',}]+')
+
+
+_URL_RE = re.compile(r'[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\'"]+?(?=/auth/tokens|[\s\'":]*$|:\s)')
+_ERRNO_RE = re.compile(r'\[Errno -?\d+\] ([^"\')]+)')
+
+
+def _first(pattern, text):
+    match = pattern.search(text)
+    return match.group(0) if match else ''
+
+
+def _reason(text):
+    match = _ERRNO_RE.search(text)
+    if match:
+        return ' (%s)' % match.group(1).strip()
+    return ' (%s)' % text if len(text) < 300 else ''
+
+
+class ArchiveError(Exception):
+    """A failure explained for the user: message already scrubbed of secrets."""
+
+    def __init__(self, message, status=None, transaction_id=None):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.transaction_id = transaction_id
+
+
+def scrub(text):
+    """Remove user:password@ from URLs, query strings and token values from a text."""
+    text = _USERINFO_RE.sub(r'\g<scheme>', str(text))
+    text = _QUERY_RE.sub(r'\g<url>', text)
+    return _TOKEN_RE.sub(r'\1\2<redacted>', text)
+
+
+def is_client_error(exc):
+    """Whether ``exc`` comes from talking to Keystone or Swift (and so can be explained)."""
+    if not HAS_CLIENTS:
+        return False
+    return isinstance(exc, (ClientException, ks_exceptions.ClientException, RequestException,
+                            Urllib3Error, http_client.HTTPException, ConnectionError))
+
+
+def describe_error(exc, operation):
+    """Turn a keystoneauth or swiftclient exception into an ArchiveError for the user.
+
+    ``operation`` says what was attempted, e.g. ``HEAD container 'logs'``.
+    """
+    if isinstance(exc, ArchiveError):
+        return exc
+    status = None
+    transaction_id = None
+    detail = ''
+    if ClientException is not None and isinstance(exc, ClientException):
+        status = exc.http_status
+        transaction_id = exc.transaction_id
+        if status:
+            detail = 'HTTP %s %s' % (status, exc.http_reason or '')
+            body = exc.http_response_content
+            if isinstance(body, bytes):
+                body = body.decode('utf-8', 'replace')
+            if body and status not in (401,) and len(body) < 500 and '<html' not in body.lower():
+                detail += ': %s' % body.strip()
+        else:
+            detail = exc.msg
+    elif ks_exceptions is not None and isinstance(exc, ks_exceptions.ClientException):
+        operation = 'authentication (Keystone) for %s' % operation
+        if isinstance(exc, ks_exceptions.http.HttpError):
+            status = exc.http_status
+            transaction_id = getattr(exc, 'request_id', None)
+            detail = 'HTTP %s' % status
+        elif isinstance(exc, ks_exceptions.SSLError):
+            detail = ('TLS verification failed (%s): set ca_cert to the CA bundle, or '
+                      'validate_certs=false for a test endpoint' % exc)
+        elif isinstance(exc, ks_exceptions.ConnectionError):
+            detail = 'could not connect to auth_url %s%s: check auth_url and the network' % (
+                _first(_URL_RE, str(exc)), _reason(str(exc)))
+        elif isinstance(exc, ks_exceptions.EndpointNotFound):
+            detail = ('no object-store endpoint in the service catalog (%s): check region_name '
+                      'or set storage_url' % exc)
+        elif isinstance(exc, ks_exceptions.DiscoveryFailure):
+            detail = 'auth_url does not answer like Keystone v3 (%s): check auth_url' % exc
+        else:
+            detail = '%s: %s' % (type(exc).__name__, exc)
+    elif isinstance(exc, (RequestException, Urllib3Error, http_client.HTTPException, ConnectionError)):
+        detail = 'the connection to the storage endpoint failed (%s): check storage_url, the network ' \
+                 'and the retries option' % exc
+    else:
+        detail = '%s: %s' % (type(exc).__name__, exc)
+    hint = _STATUS_HINTS.get(status)
+    if status and status >= 500 and not hint:
+        hint = 'server error; it persisted through the configured retries'
+    message = '%s failed: %s' % (operation, detail.strip())
+    if hint:
+        message += ' (%s)' % hint
+    if transaction_id:
+        message += ' [transaction id %s]' % transaction_id
+    return ArchiveError(scrub(message), status=status, transaction_id=transaction_id)
+
+
+def build_session(auth_url, access_key, secret_key, project_id, domain_id,
+                  verify=True, timeout=None, retries=0):
+    """Keystone v3 password session, the way NAVER Cloud Archive Storage authenticates."""
+    auth = ks_v3.Password(auth_url=auth_url, username=access_key, password=secret_key,
+                          project_id=project_id, user_domain_id=domain_id)
+    try:
+        return ks_session.Session(auth=auth, verify=verify, timeout=timeout,
+                                  connect_retries=retries)
+    except TypeError:  # keystoneauth1 without connect_retries
+        return ks_session.Session(auth=auth, verify=verify, timeout=timeout)
+
+
+class Connector:
+    """Makes swiftclient connections that share one Keystone session (and so one token).
+
+    A swiftclient Connection is not thread-safe: give each worker thread its own.
+    """
+
+    def __init__(self, session, storage_url=None, region_name=None, validate_certs=True,
+                 ca_cert=None, timeout=None, retries=5):
+        self.session = session
+        self.os_options = {'service_type': 'object-store', 'endpoint_type': 'public'}
+        if region_name:
+            self.os_options['region_name'] = region_name
+        if storage_url:
+            self.os_options['object_storage_url'] = storage_url
+        self.connection_kwargs = dict(retries=retries, insecure=not validate_certs,
+                                      cacert=ca_cert, timeout=timeout)
+        self._limits = None
+
+    def connect(self):
+        return swift_client.Connection(session=self.session, os_options=dict(self.os_options),
+                                       **self.connection_kwargs)
+
+    def limits(self, connection):
+        """The cluster's limits from /info, with Swift's defaults for what it does not say."""
+        if self._limits is None:
+            self._limits = parse_limits(_capabilities(connection))
+        return self._limits
+
+
+def _capabilities(connection):
+    # Authentication errors must surface; a cluster without /info must not stop us.
+    if not connection.url:
+        connection.url, connection.token = connection.get_auth()
+    try:
+        return connection.get_capabilities()
+    except (ClientException, ValueError, OSError):
+        return {}
+    finally:
+        connection.close()
+
+
+def parse_limits(info):
+    limits = dict(DEFAULT_LIMITS)
+    swift = info.get('swift') or {}
+    for key in ('max_file_size', 'max_object_name_length', 'container_listing_limit',
+                'max_meta_name_length', 'max_meta_value_length', 'max_meta_count',
+                'max_meta_overall_size'):
+        if isinstance(swift.get(key), int):
+            limits[key] = swift[key]
+    slo = info.get('slo')
+    if isinstance(slo, dict):
+        for key in ('max_manifest_segments', 'max_manifest_size', 'min_segment_size'):
+            if isinstance(slo.get(key), int):
+                limits['slo_' + key] = slo[key]
+    limits['slo'] = 'slo' in info if info else True
+    bulk = info.get('bulk_delete')
+    if isinstance(bulk, dict):
+        limits['bulk_delete'] = True
+        if isinstance(bulk.get('max_deletes_per_request'), int):
+            limits['bulk_max_deletes_per_request'] = bulk['max_deletes_per_request']
+    return limits
+
+
+def request(connection, method, container, name=None, query_string=None, headers=None,
+            data=None):
+    """A Swift request whose answer body matters (swiftclient drops it for DELETE/POST).
+
+    Goes through the connection's retry and re-authentication. Returns (status, headers,
+    body bytes); raises ClientException on a non-2xx answer.
+    """
+    def _call(url, token, http_conn=None, service_token=None):
+        parsed, conn = http_conn
+        path = '%s/%s' % (parsed.path.rstrip('/'), swift_client.quote(container))
+        if name:
+            path += '/' + swift_client.quote(name)
+        if query_string:
+            path += '?' + query_string
+        sent = dict(headers or {})
+        sent['X-Auth-Token'] = token
+        if service_token:
+            sent['X-Service-Token'] = service_token
+        conn.request(method, path, data or '', sent)
+        resp = conn.getresponse()
+        body = resp.read()
+        if resp.status < 200 or resp.status >= 300:
+            raise ClientException.from_response(resp, '%s failed' % method, body)
+        return resp.status, swift_client.resp_header_dict(resp), body
+
+    return connection._retry(None, _call)  # pylint: disable=protected-access

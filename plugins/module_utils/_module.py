@@ -1,0 +1,134 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Base class of the ncloud.archive modules: auth options, one connection, one error path.
+
+Internal use only: this file is not a public API of the collection.
+"""
+
+from __future__ import annotations
+
+from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _connection
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+
+DEFAULT_AUTH_URL = 'https://kr.archive.ncloudstorage.com:5000/v3'
+
+AUTH_ARGUMENT_SPEC = dict(
+    auth_url=dict(type='str', default=DEFAULT_AUTH_URL, fallback=(env_fallback, ['OS_AUTH_URL'])),
+    access_key=dict(type='str', aliases=['username'], no_log=False,
+                    fallback=(env_fallback, ['NCLOUD_ACCESS_KEY', 'OS_USERNAME'])),
+    secret_key=dict(type='str', aliases=['password'], no_log=True,
+                    fallback=(env_fallback, ['NCLOUD_SECRET_KEY', 'OS_PASSWORD'])),
+    project_id=dict(type='str', fallback=(env_fallback, ['OS_PROJECT_ID'])),
+    domain_id=dict(type='str', aliases=['user_domain_id'],
+                   fallback=(env_fallback, ['OS_USER_DOMAIN_ID'])),
+    region_name=dict(type='str', fallback=(env_fallback, ['OS_REGION_NAME'])),
+    storage_url=dict(type='str', fallback=(env_fallback, ['OS_STORAGE_URL'])),
+    validate_certs=dict(type='bool', default=True),
+    ca_cert=dict(type='path', fallback=(env_fallback, ['OS_CACERT'])),
+    timeout=dict(type='int', default=60),
+    retries=dict(type='int', default=5),
+)
+
+_REQUIRED_AUTH = (
+    ('access_key', 'NCLOUD_ACCESS_KEY or OS_USERNAME'),
+    ('secret_key', 'NCLOUD_SECRET_KEY or OS_PASSWORD'),
+    ('project_id', 'OS_PROJECT_ID'),
+    ('domain_id', 'OS_USER_DOMAIN_ID'),
+)
+
+
+class ArchiveModule:
+    """Subclasses set ``argument_spec`` and ``module_kwargs`` and implement ``run()``.
+
+    ``run()`` raises ArchiveError for anything the user must fix; ``__call__`` turns it
+    (and any keystoneauth/swiftclient exception) into one scrubbed ``fail_json``.
+    """
+
+    argument_spec = {}
+    module_kwargs = {}
+
+    def __init__(self):
+        spec = dict(AUTH_ARGUMENT_SPEC)
+        spec.update(self.argument_spec)
+        self.module = AnsibleModule(argument_spec=spec, **self.module_kwargs)
+        self.params = self.module.params
+        self.check_mode = self.module.check_mode
+        self._connector = None
+        self._conn = None
+
+    # --- connection -----------------------------------------------------------------
+    def connector(self):
+        """The Connector (one Keystone session) for this run; built on first use."""
+        if self._connector is None:
+            p = self.params
+            missing = ['%s (or %s)' % (name, env) for name, env in _REQUIRED_AUTH if not p[name]]
+            if missing:
+                raise ArchiveError('missing required credentials: %s' % ', '.join(missing))
+            if p['retries'] < 0 or p['timeout'] <= 0:
+                raise ArchiveError('retries must be >= 0 and timeout > 0')
+            verify = p['ca_cert'] if p['validate_certs'] and p['ca_cert'] else p['validate_certs']
+            session = _connection.build_session(
+                p['auth_url'], p['access_key'], p['secret_key'], p['project_id'], p['domain_id'],
+                verify=verify, timeout=p['timeout'], retries=p['retries'])
+            self._connector = _connection.Connector(
+                session, storage_url=p['storage_url'], region_name=p['region_name'],
+                validate_certs=p['validate_certs'], ca_cert=p['ca_cert'], timeout=p['timeout'],
+                retries=p['retries'])
+        return self._connector
+
+    @property
+    def conn(self):
+        if self._conn is None:
+            self._conn = self.connector().connect()
+        return self._conn
+
+    def limits(self):
+        """Cluster limits from /info (read once), Swift defaults where it says nothing."""
+        return self.request('reading the cluster limits (/info)', self.connector().limits, self.conn)
+
+    def request(self, operation, func, *args, **kwargs):
+        """Call ``func``; a client exception becomes an ArchiveError naming ``operation``."""
+        try:
+            result = func(*args, **kwargs)
+        except ArchiveError:
+            raise
+        except Exception as exc:  # pylint: disable=broad-except
+            if _connection.is_client_error(exc):
+                raise _connection.describe_error(exc, operation) from None
+            raise
+        token = getattr(self._conn, 'token', None)
+        if token:
+            self.module.no_log_values.add(token)
+        return result
+
+    # --- results --------------------------------------------------------------------
+    def exit(self, **result):
+        self.module.exit_json(**result)
+
+    def fail(self, msg, **result):
+        self.module.fail_json(msg=_connection.scrub(msg), **result)
+
+    def run(self):  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def __call__(self):
+        if not _connection.HAS_CLIENTS:
+            self.module.fail_json(
+                msg=missing_required_lib('python-swiftclient and keystoneauth1'),
+                exception=str(_connection.CLIENTS_IMPORT_ERROR))
+        try:
+            self.run()
+        except ArchiveError as exc:
+            result = {'changed': False}
+            if exc.status:
+                result['status'] = exc.status
+            if exc.transaction_id:
+                result['transaction_id'] = exc.transaction_id
+            self.fail(exc.message, **result)
+        except Exception as exc:  # pylint: disable=broad-except
+            if not _connection.is_client_error(exc):
+                raise
+            self.fail(_connection.describe_error(exc, 'request').message)

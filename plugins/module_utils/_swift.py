@@ -1,0 +1,405 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Swift protocol details: names, metadata, ACLs, listings, facts, bulk responses.
+
+Internal use only: this file is not a public API of the collection. Plain Python: no
+Ansible, no HTTP; everything here is a pure function of its arguments.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import (
+    ArchiveError,
+    DEFAULT_LIMITS,
+)
+
+CONTAINER_NAME_MAX_BYTES = 256
+_META_KEY_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9-]*$')
+
+
+def _utf8(value):
+    return value.encode('utf-8', 'surrogatepass')
+
+
+def validate_container_name(name, option='name'):
+    """A container name Swift accepts: 1-256 bytes of UTF-8, no '/', no NUL."""
+    if not isinstance(name, str) or not name:
+        raise ArchiveError('%s: a container name must be a non-empty string' % option)
+    _check_text(name, option)
+    if '/' in name:
+        raise ArchiveError("%s: container name %r must not contain '/' (Swift reads it as a path);"
+                           " put the part after '/' into the object name instead" % (option, name))
+    if len(_utf8(name)) > CONTAINER_NAME_MAX_BYTES:
+        raise ArchiveError('%s: container name is %d bytes of UTF-8, the limit is %d'
+                           % (option, len(_utf8(name)), CONTAINER_NAME_MAX_BYTES))
+    return name
+
+
+def validate_object_name(name, option='name', limits=None):
+    """An object name Swift accepts: 1-1024 bytes of UTF-8 (or the cluster's limit), no NUL."""
+    limit = (limits or DEFAULT_LIMITS)['max_object_name_length']
+    if not isinstance(name, str) or not name:
+        raise ArchiveError('%s: an object name must be a non-empty string' % option)
+    _check_text(name, option)
+    if len(_utf8(name)) > limit:
+        raise ArchiveError('%s: object name is %d bytes of UTF-8, the limit is %d'
+                           % (option, len(_utf8(name)), limit))
+    return name
+
+
+def _check_text(value, option):
+    if '\x00' in value:
+        raise ArchiveError('%s: %r contains a NUL character, which Swift rejects' % (option, value))
+    try:
+        value.encode('utf-8')
+    except UnicodeEncodeError:
+        raise ArchiveError('%s: %r is not valid UTF-8 text' % (option, value)) from None
+
+
+# --- metadata ------------------------------------------------------------------------
+
+def normalize_metadata(metadata, option='metadata', limits=None):
+    """Check user metadata against Swift's limits; return it with lower-case keys.
+
+    Swift stores metadata keys case-insensitively (as HTTP headers), so keys are compared
+    lower-cased. Underscores are refused: HTTP servers turn them into '-' or drop them.
+    """
+    limits = limits or DEFAULT_LIMITS
+    if metadata is None:
+        return None
+    result = {}
+    overall = 0
+    for key, value in metadata.items():
+        key = str(key).strip()
+        if not _META_KEY_RE.match(key):
+            raise ArchiveError("%s: key %r may contain only letters, digits and '-' (no '_', spaces"
+                               " or other characters: HTTP turns them into something else)"
+                               % (option, key))
+        if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
+            raise ArchiveError('%s: the value of %r must be a string or a number, not %s'
+                               % (option, key, type(value).__name__))
+        value = str(value)
+        if '\r' in value or '\n' in value:
+            raise ArchiveError('%s: the value of %r must not contain line breaks' % (option, key))
+        _check_text(value, option)
+        if len(_utf8(key)) > limits['max_meta_name_length']:
+            raise ArchiveError('%s: key %r is longer than %d bytes'
+                               % (option, key, limits['max_meta_name_length']))
+        if len(_utf8(value)) > limits['max_meta_value_length']:
+            raise ArchiveError('%s: the value of %r is longer than %d bytes'
+                               % (option, key, limits['max_meta_value_length']))
+        lower = key.lower()
+        if lower in result:
+            raise ArchiveError('%s: key %r is given twice (keys are case-insensitive)' % (option, key))
+        result[lower] = value
+        overall += len(_utf8(lower)) + len(_utf8(value))
+    if len(result) > limits['max_meta_count']:
+        raise ArchiveError('%s: %d items, Swift allows at most %d'
+                           % (option, len(result), limits['max_meta_count']))
+    if overall > limits['max_meta_overall_size']:
+        raise ArchiveError('%s: %d bytes of keys and values, Swift allows at most %d in total'
+                           % (option, overall, limits['max_meta_overall_size']))
+    return result
+
+
+def metadata_from_headers(headers, kind):
+    """User metadata (lower-case keys) of a HEAD response; ``kind`` is 'container' or 'object'."""
+    prefix = 'x-%s-meta-' % kind
+    return dict((k[len(prefix):].lower(), v) for k, v in headers.items()
+                if k.lower().startswith(prefix))
+
+
+def plan_metadata(current, desired, purge):
+    """The metadata to set and the keys to remove to go from ``current`` to ``desired``.
+
+    ``desired`` None means "not managed". Without ``purge`` keys not in ``desired`` stay.
+    Returns (to_set, to_remove, after).
+    """
+    current = current or {}
+    if desired is None:
+        return {}, [], dict(current)
+    to_set = dict((k, v) for k, v in desired.items() if current.get(k) != v)
+    to_remove = sorted(k for k in current if k not in desired) if purge else []
+    after = dict(current)
+    after.update(desired)
+    for key in to_remove:
+        del after[key]
+    return to_set, to_remove, after
+
+
+def container_metadata_headers(to_set, to_remove):
+    headers = dict(('X-Container-Meta-%s' % k, v) for k, v in to_set.items())
+    headers.update(('X-Remove-Container-Meta-%s' % k, 'x') for k in to_remove)
+    return headers
+
+
+def object_metadata_headers(metadata):
+    return dict(('X-Object-Meta-%s' % k, v) for k, v in (metadata or {}).items())
+
+
+def object_post_headers(metadata, content_type, delete_at, delete_after):
+    """Headers of an object POST, which replaces all user metadata and the expiry.
+
+    Swift drops an expiry that a POST does not repeat, so an existing one is sent again.
+    """
+    headers = object_metadata_headers(metadata)
+    if content_type:
+        headers['Content-Type'] = content_type
+    if delete_at:
+        headers['X-Delete-At'] = str(delete_at)
+    elif delete_after:
+        headers['X-Delete-After'] = str(delete_after)
+    return headers
+
+
+def md5_hex(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def split_segment_path(path):
+    """('container', 'object') of a manifest's '/container/object' segment name."""
+    container, _sep, name = path.lstrip('/').partition('/')
+    if not container or not name:
+        raise ArchiveError('the SLO manifest names a segment without container or object: %r' % path)
+    return container, name
+
+
+# --- ACLs ----------------------------------------------------------------------------
+
+def normalize_acl(acl):
+    """Swift stores container ACLs comma-separated without spaces; compare them that way."""
+    if acl is None:
+        return None
+    return ','.join(part.strip() for part in acl.split(',') if part.strip())
+
+
+def acl_headers(current_read, current_write, read_acl, write_acl):
+    """Headers that set (or remove, for '') the ACLs that differ. None means unmanaged."""
+    headers = {}
+    for header, current, desired in (('Read', current_read, read_acl),
+                                     ('Write', current_write, write_acl)):
+        if desired is None or desired == (current or ''):
+            continue
+        if desired:
+            headers['X-Container-%s' % header] = desired
+        else:
+            headers['X-Remove-Container-%s' % header] = 'x'
+    return headers
+
+
+# --- facts ---------------------------------------------------------------------------
+
+def to_int(value):
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def container_facts(name, headers):
+    return {
+        'name': name,
+        'object_count': to_int(headers.get('x-container-object-count')),
+        'bytes': to_int(headers.get('x-container-bytes-used')),
+        'metadata': metadata_from_headers(headers, 'container'),
+        'read_acl': headers.get('x-container-read', ''),
+        'write_acl': headers.get('x-container-write', ''),
+    }
+
+
+def strip_etag(etag):
+    return (etag or '').strip('"').lower()
+
+
+def is_slo(headers):
+    return str(headers.get('x-static-large-object', '')).lower() == 'true'
+
+
+def object_facts(container, name, headers):
+    facts = {
+        'container': container,
+        'name': name,
+        'etag': strip_etag(headers.get('etag')),
+        'bytes': to_int(headers.get('content-length')),
+        'content_type': headers.get('content-type', ''),
+        'last_modified': headers.get('last-modified', ''),
+        'metadata': metadata_from_headers(headers, 'object'),
+        'is_slo': is_slo(headers),
+    }
+    if headers.get('x-delete-at'):
+        facts['delete_at'] = to_int(headers['x-delete-at'])
+    return facts
+
+
+def listing_entry(entry):
+    """One item of a container listing as returned to the user."""
+    if 'subdir' in entry:
+        return {'subdir': entry['subdir']}
+    item = {
+        'name': entry.get('name'),
+        'bytes': entry.get('bytes'),
+        'hash': entry.get('hash'),
+        'content_type': entry.get('content_type'),
+        'last_modified': entry.get('last_modified'),
+    }
+    if 'slo_etag' in entry:
+        item['slo_etag'] = strip_etag(entry['slo_etag'])
+    return item
+
+
+def parse_manifest(body):
+    """Segments of a ``?multipart-manifest=get`` answer: list of {name, bytes, hash}."""
+    if isinstance(body, bytes):
+        body = body.decode('utf-8')
+    try:
+        raw = json.loads(body)
+    except ValueError:
+        raise ArchiveError('the SLO manifest is not valid JSON') from None
+    if not isinstance(raw, list):
+        raise ArchiveError('the SLO manifest is not a list of segments')
+    segments = []
+    for item in raw:
+        if not isinstance(item, dict) or 'name' not in item or 'bytes' not in item:
+            raise ArchiveError('the SLO manifest has an entry without name or bytes: %r' % (item,))
+        segment = {'name': item['name'], 'bytes': int(item['bytes']),
+                   'hash': strip_etag(item.get('hash'))}
+        if 'range' in item:
+            segment['range'] = item['range']
+        segments.append(segment)
+    return segments
+
+
+# --- listings ------------------------------------------------------------------------
+
+def page_through(fetch, marker=None, limit=None, page_size=10000):
+    """All entries of a listing, fetched page by page.
+
+    ``fetch(marker, page_limit)`` returns one page (a list of dicts with 'name' or 'subdir').
+    Stops after ``limit`` entries when given, else when a page comes back short.
+    """
+    entries = []
+    while True:
+        want = page_size if limit is None else min(page_size, limit - len(entries))
+        if want <= 0:
+            return entries
+        page = fetch(marker, want)
+        entries.extend(page)
+        if len(page) < want or not page:
+            return entries
+        last = page[-1]
+        marker = last.get('name', last.get('subdir'))
+
+
+# --- bulk delete ---------------------------------------------------------------------
+
+def bulk_delete_body(paths):
+    """Body of a ``?bulk-delete`` request: one URL-quoted ``/container/object`` a line."""
+    from urllib.parse import quote
+    return '\n'.join(quote(path) for path in paths).encode('utf-8')
+
+
+def parse_bulk_delete(body):
+    """(deleted, not_found) of a bulk-delete answer; raises ArchiveError if anything failed.
+
+    Swift answers 200 even when the deletion failed: the outcome is only in the body.
+    """
+    if isinstance(body, bytes):
+        body = body.decode('utf-8', 'replace')
+    try:
+        result = json.loads(body)
+    except ValueError:
+        raise ArchiveError('bulk delete answered something that is not JSON: %r' % body[:200]) from None
+    status = str(result.get('Response Status', ''))
+    errors = result.get('Errors') or []
+    if errors or not status.startswith('200'):
+        shown = '; '.join('%s: %s' % tuple(e) if isinstance(e, list) and len(e) == 2 else str(e)
+                          for e in errors[:5])
+        raise ArchiveError('bulk delete failed (%s): %s%s'
+                           % (status, shown or result.get('Response Body', ''),
+                              ' and %d more' % (len(errors) - 5) if len(errors) > 5 else ''))
+    return int(result.get('Number Deleted', 0)), int(result.get('Number Not Found', 0))
+
+
+# --- Static Large Objects ------------------------------------------------------------
+
+MIB = 1024 * 1024
+DEFAULT_SEGMENT_SIZE = 64 * MIB
+
+
+def source_mtime(mtime):
+    """The file's mtime as the ``swift`` CLI records it in ``X-Object-Meta-Mtime``."""
+    return '%f' % mtime
+
+
+def segment_prefix(name, mtime, size, segment_size):
+    """Where one version of a file's segments live: the ``swift`` CLI's naming scheme.
+
+    ``mtime`` is the string of ``source_mtime()``.
+
+    A CLI-started upload of the same file version can therefore be resumed, and a re-run
+    finds the segments an interrupted run left.
+    """
+    return '%s/slo/%s/%d/%d/' % (name, mtime, size, segment_size)
+
+
+def segment_name(prefix, index):
+    return '%s%08d' % (prefix, index)
+
+
+def versions_prefix(name):
+    """Prefix under which all versions of ``name``'s segments live."""
+    return '%s/slo/' % name
+
+
+def segment_count(size, segment_size):
+    return max(1, -(-size // segment_size))
+
+
+def choose_segment_size(size, limits, requested=None):
+    """The segment size to use; raises ArchiveError when ``requested`` cannot work.
+
+    Without a request: the smallest power-of-two MiB size >= 64 MiB that keeps the number of
+    segments within the server's ``max_manifest_segments``.
+    """
+    max_segments = limits['slo_max_manifest_segments']
+    minimum = max(limits['slo_min_segment_size'], 1)
+    smallest = max(-(-size // max_segments), minimum)
+    if requested is not None:
+        if requested < minimum:
+            raise ArchiveError('segment_size must be at least %d bytes on this server' % minimum)
+        if requested > limits['max_file_size']:
+            raise ArchiveError('segment_size must be at most %d bytes (the largest object this '
+                               'server accepts)' % limits['max_file_size'])
+        if segment_count(size, requested) > max_segments:
+            raise ArchiveError('segment_size %d would need %d segments, this server allows %d: use '
+                               'segment_size %d or more' % (requested, segment_count(size, requested),
+                                                            max_segments, smallest))
+        return requested
+    segment_size = DEFAULT_SEGMENT_SIZE
+    while segment_count(size, segment_size) > max_segments:
+        segment_size *= 2
+    return segment_size
+
+
+def slices(size, segment_size):
+    """(index, offset, length) of each segment of a file of ``size`` bytes; one for an empty file."""
+    if size == 0:
+        return [(0, 0, 0)]
+    return [(i, offset, min(segment_size, size - offset))
+            for i, offset in enumerate(range(0, size, segment_size))]
+
+
+def manifest_body(segment_container, segments):
+    """The JSON of a manifest PUT: ``segments`` are dicts with name, etag and bytes."""
+    return json.dumps([{'path': '/%s/%s' % (segment_container, s['name']), 'etag': s['etag'],
+                        'size_bytes': s['bytes']} for s in segments])
+
+
+def slo_etag(etags):
+    """The ETag Swift gives an SLO: md5 of its segments' md5s, concatenated."""
+    return hashlib.md5(''.join(etags).encode('ascii')).hexdigest()

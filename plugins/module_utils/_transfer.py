@@ -1,0 +1,229 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Streaming: hashing files in slices, uploading from disk, verified downloads.
+
+Internal use only: this file is not a public API of the collection. No Ansible here;
+nothing reads a whole file or a whole segment into memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import tempfile
+import threading
+from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _swift
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+
+try:
+    from swiftclient.utils import LengthWrapper
+except ImportError:  # pragma: no cover - reported by the module base
+    LengthWrapper = None
+
+CHUNK = 1024 * 1024
+
+
+def md5_file(path, offset=0, length=None):
+    """md5 hex digest of ``length`` bytes of ``path`` from ``offset`` (to the end if None)."""
+    digest = hashlib.md5()
+    with open(path, 'rb') as handle:
+        handle.seek(offset)
+        remaining = length
+        while remaining is None or remaining > 0:
+            chunk = handle.read(CHUNK if remaining is None else min(CHUNK, remaining))
+            if not chunk:
+                break
+            digest.update(chunk)
+            if remaining is not None:
+                remaining -= len(chunk)
+    return digest.hexdigest()
+
+
+def file_matches_segments(path, segments):
+    """Whether the file, cut at the segments' sizes, gives the segments' md5s.
+
+    ``segments`` is a parsed SLO manifest (dicts with ``bytes`` and ``hash``). Reads the file
+    once, stops at the first slice that differs.
+    """
+    if os.path.getsize(path) != sum(s['bytes'] for s in segments):
+        return False
+    offset = 0
+    for segment in segments:
+        if 'range' in segment or md5_file(path, offset, segment['bytes']) != segment['hash']:
+            return False
+        offset += segment['bytes']
+    return True
+
+
+class SegmentVerifier:
+    """Checks a byte stream against an expected md5 (plain object) or SLO segments, as it flows.
+
+    Feed it with ``update(chunk)``; ``finish()`` raises ArchiveError on any mismatch.
+    """
+
+    def __init__(self, expected_bytes, etag=None, segments=None):
+        self.expected_bytes = expected_bytes
+        self.received = 0
+        if segments and not any('range' in s for s in segments):
+            self.segments = [(s['bytes'], s['hash']) for s in segments]
+        else:
+            # Plain object: one "segment", the whole body. An SLO with ranges: length only.
+            self.segments = [(expected_bytes, etag)]
+        self.index = 0
+        self.left = self.segments[0][0] if self.segments else 0
+        self.digest = hashlib.md5()
+
+    def update(self, chunk):
+        self.received += len(chunk)
+        view = memoryview(chunk)
+        while len(view):
+            if self.index >= len(self.segments):
+                raise ArchiveError('received more than the %d bytes expected' % self.expected_bytes)
+            take = min(self.left, len(view))
+            self.digest.update(view[:take])
+            view = view[take:]
+            self.left -= take
+            if self.left == 0:
+                self._close_segment()
+
+    def _close_segment(self):
+        size, expected = self.segments[self.index]
+        actual = self.digest.hexdigest()
+        if expected and actual != expected:
+            raise ArchiveError('segment %d (%d bytes) has md5 %s, the manifest says %s'
+                               % (self.index + 1, size, actual, expected)
+                               if len(self.segments) > 1 else
+                               'the data has md5 %s, the ETag says %s' % (actual, expected))
+        self.index += 1
+        self.digest = hashlib.md5()
+        self.left = self.segments[self.index][0] if self.index < len(self.segments) else 0
+        if self.left == 0 and self.index < len(self.segments):
+            self._close_segment()
+
+    def finish(self):
+        if self.received != self.expected_bytes:
+            raise ArchiveError('received %d bytes, expected %d' % (self.received, self.expected_bytes))
+        if self.index < len(self.segments):
+            self._close_segment()
+
+
+def download_to(path, chunks, verifier):
+    """Write ``chunks`` to a temp file beside ``path``, verify, fsync, rename into place.
+
+    On any failure the temp file is removed and ``path`` is left as it was. A replaced file
+    keeps its permissions; a new one gets the usual ones (0666 less the umask).
+    """
+    directory = os.path.dirname(os.path.abspath(path))
+    try:
+        mode = os.stat(path).st_mode & 0o7777
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        mode = 0o666 & ~umask
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path),
+                               suffix='.part')
+    try:
+        os.fchmod(fd, mode)
+        with os.fdopen(fd, 'wb') as handle:
+            for chunk in chunks:
+                verifier.update(chunk)
+                handle.write(chunk)
+            verifier.finish()
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def delete_paths(call, conn, paths, limits):
+    """Delete ``/container/object`` paths: bulk delete when the server has it, else one by one.
+
+    ``call(operation, func, *args, **kwargs)`` performs a request and translates errors.
+    Returns the number deleted (missing ones are not an error).
+    """
+    paths = list(paths)
+    deleted = 0
+    if limits['bulk_delete']:
+        step = limits['bulk_max_deletes_per_request']
+        for start in range(0, len(paths), step):
+            _headers, answer = call(
+                'bulk delete of %d object(s)' % len(paths[start:start + step]), conn.post_account,
+                headers={'Accept': 'application/json', 'Content-Type': 'text/plain'},
+                query_string='bulk-delete', data=_swift.bulk_delete_body(paths[start:start + step]))
+            deleted += _swift.parse_bulk_delete(answer)[0]
+        return deleted
+    for path in paths:
+        container, name = _swift.split_segment_path(path)
+        try:
+            call("DELETE '%s'" % path, conn.delete_object, container, name)
+            deleted += 1
+        except ArchiveError as exc:
+            if exc.status != 404:
+                raise
+    return deleted
+
+
+def upload_segments(call, connect, path, container, jobs, threads):
+    """Upload file slices as segments with a pool of ``threads``, each with its own connection.
+
+    ``jobs`` are dicts with name, offset and bytes. Each slice streams from its own file handle
+    through swiftclient's LengthWrapper (retry-safe: it seeks back), its md5 is computed while
+    it is sent and checked against the ETag Swift answers. Returns the jobs with ``etag`` set,
+    in order. The first failure cancels what has not started and is raised.
+    """
+    local = threading.local()
+
+    def put(job):
+        if not hasattr(local, 'conn'):
+            local.conn = connect()
+        with open(path, 'rb') as handle:
+            handle.seek(job['offset'])
+            body = LengthWrapper(handle, job['bytes'], md5=True)
+            etag = call("PUT segment '%s/%s'" % (container, job['name']), local.conn.put_object,
+                        container, job['name'], body, content_length=job['bytes'],
+                        content_type='application/octet-stream')
+        sent = body.get_md5sum()
+        if _swift.strip_etag(etag) != sent:
+            raise ArchiveError("segment '%s' arrived with md5 %s, %s was sent: the data was "
+                               "damaged on the way" % (job['name'], etag, sent))
+        return dict(job, etag=sent)
+
+    if not jobs:
+        return []
+    pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(jobs))))
+    futures = [pool.submit(put, job) for job in jobs]
+    wait(futures, return_when=FIRST_EXCEPTION)
+    pool.shutdown(wait=True, cancel_futures=True)
+    failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
+    if failed:
+        uploaded = [f.result()['name'] for f in futures
+                    if f.done() and not f.cancelled() and f.exception() is None]
+        exc = failed[0].exception()
+        if not isinstance(exc, ArchiveError):
+            raise exc
+        raise SegmentUploadError(exc.message, uploaded, exc.status, exc.transaction_id) from None
+    return [f.result() for f in futures]
+
+
+class SegmentUploadError(ArchiveError):
+    """A segment upload failed; ``uploaded`` names the segments this run did upload."""
+
+    def __init__(self, message, uploaded, status=None, transaction_id=None):
+        super().__init__(message, status, transaction_id)
+        self.uploaded = uploaded

@@ -1,0 +1,280 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: archive_container
+short_description: Create, update and delete NAVER Cloud Archive Storage containers
+version_added: 0.1.0
+description:
+  - Makes sure a container of NAVER Cloud Archive Storage (OpenStack Swift) exists with the
+    given metadata and ACLs, or does not exist.
+  - Metadata keys are compared case-insensitively, as Swift stores them.
+options:
+  name:
+    description:
+      - Name of the container. At most 256 bytes of UTF-8, no C(/).
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) creates the container or updates its metadata and ACLs.
+      - V(absent) deletes it. A container that still holds objects is only deleted with
+        O(force=true).
+    type: str
+    choices: [present, absent]
+    default: present
+  metadata:
+    description:
+      - User metadata of the container. Keys may hold letters, digits and C(-).
+      - Keys not listed are kept unless O(purge_metadata=true).
+    type: dict
+  purge_metadata:
+    description:
+      - Remove metadata keys that are not in O(metadata). With O(metadata) unset, nothing is
+        removed.
+    type: bool
+    default: false
+  read_acl:
+    description:
+      - Read ACL (C(X-Container-Read)), for example C(.r:*,.rlistings) or C(<project_id>:*).
+      - An empty string removes the ACL; unset leaves it as it is.
+    type: str
+  write_acl:
+    description:
+      - Write ACL (C(X-Container-Write)). An empty string removes it; unset leaves it as it is.
+    type: str
+  force:
+    description:
+      - With O(state=absent), delete every object of the container first (using bulk delete
+        when the server offers it), then the container.
+    type: bool
+    default: false
+extends_documentation_fragment:
+  - ncloud.archive.archive
+  - ncloud.archive.archive.attributes
+author:
+  - ncloud.archive developers (@ncloud)
+"""
+
+EXAMPLES = r"""
+- name: A container for nightly backups, with credentials from the environment
+  ncloud.archive.archive_container:
+    name: backups
+    metadata:
+      owner: dba-team
+
+- name: Credentials once for every ncloud.archive module
+  module_defaults:
+    group/ncloud.archive.archive:
+      access_key: "{{ ncloud_access_key }}"
+      secret_key: "{{ ncloud_secret_key }}"
+      project_id: "{{ ncloud_project_id }}"
+      domain_id: "{{ ncloud_domain_id }}"
+  block:
+    - name: Exactly this metadata, nothing else
+      ncloud.archive.archive_container:
+        name: logs
+        metadata:
+          retention: 90d
+        purge_metadata: true
+
+    - name: Delete a container and everything in it
+      ncloud.archive.archive_container:
+        name: scratch
+        state: absent
+        force: true
+"""
+
+RETURN = r"""
+container:
+  description:
+    - Facts of the container after the task; empty when it does not exist.
+    - In check mode, the facts the task would produce.
+  returned: always
+  type: dict
+  contains:
+    name:
+      description: Container name.
+      type: str
+      sample: backups
+    object_count:
+      description: Number of objects.
+      type: int
+      sample: 12
+    bytes:
+      description: Bytes used by the objects.
+      type: int
+      sample: 1048576
+    metadata:
+      description: User metadata, keys in lower case.
+      type: dict
+      sample: {"owner": "dba-team"}
+    read_acl:
+      description: Read ACL, empty when none.
+      type: str
+      sample: ".r:*"
+    write_acl:
+      description: Write ACL, empty when none.
+      type: str
+      sample: ""
+deleted_objects:
+  description: Number of objects deleted because of O(force=true).
+  returned: when O(state=absent) and the container existed
+  type: int
+  sample: 3
+changed_reason:
+  description: Why the task changed something (or would in check mode), or why it did not.
+  returned: always
+  type: str
+  sample: metadata differs
+"""
+
+import time
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
+
+
+class ArchiveContainer(ArchiveModule):
+    argument_spec = dict(
+        name=dict(type='str', required=True),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        metadata=dict(type='dict'),
+        purge_metadata=dict(type='bool', default=False),
+        read_acl=dict(type='str'),
+        write_acl=dict(type='str'),
+        force=dict(type='bool', default=False),
+    )
+    module_kwargs = dict(supports_check_mode=True)
+
+    def run(self):
+        p = self.params
+        name = _swift.validate_container_name(p['name'], 'name')
+        desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
+        before = self.find(name)
+        if p['state'] == 'present':
+            self.present(name, before, desired_meta)
+        else:
+            self.absent(name, before)
+
+    def find(self, name):
+        try:
+            headers = self.request("HEAD container '%s'" % name, self.conn.head_container, name)
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _swift.container_facts(name, headers)
+
+    def present(self, name, before, desired_meta):
+        p = self.params
+        read_acl = _swift.normalize_acl(p['read_acl'])
+        write_acl = _swift.normalize_acl(p['write_acl'])
+        current = before or {'metadata': {}, 'read_acl': '', 'write_acl': ''}
+        to_set, to_remove, meta_after = _swift.plan_metadata(
+            current['metadata'], desired_meta, p['purge_metadata'])
+        headers = _swift.container_metadata_headers(to_set, to_remove)
+        headers.update(_swift.acl_headers(current['read_acl'], current['write_acl'],
+                                          read_acl, write_acl))
+        after = dict(before or {'name': name, 'object_count': 0, 'bytes': 0})
+        after.update(metadata=meta_after,
+                     read_acl=current['read_acl'] if read_acl is None else read_acl,
+                     write_acl=current['write_acl'] if write_acl is None else write_acl)
+
+        if before is None:
+            reason = 'container absent'
+        elif headers:
+            reason = ' and '.join(r for r, keys in (
+                ('metadata differs', to_set or to_remove),
+                ('ACL differs', [h for h in headers if 'Read' in h or 'Write' in h])) if keys)
+        else:
+            self.finish(False, 'container present with the same metadata and ACLs', before, before)
+            return
+        if not self.check_mode:
+            if before is None:
+                self.request("create container '%s'" % name, self.conn.put_container, name,
+                             headers=headers)
+            else:
+                self.request("update container '%s'" % name, self.conn.post_container, name,
+                             headers)
+            after = self.find(name)
+        self.finish(True, reason, before, after)
+
+    def absent(self, name, before):
+        if before is None:
+            self.finish(False, 'container already absent', None, None)
+            return
+        count = before['object_count'] or 0
+        if count and not self.params['force']:
+            raise ArchiveError("container '%s' still holds %d object(s): set force=true to delete "
+                               "them with the container" % (name, count))
+        deleted = 0
+        if not self.check_mode:
+            deleted = self.delete_all_objects(name) if self.params['force'] else 0
+            self.delete_container(name)
+        else:
+            deleted = count
+        self.finish(True, 'container present', before, None, deleted_objects=deleted)
+
+    def delete_all_objects(self, name):
+        limits = self.limits()
+        deleted = 0
+        idle_rounds = 0
+        while True:
+            # Listing from the start each round: what is deleted is gone from it. A listing
+            # may lag behind deletions, so rounds that delete nothing are tolerated briefly.
+            names = [e['name'] for e in _swift.page_through(
+                lambda marker, limit: self.request(
+                    "list container '%s'" % name, self.conn.get_container, name,
+                    marker=marker, limit=limit)[1],
+                page_size=limits['container_listing_limit'])]
+            if not names:
+                return deleted
+            now = _transfer.delete_paths(self.request, self.conn,
+                                         ('/%s/%s' % (name, obj) for obj in names), limits)
+            deleted += now
+            idle_rounds = 0 if now else idle_rounds + 1
+            if idle_rounds > 3:
+                raise ArchiveError("container '%s' still lists %d object(s) that could not be "
+                                   "deleted" % (name, len(names)))
+            if not now:
+                time.sleep(2)
+
+    def delete_container(self, name):
+        # Container listings are updated asynchronously: a 409 right after emptying it
+        # usually clears within a few seconds.
+        for attempt in range(6):
+            try:
+                self.request("delete container '%s'" % name, self.conn.delete_container, name)
+                return
+            except ArchiveError as exc:
+                if exc.status == 404:
+                    return
+                if exc.status != 409 or attempt == 5:
+                    raise
+                time.sleep(1 + attempt)
+
+    def finish(self, changed, reason, before, after, **extra):
+        result = dict(changed=changed, changed_reason=reason, container=after or {}, **extra)
+        if self.module._diff:
+            result['diff'] = dict(before=_diff_view(before), after=_diff_view(after))
+        self.exit(**result)
+
+
+def _diff_view(facts):
+    if not facts:
+        return {}
+    return dict((k, facts[k]) for k in ('name', 'metadata', 'read_acl', 'write_acl'))
+
+
+def main():
+    ArchiveContainer()()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,497 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: archive_object
+short_description: Upload, download and delete objects of NAVER Cloud Archive Storage
+version_added: 0.1.0
+description:
+  - Uploads a file or a string as an object, creates a directory marker, downloads an object
+    to a file, or deletes an object (with its segments when it is a Static Large Object).
+  - Decides what to do from a HEAD request and the local file's md5 only. An object whose
+    bytes are already identical is never sent again, whichever tool uploaded it. For an SLO
+    (for example one uploaded with C(swift upload --use-slo)) the local file is cut at the
+    manifest's segment sizes and each slice's md5 is compared with the segment's.
+  - Uploads stream from disk with the md5 as C(ETag), so Swift rejects a body damaged on the
+    way. Downloads stream into a temporary file beside O(dest), are verified (md5, or each
+    segment's md5 for an SLO), synced and renamed into place; a failed download leaves no
+    partial file and O(dest) as it was.
+  - Files larger than the server's C(max_file_size) (5 GiB by default) must be uploaded with
+    M(ncloud.archive.archive_slo).
+options:
+  container:
+    description:
+      - Container of the object. It must exist (see M(ncloud.archive.archive_container)).
+    type: str
+    required: true
+  name:
+    description:
+      - Object name, at most 1024 bytes of UTF-8. C(/) is allowed and shown as a directory by
+        most tools.
+    type: str
+    required: true
+  state:
+    description:
+      - V(present) uploads O(src) or O(content), or creates a directory marker.
+      - V(downloaded) writes the object to O(dest).
+      - V(absent) deletes the object; for an SLO its segments are deleted too.
+    type: str
+    choices: [present, downloaded, absent]
+    default: present
+  src:
+    description:
+      - File to upload, on the host where the module runs.
+    type: path
+  content:
+    description:
+      - Text to upload as the object's data (encoded as UTF-8).
+    type: str
+  directory:
+    description:
+      - Create a directory marker, a zero-byte object with content type
+        C(application/directory), as the NAVER Cloud console does.
+    type: bool
+    default: false
+  content_type:
+    description:
+      - Content type of the object. When uploading without it, it is guessed from O(name)
+        (C(application/octet-stream) if unknown). An existing object's content type is only
+        changed when this is set.
+    type: str
+  metadata:
+    description:
+      - User metadata of the object. Keys may hold letters, digits and C(-); they are compared
+        case-insensitively.
+      - Keys not listed are kept unless O(purge_metadata=true).
+    type: dict
+  purge_metadata:
+    description:
+      - Remove metadata keys that are not in O(metadata).
+    type: bool
+    default: false
+  delete_after:
+    description:
+      - Ask Swift to delete the object this many seconds after it is written (C(X-Delete-After)).
+      - Only set when the object is uploaded or has no expiry yet, so re-runs stay idempotent.
+    type: int
+  overwrite:
+    description:
+      - V(different) uploads when the bytes differ. V(always) uploads every time.
+        V(never) leaves the data of an existing object alone (metadata still converge).
+      - For V(downloaded), the same rules apply to an existing O(dest).
+    type: str
+    choices: [different, always, never]
+    default: different
+  dest:
+    description:
+      - File to write with O(state=downloaded). Its directory must exist. A symlink or a
+        directory is refused.
+    type: path
+extends_documentation_fragment:
+  - ncloud.archive.archive
+  - ncloud.archive.archive.attributes
+  - ansible.builtin.files
+author:
+  - ncloud.archive developers (@ncloud)
+"""
+
+EXAMPLES = r"""
+- name: Upload last night's dump (nothing is sent if it is already there)
+  ncloud.archive.archive_object:
+    container: backups
+    name: db/2026-11-26.dump
+    src: /var/backups/db.dump
+    metadata:
+      host: "{{ inventory_hostname }}"
+
+- name: A directory marker, as the console creates it
+  ncloud.archive.archive_object:
+    container: backups
+    name: db/
+    directory: true
+
+- name: A small text object that expires after 30 days
+  ncloud.archive.archive_object:
+    container: backups
+    name: db/README
+    content: "Nightly dumps of the main database.\n"
+    delete_after: 2592000
+
+- name: Restore a dump, verified, replacing the file only when complete
+  ncloud.archive.archive_object:
+    container: backups
+    name: db/2026-11-26.dump
+    state: downloaded
+    dest: /srv/restore/db.dump
+    mode: "0600"
+
+- name: Delete it (and its segments when it is an SLO)
+  ncloud.archive.archive_object:
+    container: backups
+    name: db/2026-11-26.dump
+    state: absent
+"""
+
+RETURN = r"""
+object:
+  description:
+    - Facts of the object after the task (before it, for O(state=absent)); empty when it does
+      not exist.
+    - In check mode, the facts the task would produce, as far as they are known.
+  returned: always
+  type: dict
+  contains:
+    container:
+      description: Container name.
+      type: str
+    name:
+      description: Object name.
+      type: str
+    etag:
+      description: ETag without quotes. For a plain object the md5 of its data; for an SLO the
+        md5 of its segments' md5s.
+      type: str
+      sample: 5d41402abc4b2a76b9719d911017c592
+    bytes:
+      description: Size.
+      type: int
+    content_type:
+      description: Content type.
+      type: str
+    last_modified:
+      description: Last change, as an HTTP date.
+      type: str
+    metadata:
+      description: User metadata, keys in lower case.
+      type: dict
+    is_slo:
+      description: Whether the object is a Static Large Object.
+      type: bool
+    delete_at:
+      description: Unix time at which Swift deletes the object.
+      type: int
+      returned: when set
+changed_reason:
+  description: Why the task changed something (or would, in check mode), or why it did not.
+  returned: always
+  type: str
+  sample: content differs
+dest:
+  description: The file written.
+  returned: when O(state=downloaded)
+  type: str
+  sample: /srv/restore/db.dump
+segments_deleted:
+  description: Number of segments deleted with an SLO.
+  returned: when O(state=absent) deleted an SLO
+  type: int
+  sample: 16
+"""
+
+import mimetypes
+import os
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError, request
+from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
+
+EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
+DIRECTORY_TYPE = 'application/directory'
+
+
+class ArchiveObject(ArchiveModule):
+    argument_spec = dict(
+        container=dict(type='str', required=True),
+        name=dict(type='str', required=True),
+        state=dict(type='str', default='present', choices=['present', 'downloaded', 'absent']),
+        src=dict(type='path'),
+        content=dict(type='str'),
+        directory=dict(type='bool', default=False),
+        content_type=dict(type='str'),
+        metadata=dict(type='dict'),
+        purge_metadata=dict(type='bool', default=False),
+        delete_after=dict(type='int'),
+        overwrite=dict(type='str', default='different', choices=['different', 'always', 'never']),
+        dest=dict(type='path'),
+    )
+    module_kwargs = dict(
+        supports_check_mode=True,
+        add_file_common_args=True,
+        mutually_exclusive=[('src', 'content', 'directory')],
+        required_if=[('state', 'downloaded', ['dest'])],
+    )
+
+    def run(self):
+        p = self.params
+        self.container = _swift.validate_container_name(p['container'], 'container')
+        self.name = _swift.validate_object_name(p['name'], 'name')
+        self.what = "object '%s' in container '%s'" % (self.name, self.container)
+        if p['state'] == 'present':
+            self.check_present_input()
+        elif p['state'] == 'downloaded':
+            self.check_dest()
+        remote = self.head()
+        if p['state'] == 'present':
+            self.present(remote)
+        elif p['state'] == 'downloaded':
+            self.downloaded(remote)
+        else:
+            self.absent(remote)
+
+    # --- facts ----------------------------------------------------------------------
+    def head(self):
+        try:
+            headers = self.request('HEAD ' + self.what, self.conn.head_object,
+                                   self.container, self.name)
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return {'headers': headers, 'facts': _swift.object_facts(self.container, self.name, headers)}
+
+    def manifest(self):
+        _headers, body = self.request('GET manifest of ' + self.what, self.conn.get_object,
+                                      self.container, self.name,
+                                      query_string='multipart-manifest=get')
+        return _swift.parse_manifest(body)
+
+    def same_data(self, remote, path, size, md5=None):
+        """Whether the local data (a file, or bytes with their md5) equals the remote object's."""
+        facts = remote['facts']
+        if facts['bytes'] != size:
+            return False
+        if facts['is_slo']:
+            if path is None:
+                return False
+            return _transfer.file_matches_segments(path, self.manifest())
+        return (md5 or self.file_md5(path)) == facts['etag']
+
+    def file_md5(self, path):
+        """md5 of a local file, computed once per run."""
+        if getattr(self, '_md5', (None, None))[0] != path:
+            self._md5 = (path, _transfer.md5_file(path))
+        return self._md5[1]
+
+    # --- present --------------------------------------------------------------------
+    def check_present_input(self):
+        p = self.params
+        if p['src'] is None and p['content'] is None and not p['directory']:
+            raise ArchiveError('state=present needs one of src (a file), content (a string) or '
+                               'directory=true')
+        if p['src'] is not None:
+            if not os.path.exists(p['src']):
+                raise ArchiveError("src: '%s' does not exist" % p['src'])
+            if not os.path.isfile(p['src']):
+                raise ArchiveError("src: '%s' is not a regular file (directories are uploaded by "
+                                   "the ncloud.archive.archive_upload role)" % p['src'])
+            if not os.access(p['src'], os.R_OK):
+                raise ArchiveError("src: '%s' is not readable" % p['src'])
+        if p['delete_after'] is not None and p['delete_after'] < 1:
+            raise ArchiveError('delete_after must be a positive number of seconds')
+        self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
+
+    def local_source(self):
+        """(path or None, data bytes or None, size, md5 or None, default content type)."""
+        p = self.params
+        if p['directory']:
+            return None, b'', 0, EMPTY_MD5, DIRECTORY_TYPE
+        if p['content'] is not None:
+            data = p['content'].encode('utf-8')
+            return None, data, len(data), _swift.md5_hex(data), None
+        return p['src'], None, os.path.getsize(p['src']), None, None
+
+    def present(self, remote):
+        p = self.params
+        path, data, size, md5, forced_type = self.local_source()
+        limits = self.limits()
+        if size > limits['max_file_size']:
+            raise ArchiveError('src is %d bytes, more than the %d bytes this server accepts in one '
+                               'object: upload it with ncloud.archive.archive_slo'
+                               % (size, limits['max_file_size']))
+        content_type = p['content_type'] or forced_type
+        before = remote['facts'] if remote else None
+
+        if remote is None:
+            reason = 'absent'
+        elif p['overwrite'] == 'always':
+            reason = 'overwrite=always'
+        elif p['overwrite'] == 'never' or self.same_data(remote, path, size, md5):
+            reason = None
+        else:
+            reason = 'content differs'
+
+        current_meta = before['metadata'] if before else {}
+        to_set, to_remove, meta_after = _swift.plan_metadata(current_meta, self.desired_meta,
+                                                             p['purge_metadata'])
+        if reason:
+            self.upload(remote, path, data, size, md5, content_type, meta_after)
+            return
+        changes = []
+        if to_set or to_remove:
+            changes.append('metadata differs')
+        if content_type and content_type != before['content_type']:
+            changes.append('content type differs')
+        if p['delete_after'] and not before.get('delete_at'):
+            changes.append('expiry not set')
+        if not changes:
+            self.finish(False, 'identical' if p['overwrite'] != 'never' else 'present, overwrite=never',
+                        before, before)
+            return
+        after = dict(before, metadata=meta_after, content_type=content_type or before['content_type'])
+        if not self.check_mode:
+            headers = _swift.object_post_headers(meta_after, content_type, before.get('delete_at'),
+                                                 p['delete_after'])
+            self.request('POST ' + self.what, self.conn.post_object, self.container, self.name,
+                         headers)
+            after = self.head()['facts']
+        self.finish(True, ' and '.join(changes), before, after)
+
+    def upload(self, remote, path, data, size, md5, content_type, metadata):
+        p = self.params
+        reason = 'absent' if remote is None else (
+            'overwrite=always' if p['overwrite'] == 'always' else 'content differs')
+        before = remote['facts'] if remote else None
+        content_type = content_type or mimetypes.guess_type(self.name)[0] or 'application/octet-stream'
+        md5 = md5 or self.file_md5(path)
+        if self.check_mode:
+            after = {'container': self.container, 'name': self.name, 'etag': md5,
+                     'bytes': size, 'content_type': content_type, 'metadata': metadata,
+                     'is_slo': False, 'last_modified': ''}
+            self.finish(True, reason, before, after)
+            return
+        old_segments = self.manifest() if before and before['is_slo'] else []
+        headers = _swift.object_metadata_headers(metadata)
+        if p['delete_after']:
+            headers['X-Delete-After'] = str(p['delete_after'])
+        if path is not None:
+            with open(path, 'rb') as handle:
+                self.request('PUT ' + self.what, self.conn.put_object, self.container, self.name,
+                             handle, content_length=size, etag=md5, content_type=content_type,
+                             headers=headers, chunk_size=_transfer.CHUNK)
+        else:
+            self.request('PUT ' + self.what, self.conn.put_object, self.container, self.name,
+                         data.decode('utf-8') if data else '', content_length=size, etag=md5,
+                         content_type=content_type, headers=headers)
+        result = {}
+        if old_segments:
+            result['segments_deleted'] = self.delete_segments(old_segments)
+        self.finish(True, reason, before, self.head()['facts'], **result)
+
+    def delete_segments(self, segments):
+        """Delete the segments of a replaced SLO; returns how many were deleted."""
+        return _transfer.delete_paths(self.request, self.conn, (s['name'] for s in segments),
+                                      self.limits())
+
+    # --- downloaded -----------------------------------------------------------------
+    def check_dest(self):
+        dest = self.params['dest']
+        if os.path.islink(dest):
+            raise ArchiveError("dest: '%s' is a symlink; give the path of a regular file" % dest)
+        if os.path.isdir(dest):
+            raise ArchiveError("dest: '%s' is a directory; give the path of the file to write, "
+                               "for example '%s'" % (dest, os.path.join(dest, os.path.basename(self.params['name']))))
+        parent = os.path.dirname(os.path.abspath(dest))
+        if not os.path.isdir(parent):
+            raise ArchiveError("dest: directory '%s' does not exist" % parent)
+        if os.path.exists(dest) and not os.path.isfile(dest):
+            raise ArchiveError("dest: '%s' exists and is not a regular file" % dest)
+
+    def downloaded(self, remote):
+        p = self.params
+        dest = p['dest']
+        if remote is None:
+            raise ArchiveError('%s does not exist: nothing to download' % self.what)
+        facts = remote['facts']
+        exists = os.path.exists(dest)
+        if not exists:
+            reason = 'dest absent'
+        elif p['overwrite'] == 'never':
+            reason = None
+        elif p['overwrite'] == 'always':
+            reason = 'overwrite=always'
+        elif self.same_data(remote, dest, os.path.getsize(dest)):
+            reason = None
+        else:
+            reason = 'content differs'
+        if reason and not self.check_mode:
+            self.download(facts, dest)
+        file_args = self.module.load_file_common_arguments(p, path=dest)
+        changed = bool(reason)
+        if (exists or reason) and not (self.check_mode and not exists):
+            changed = self.module.set_fs_attributes_if_different(file_args, changed)
+        if changed and not reason:
+            reason = 'file attributes differ'
+        result = dict(changed=changed, changed_reason=reason or 'identical', object=facts, dest=dest)
+        if self.module._diff:
+            result['diff'] = dict(before={'dest': dest, 'exists': exists},
+                                  after={'dest': dest, 'exists': True, 'etag': facts['etag'],
+                                         'bytes': facts['bytes']})
+        self.exit(**result)
+
+    def download(self, facts, dest):
+        segments = self.manifest() if facts['is_slo'] else None
+        verifier = _transfer.SegmentVerifier(facts['bytes'], etag=None if segments else facts['etag'],
+                                             segments=segments)
+        headers, body = self.request('GET ' + self.what, self.conn.get_object, self.container,
+                                     self.name, resp_chunk_size=_transfer.CHUNK)
+        if _swift.strip_etag(headers.get('etag')) != facts['etag']:
+            raise ArchiveError('%s changed while it was being read; run the task again' % self.what)
+        try:
+            self.request('GET ' + self.what, _transfer.download_to, dest, body, verifier)
+        except ArchiveError as exc:
+            raise ArchiveError("download of %s failed, '%s' was left as it was: %s"
+                               % (self.what, dest, exc.message)) from None
+        except OSError as exc:
+            raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from None
+
+    # --- absent ---------------------------------------------------------------------
+    def absent(self, remote):
+        if remote is None:
+            self.finish(False, 'already absent', None, None)
+            return
+        facts = remote['facts']
+        result = {}
+        if facts['is_slo']:
+            if self.check_mode:
+                result['segments_deleted'] = len(self.manifest())
+            else:
+                _status, _headers, body = self.request(
+                    'DELETE (with segments) ' + self.what, request, self.conn, 'DELETE',
+                    self.container, self.name, query_string='multipart-manifest=delete',
+                    headers={'Accept': 'application/json'})
+                deleted, _not_found = _swift.parse_bulk_delete(body)
+                result['segments_deleted'] = max(deleted - 1, 0)
+        elif not self.check_mode:
+            try:
+                self.request('DELETE ' + self.what, self.conn.delete_object, self.container,
+                             self.name)
+            except ArchiveError as exc:
+                if exc.status != 404:
+                    raise
+        self.finish(True, 'present', facts, None, **result)
+
+    def finish(self, changed, reason, before, after, **extra):
+        result = dict(changed=changed, changed_reason=reason, object=after or before or {}, **extra)
+        if self.params['state'] == 'absent':
+            result['object'] = before or {}
+        if self.module._diff:
+            result['diff'] = dict(before=_diff_view(before), after=_diff_view(after))
+        self.exit(**result)
+
+
+def _diff_view(facts):
+    if not facts:
+        return {}
+    return dict((k, facts[k]) for k in ('etag', 'bytes', 'content_type', 'metadata'))
+
+
+def main():
+    ArchiveObject()()
+
+
+if __name__ == '__main__':
+    main()

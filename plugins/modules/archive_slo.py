@@ -1,0 +1,475 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: archive_slo
+short_description: Upload large files to NAVER Cloud Archive Storage as Static Large Objects
+version_added: 0.1.0
+description:
+  - Uploads a file of any size as a Static Large Object (SLO). The file is cut into segments
+    that are uploaded in parallel to O(segment_container), streamed from disk, then a manifest
+    that lists them is written under O(name).
+  - Segments are named like the C(swift) CLI names them,
+    C(<name>/slo/<mtime>/<size>/<segment_size>/<index>), so a re-run after an interruption
+    (or after a C(swift upload --use-slo) of the same file) reuses the segments already there
+    and uploads only the missing ones.
+  - After a successful run the segment container holds exactly the segments the manifest
+    references under the object's prefix; segments of the version it replaced are deleted
+    only after the new manifest is in place.
+  - Idempotent. By default, like C(swift upload --changed), an SLO whose recorded size and
+    mtime (C(X-Object-Meta-Mtime), as the C(swift) CLI records it) match the file is
+    identical; without them, or with O(checksum=true), the file is cut at the manifest's
+    segment sizes and every slice's md5 is compared with the segment's.
+  - Uses only features of Swift 2.15.1 (Pike); the limits come from the server's C(/info).
+options:
+  container:
+    description:
+      - Container of the manifest object. It must exist.
+    type: str
+    required: true
+  name:
+    description:
+      - Object name of the SLO (its manifest).
+    type: str
+    required: true
+  src:
+    description:
+      - File to upload, on the host where the module runs. Required with O(state=present).
+    type: path
+  state:
+    description:
+      - V(present) uploads the file unless an identical SLO is there.
+      - V(absent) deletes the manifest and all its segments.
+    type: str
+    choices: [present, absent]
+    default: present
+  segment_container:
+    description:
+      - Container of the segments; created when missing. Defaults to C(<container>_segments),
+        as the C(swift) CLI does.
+    type: str
+  segment_size:
+    description:
+      - Size of each segment in bytes (a number, or a string like C(64MB) or C(1GB)).
+      - Without it, the smallest power of two of at least 64 MiB that keeps the number of
+        segments within the server's C(max_manifest_segments). A size that would need more
+        segments fails with the smallest size that works.
+    type: str
+  segment_threads:
+    description:
+      - How many segments are uploaded at the same time.
+    type: int
+    default: 4
+  content_type:
+    description:
+      - Content type of the object. Without it, it is guessed from O(name).
+    type: str
+  metadata:
+    description:
+      - User metadata of the object. Keys may hold letters, digits and C(-).
+      - The key C(mtime) is reserved for the file's modification time.
+      - Keys not listed are kept unless O(purge_metadata=true).
+    type: dict
+  purge_metadata:
+    description:
+      - Remove metadata keys that are not in O(metadata) (C(mtime) is always kept).
+    type: bool
+    default: false
+  checksum:
+    description:
+      - Always compare md5s of the file's slices with the manifest instead of trusting the
+        recorded size and mtime.
+    type: bool
+    default: false
+  on_failure:
+    description:
+      - What to do with the segments this run uploaded when the upload fails.
+      - V(keep) leaves them, so the next run resumes and uploads only the missing ones.
+      - V(delete) deletes them, so nothing of the failed run stays.
+    type: str
+    choices: [keep, delete]
+    default: keep
+extends_documentation_fragment:
+  - ncloud.archive.archive
+  - ncloud.archive.archive.attributes
+author:
+  - ncloud.archive developers (@ncloud)
+"""
+
+EXAMPLES = r"""
+- name: Archive a multi-GB backup, 8 segments at a time
+  ncloud.archive.archive_slo:
+    container: backups
+    name: db/2026-11-26.tar.zst
+    src: /var/backups/db.tar.zst
+    segment_threads: 8
+
+- name: Same, with explicit segment size, and verified by checksum instead of size and mtime
+  ncloud.archive.archive_slo:
+    container: backups
+    name: db/2026-11-26.tar.zst
+    src: /var/backups/db.tar.zst
+    segment_size: 128MB
+    checksum: true
+
+- name: Delete it with all its segments
+  ncloud.archive.archive_slo:
+    container: backups
+    name: db/2026-11-26.tar.zst
+    state: absent
+"""
+
+RETURN = r"""
+object:
+  description: Facts of the SLO after the task (before it, with O(state=absent)); empty when
+    there is none.
+  returned: always
+  type: dict
+  contains:
+    container:
+      description: Container name.
+      type: str
+    name:
+      description: Object name.
+      type: str
+    etag:
+      description: The SLO's ETag, the md5 of its segments' md5s (not the md5 of the data).
+      type: str
+    bytes:
+      description: Size of the whole object.
+      type: int
+    content_type:
+      description: Content type.
+      type: str
+    last_modified:
+      description: Last change, as an HTTP date.
+      type: str
+    metadata:
+      description: User metadata, keys in lower case; C(mtime) is the file's mtime.
+      type: dict
+    is_slo:
+      description: Whether the object is a Static Large Object.
+      type: bool
+segments:
+  description: The segments of the SLO (after the task), in order.
+  returned: always
+  type: list
+  elements: dict
+  contains:
+    name:
+      description: C(/container/object) path of the segment.
+      type: str
+    bytes:
+      description: Size of the segment.
+      type: int
+    etag:
+      description: md5 of the segment.
+      type: str
+segments_uploaded:
+  description: Number of segments uploaded (or that would be, in check mode).
+  returned: always
+  type: int
+  sample: 12
+segments_reused:
+  description: Number of segments that were already there with the right size and md5.
+  returned: always
+  type: int
+  sample: 4
+segments_deleted:
+  description: Number of segments deleted (of the replaced version, or with O(state=absent)).
+  returned: always
+  type: int
+  sample: 16
+segment_size:
+  description: The segment size used for uploading.
+  returned: when O(state=present)
+  type: int
+  sample: 67108864
+changed_reason:
+  description: Why the task changed something (or would, in check mode), or why it did not.
+  returned: always
+  type: str
+  sample: content differs
+"""
+
+import mimetypes
+import os
+
+from ansible.module_utils.common.text.formatters import human_to_bytes
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError, request
+from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
+
+
+class ArchiveSlo(ArchiveModule):
+    argument_spec = dict(
+        container=dict(type='str', required=True),
+        name=dict(type='str', required=True),
+        src=dict(type='path'),
+        state=dict(type='str', default='present', choices=['present', 'absent']),
+        segment_container=dict(type='str'),
+        segment_size=dict(type='str'),
+        segment_threads=dict(type='int', default=4),
+        content_type=dict(type='str'),
+        metadata=dict(type='dict'),
+        purge_metadata=dict(type='bool', default=False),
+        checksum=dict(type='bool', default=False),
+        on_failure=dict(type='str', default='keep', choices=['keep', 'delete']),
+    )
+    module_kwargs = dict(supports_check_mode=True, required_if=[('state', 'present', ['src'])])
+
+    def run(self):
+        p = self.params
+        self.container = _swift.validate_container_name(p['container'], 'container')
+        self.name = _swift.validate_object_name(p['name'], 'name')
+        self.segment_container = _swift.validate_container_name(
+            p['segment_container'] or '%s_segments' % self.container, 'segment_container')
+        self.what = "SLO '%s' in container '%s'" % (self.name, self.container)
+        self.result = dict(segments_uploaded=0, segments_reused=0, segments_deleted=0)
+        if p['state'] == 'present':
+            self.check_input()
+            self.present(self.head())
+        else:
+            self.absent(self.head())
+
+    # --- facts ----------------------------------------------------------------------
+    def head(self):
+        try:
+            headers = self.request('HEAD ' + self.what, self.conn.head_object,
+                                   self.container, self.name)
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        facts = _swift.object_facts(self.container, self.name, headers)
+        segments = []
+        if facts['is_slo']:
+            _headers, body = self.request('GET manifest of ' + self.what, self.conn.get_object,
+                                          self.container, self.name,
+                                          query_string='multipart-manifest=get')
+            segments = _swift.parse_manifest(body)
+        return {'facts': facts, 'segments': segments}
+
+    def list_segments(self, prefix):
+        """{name: listing entry} of the segment container under ``prefix`` (missing → {})."""
+        limits = self.limits()
+        try:
+            entries = _swift.page_through(
+                lambda marker, limit: self.request(
+                    "list container '%s'" % self.segment_container, self.conn.get_container,
+                    self.segment_container, marker=marker, limit=limit, prefix=prefix)[1],
+                page_size=limits['container_listing_limit'])
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return {}
+            raise
+        return dict((e['name'], e) for e in entries)
+
+    # --- present --------------------------------------------------------------------
+    def check_input(self):
+        p = self.params
+        src = p['src']
+        if not os.path.isfile(src):
+            raise ArchiveError("src: '%s' is not a regular file" % src)
+        if not os.access(src, os.R_OK):
+            raise ArchiveError("src: '%s' is not readable" % src)
+        if os.path.getsize(src) == 0:
+            raise ArchiveError("src: '%s' is empty; an SLO needs at least one byte, upload it "
+                               "with ncloud.archive.archive_object" % src)
+        if p['segment_threads'] < 1:
+            raise ArchiveError('segment_threads must be at least 1')
+        self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
+        if self.desired_meta and 'mtime' in self.desired_meta:
+            raise ArchiveError("metadata: the key 'mtime' is reserved for the file's modification time")
+        self.requested_size = None
+        if p['segment_size'] is not None:
+            try:
+                self.requested_size = human_to_bytes(p['segment_size'])
+            except ValueError:
+                raise ArchiveError("segment_size: '%s' is not a size; give bytes or a size like "
+                                   "64MB" % p['segment_size']) from None
+
+    def present(self, remote):
+        p = self.params
+        src = p['src']
+        stat = os.stat(src)
+        size, mtime = stat.st_size, _swift.source_mtime(stat.st_mtime)
+        limits = self.limits()
+        segment_size = _swift.choose_segment_size(size, limits, self.requested_size)
+        self.result['segment_size'] = segment_size
+
+        before = remote['facts'] if remote else None
+        reason = self.differs(remote, src, size, mtime)
+        current_meta = before['metadata'] if before else {}
+        _to_set, _to_remove, desired = _swift.plan_metadata(current_meta, self.desired_meta,
+                                                            p['purge_metadata'])
+        desired['mtime'] = mtime
+        content_type = p['content_type'] or (before['content_type'] if before and not reason else None) \
+            or mimetypes.guess_type(self.name)[0] or 'application/octet-stream'
+
+        if reason is None:
+            to_set, to_remove, _after = _swift.plan_metadata(current_meta, desired, True)
+            changes = []
+            if to_set or to_remove:
+                changes.append('metadata differs')
+            if content_type != before['content_type']:
+                changes.append('content type differs')
+            self.result['segments'] = _segment_view(remote['segments'])
+            if not changes:
+                self.finish(False, 'identical', before, before)
+                return
+            after = dict(before, metadata=desired, content_type=content_type)
+            if not self.check_mode:
+                headers = _swift.object_post_headers(desired, content_type, before.get('delete_at'), None)
+                self.request('POST ' + self.what, self.conn.post_object, self.container, self.name,
+                             headers)
+                after = self.head()['facts']
+            self.finish(True, ' and '.join(changes), before, after)
+            return
+        self.upload(remote, reason, src, size, mtime, segment_size, desired, content_type)
+
+    def differs(self, remote, src, size, mtime):
+        """Why the remote object is not this file's SLO, or None when it is."""
+        if remote is None:
+            return 'absent'
+        facts = remote['facts']
+        if not facts['is_slo']:
+            return 'stored as a plain object'
+        if facts['bytes'] != size:
+            return 'content differs'
+        if not self.params['checksum'] and facts['metadata'].get('mtime') == mtime:
+            return None
+        if _transfer.file_matches_segments(src, remote['segments']):
+            return None
+        return 'content differs'
+
+    def upload(self, remote, reason, src, size, mtime, segment_size, metadata, content_type):
+        before = remote['facts'] if remote else None
+        prefix = _swift.segment_prefix(self.name, mtime, size, segment_size)
+        existing = self.list_segments(prefix)
+        plan = []
+        reused = []
+        for index, offset, length in _swift.slices(size, segment_size):
+            name = _swift.segment_name(prefix, index)
+            job = {'name': name, 'offset': offset, 'bytes': length}
+            found = existing.get(name)
+            if found and found['bytes'] == length and \
+                    _swift.strip_etag(found['hash']) == _transfer.md5_file(src, offset, length):
+                reused.append(dict(job, etag=_swift.strip_etag(found['hash'])))
+            else:
+                plan.append(job)
+        self.result.update(segments_uploaded=len(plan), segments_reused=len(reused))
+        keep = set('/%s/%s' % (self.segment_container, j['name']) for j in plan + reused)
+        if self.check_mode:
+            self.result['segments_deleted'] = len(self.stale_segments(remote, keep))
+            self.result['segments'] = [{'name': '/%s/%s' % (self.segment_container, j['name']),
+                                        'bytes': j['bytes'], 'etag': j.get('etag', '')}
+                                       for j in sorted(plan + reused, key=lambda j: j['offset'])]
+            after = {'container': self.container, 'name': self.name, 'etag': '', 'bytes': size,
+                     'content_type': content_type, 'metadata': metadata, 'is_slo': True,
+                     'last_modified': ''}
+            self.finish(True, reason, before, after)
+            return
+
+        self.ensure_segment_container()
+        try:
+            uploaded = _transfer.upload_segments(self.request, self.connector().connect, src,
+                                                 self.segment_container, plan,
+                                                 self.params['segment_threads'])
+        except _transfer.SegmentUploadError as exc:
+            self.fail_upload(exc)
+        segments = sorted(uploaded + reused, key=lambda j: j['offset'])
+        self.request('PUT manifest of ' + self.what, self.conn.put_object, self.container,
+                     self.name, _swift.manifest_body(self.segment_container, segments),
+                     query_string='multipart-manifest=put', content_type=content_type,
+                     headers=_swift.object_metadata_headers(metadata))
+        stale = self.stale_segments(remote, keep)
+        if stale:
+            self.result['segments_deleted'] = _transfer.delete_paths(
+                self.request, self.conn, sorted(stale), self.limits())
+        after = self.head()
+        self.result['segments'] = _segment_view(after['segments'])
+        self.finish(True, reason, before, after['facts'])
+
+    def stale_segments(self, remote, keep):
+        """Segments to delete once the new manifest is in place: the old manifest's and any
+        other version's under this object's prefix, except ``keep``."""
+        paths = set('/%s/%s' % (self.segment_container, name)
+                    for name in self.list_segments(_swift.versions_prefix(self.name)))
+        if remote:
+            paths.update(s['name'] for s in remote['segments'])
+        return paths - keep
+
+    def ensure_segment_container(self):
+        try:
+            self.request("HEAD container '%s'" % self.segment_container,
+                         self.conn.head_container, self.segment_container)
+        except ArchiveError as exc:
+            if exc.status != 404:
+                raise
+            self.request("create container '%s'" % self.segment_container,
+                         self.conn.put_container, self.segment_container)
+
+    def fail_upload(self, exc):
+        uploaded = ['/%s/%s' % (self.segment_container, name) for name in exc.uploaded]
+        if self.params['on_failure'] == 'delete':
+            deleted = _transfer.delete_paths(self.request, self.conn, uploaded, self.limits())
+            raise ArchiveError('%s; on_failure=delete: the %d segment(s) this run uploaded were '
+                               'deleted, nothing of it is left' % (exc.message, deleted),
+                               exc.status, exc.transaction_id)
+        raise ArchiveError('%s; on_failure=keep: the %d segment(s) this run uploaded were kept, '
+                           'the next run uploads only what is missing' % (exc.message, len(uploaded)),
+                           exc.status, exc.transaction_id)
+
+    # --- absent ---------------------------------------------------------------------
+    def absent(self, remote):
+        if remote is None:
+            self.result['segments'] = []
+            self.finish(False, 'already absent', None, None)
+            return
+        facts = remote['facts']
+        self.result['segments'] = _segment_view(remote['segments'])
+        if not facts['is_slo']:
+            raise ArchiveError('%s is a plain object, not an SLO: delete it with '
+                               'ncloud.archive.archive_object' % self.what)
+        if self.check_mode:
+            self.result['segments_deleted'] = len(remote['segments'])
+        else:
+            _status, _headers, body = self.request(
+                'DELETE (with segments) ' + self.what, request, self.conn, 'DELETE',
+                self.container, self.name, query_string='multipart-manifest=delete',
+                headers={'Accept': 'application/json'})
+            deleted, _not_found = _swift.parse_bulk_delete(body)
+            self.result['segments_deleted'] = max(deleted - 1, 0)
+        self.finish(True, 'present', facts, None)
+
+    def finish(self, changed, reason, before, after):
+        result = dict(self.result, changed=changed, changed_reason=reason)
+        result['object'] = (before if self.params['state'] == 'absent' else after) or {}
+        result.setdefault('segments', [])
+        if self.module._diff:
+            result['diff'] = dict(before=_diff_view(before), after=_diff_view(after))
+        self.exit(**result)
+
+
+def _segment_view(segments):
+    return [{'name': s['name'], 'bytes': s['bytes'], 'etag': s['hash']} for s in segments]
+
+
+def _diff_view(facts):
+    if not facts:
+        return {}
+    return dict((k, facts[k]) for k in ('etag', 'bytes', 'content_type', 'metadata'))
+
+
+def main():
+    ArchiveSlo()()
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,127 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _swift
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+
+
+@pytest.mark.parametrize('name, fragment', [
+    ('a/b', "must not contain '/'"),
+    ('x' * 257, '257 bytes of UTF-8, the limit is 256'),
+    ('\ud55c' * 86, '258 bytes of UTF-8'),  # 86 characters but 258 bytes
+    ('', 'non-empty'),
+    ('a\x00b', 'NUL'),
+])
+def test_bad_container_names_name_the_option(name, fragment):
+    with pytest.raises(ArchiveError) as err:
+        _swift.validate_container_name(name, 'container')
+    assert err.value.message.startswith('container: ')
+    assert fragment in err.value.message
+
+
+def test_container_name_limit_counts_bytes_not_characters():
+    assert _swift.validate_container_name('\ud55c' * 85) == '\ud55c' * 85  # 255 bytes
+
+
+def test_object_name_limit_is_1024_bytes():
+    _swift.validate_object_name('dir/' + 'x' * 1020)
+    with pytest.raises(ArchiveError, match='1025 bytes'):
+        _swift.validate_object_name('dir/' + 'x' * 1021, 'name')
+
+
+def test_non_utf8_name_is_rejected():
+    with pytest.raises(ArchiveError, match='not valid UTF-8'):
+        _swift.validate_object_name('bad\udcff', 'name')
+
+
+def test_metadata_keys_are_lowered_and_values_stringified():
+    assert _swift.normalize_metadata({'Owner': 'dba', 'Keep-Days': 30}) == {'owner': 'dba', 'keep-days': '30'}
+
+
+@pytest.mark.parametrize('metadata, fragment', [
+    ({'with_underscore': 'x'}, "only letters, digits and '-'"),
+    ({'a': 'x', 'A': 'y'}, 'given twice'),
+    ({'k' * 129: 'x'}, 'longer than 128 bytes'),
+    ({'k': 'v' * 257}, 'longer than 256 bytes'),
+    (dict(('k%d' % i, 'v') for i in range(91)), '91 items'),
+    (dict(('k%d' % i, 'v' * 250) for i in range(17)), 'at most 4096 in total'),
+    ({'k': 'a\nb'}, 'line breaks'),
+    ({'k': True}, 'string or a number'),
+])
+def test_metadata_limits(metadata, fragment):
+    with pytest.raises(ArchiveError) as err:
+        _swift.normalize_metadata(metadata, 'metadata')
+    assert err.value.message.startswith('metadata: ')
+    assert fragment in err.value.message
+
+
+def test_plan_metadata_merges_unless_purge():
+    current = {'a': '1', 'b': '2'}
+    assert _swift.plan_metadata(current, {'b': '3'}, False) == ({'b': '3'}, [], {'a': '1', 'b': '3'})
+    assert _swift.plan_metadata(current, {'b': '2'}, True) == ({}, ['a'], {'b': '2'})
+    assert _swift.plan_metadata(current, None, True) == ({}, [], current)
+
+
+def test_container_metadata_headers_set_and_remove():
+    assert _swift.container_metadata_headers({'a': '1'}, ['b']) == {
+        'X-Container-Meta-a': '1', 'X-Remove-Container-Meta-b': 'x'}
+
+
+def test_acl_headers_only_for_differences():
+    assert _swift.normalize_acl(' .r:* , .rlistings ') == '.r:*,.rlistings'
+    assert _swift.acl_headers('.r:*', '', '.r:*', None) == {}
+    assert _swift.acl_headers('.r:*', 'p:u', '', 'p:v') == {
+        'X-Remove-Container-Read': 'x', 'X-Container-Write': 'p:v'}
+
+
+def test_page_through_follows_markers_until_a_short_page():
+    names = ['o%05d' % i for i in range(25)]
+    calls = []
+
+    def fetch(marker, limit):
+        calls.append((marker, limit))
+        start = names.index(marker) + 1 if marker else 0
+        return [{'name': n} for n in names[start:start + limit]]
+
+    assert [e['name'] for e in _swift.page_through(fetch, page_size=10)] == names
+    assert calls == [(None, 10), ('o00009', 10), ('o00019', 10)]
+    calls.clear()
+    assert len(_swift.page_through(fetch, limit=12, page_size=10)) == 12
+    assert calls == [(None, 10), ('o00009', 2)]
+
+
+def test_parse_manifest_reads_swift_keys():
+    body = json.dumps([{'name': '/c_segments/o/1', 'bytes': 5, 'hash': 'abc',
+                        'content_type': 'x', 'last_modified': 'y'}]).encode()
+    assert _swift.parse_manifest(body) == [{'name': '/c_segments/o/1', 'bytes': 5, 'hash': 'abc'}]
+    with pytest.raises(ArchiveError, match='not valid JSON'):
+        _swift.parse_manifest(b'<html>')
+
+
+def test_object_facts_unquote_etag_and_flag_slo():
+    facts = _swift.object_facts('c', 'o', {'etag': '"ABC"', 'content-length': '3',
+                                           'x-static-large-object': 'True',
+                                           'x-object-meta-Owner': 'me'})
+    assert facts['etag'] == 'abc' and facts['bytes'] == 3 and facts['is_slo']
+    assert facts['metadata'] == {'owner': 'me'}
+
+
+def test_bulk_delete_body_quotes_each_path():
+    assert _swift.bulk_delete_body(['/c/a b', '/c/d/\u00e9']) == b'/c/a%20b\n/c/d/%C3%A9'
+
+
+def test_bulk_delete_outcome_is_read_from_the_body():
+    ok = json.dumps({'Response Status': '200 OK', 'Number Deleted': 3, 'Number Not Found': 1,
+                     'Errors': []})
+    assert _swift.parse_bulk_delete(ok) == (3, 1)
+    bad = json.dumps({'Response Status': '400 Bad Request', 'Number Deleted': 0,
+                      'Errors': [['/c/o', '409 Conflict']]})
+    with pytest.raises(ArchiveError, match='400 Bad Request.*/c/o: 409 Conflict'):
+        _swift.parse_bulk_delete(bad)
