@@ -53,7 +53,8 @@ _STATUS_HINTS = {
     409: 'conflict: a non-empty container, a concurrent change, or an SLO segment that no '
          'longer matches its manifest',
     411: 'length required',
-    413: 'too large for one request: upload large files with ncloud.archive.archive_slo',
+    413: 'too large: over a quota, or over the largest object size (upload large files '
+         'with ncloud.archive.archive_slo)',
     416: 'requested range not satisfiable',
     422: 'checksum mismatch: the data was changed or corrupted on the way',
     429: 'rate limited by the server: retry later or lower the number of threads',
@@ -124,8 +125,9 @@ def describe_error(exc, operation):
             body = exc.http_response_content
             if isinstance(body, bytes):
                 body = body.decode('utf-8', 'replace')
-            if body and status not in (401,) and len(body) < 500 and '<html' not in body.lower():
-                detail += ': %s' % body.strip()
+            if body and status != 401 and '<html' not in body.lower():
+                body = ' '.join(body.split())
+                detail += ': %s' % (body if len(body) <= 500 else body[:500] + '...')
         else:
             detail = exc.msg
     elif ks_exceptions is not None and isinstance(exc, ks_exceptions.ClientException):
@@ -264,3 +266,21 @@ def request(connection, method, container, name=None, query_string=None, headers
         return resp.status, swift_client.resp_header_dict(resp), body
 
     return connection._retry(None, _call)  # pylint: disable=protected-access
+
+
+def renew_token(connection, force=False):
+    """Make the connection's next request take its token from the session again.
+
+    For requests that run long on the server (bulk delete, SLO manifest PUT or DELETE): their
+    sub-requests use the request's token, so it must stay valid throughout. keystoneauth
+    renews a token that expires within two minutes; ``force`` renews it anyway (after a
+    sub-request answered 401).
+    """
+    if force and connection.session is not None:
+        connection.session.invalidate()
+    connection.token = None
+
+
+def sub_requests_unauthorized(exc):
+    """Whether a bulk or SLO request failed because its token expired while it ran."""
+    return '401 Unauthorized' in getattr(exc, 'message', str(exc))

@@ -16,7 +16,12 @@ import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import (
+    ArchiveError,
+    renew_token,
+    request,
+    sub_requests_unauthorized,
+)
 
 try:
     from swiftclient.utils import LengthWrapper
@@ -162,11 +167,11 @@ def delete_paths(call, conn, paths, limits):
     if limits['bulk_delete']:
         step = limits['bulk_max_deletes_per_request']
         for start in range(0, len(paths), step):
-            _headers, answer = call(
+            deleted += long_request(conn, lambda: _swift.parse_bulk_delete(call(
                 'bulk delete of %d object(s)' % len(paths[start:start + step]), conn.post_account,
                 headers={'Accept': 'application/json', 'Content-Type': 'text/plain'},
-                query_string='bulk-delete', data=_swift.bulk_delete_body(paths[start:start + step]))
-            deleted += _swift.parse_bulk_delete(answer)[0]
+                query_string='bulk-delete',
+                data=_swift.bulk_delete_body(paths[start:start + step]))[1])[0])
         return deleted
     for path in paths:
         container, name = _swift.split_segment_path(path)
@@ -177,6 +182,34 @@ def delete_paths(call, conn, paths, limits):
             if exc.status != 404:
                 raise
     return deleted
+
+
+def delete_slo(call, conn, container, name, what):
+    """Delete an SLO's manifest and segments; returns the number of segments deleted.
+
+    Swift answers 200 whatever happened: the JSON body says what was deleted and what failed.
+    """
+    def delete():
+        _status, _headers, body = call('DELETE (with segments) ' + what, request, conn, 'DELETE',
+                                       container, name, query_string='multipart-manifest=delete',
+                                       headers={'Accept': 'application/json'})
+        return _swift.parse_bulk_delete(body)[0]
+    return max(long_request(conn, delete) - 1, 0)
+
+
+def long_request(conn, func):
+    """Run ``func`` (a request that runs long on the server) with a token that lasts.
+
+    Retried once with a new token when its sub-requests were refused with 401.
+    """
+    renew_token(conn)
+    try:
+        return func()
+    except ArchiveError as exc:
+        if not sub_requests_unauthorized(exc):
+            raise
+    renew_token(conn, force=True)
+    return func()
 
 
 def upload_segments(call, connect, path, container, jobs, threads):

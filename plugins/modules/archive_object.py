@@ -196,7 +196,7 @@ import mimetypes
 import os
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError, request
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
 EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
@@ -459,12 +459,8 @@ class ArchiveObject(ArchiveModule):
             if self.check_mode:
                 result['segments_deleted'] = len(self.manifest())
             else:
-                _status, _headers, body = self.request(
-                    'DELETE (with segments) ' + self.what, request, self.conn, 'DELETE',
-                    self.container, self.name, query_string='multipart-manifest=delete',
-                    headers={'Accept': 'application/json'})
-                deleted, _not_found = _swift.parse_bulk_delete(body)
-                result['segments_deleted'] = max(deleted - 1, 0)
+                result['segments_deleted'] = _transfer.delete_slo(
+                    self.request, self.conn, self.container, self.name, self.what)
         elif not self.check_mode:
             try:
                 self.request('DELETE ' + self.what, self.conn.delete_object, self.container,

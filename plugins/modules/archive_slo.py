@@ -202,7 +202,7 @@ import os
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError, request
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
 
@@ -384,10 +384,11 @@ class ArchiveSlo(ArchiveModule):
         except _transfer.SegmentUploadError as exc:
             self.fail_upload(exc)
         segments = sorted(uploaded + reused, key=lambda j: j['offset'])
-        self.request('PUT manifest of ' + self.what, self.conn.put_object, self.container,
-                     self.name, _swift.manifest_body(self.segment_container, segments),
-                     query_string='multipart-manifest=put', content_type=content_type,
-                     headers=_swift.object_metadata_headers(metadata))
+        _transfer.long_request(self.conn, lambda: self.request(
+            'PUT manifest of ' + self.what, self.conn.put_object, self.container, self.name,
+            _swift.manifest_body(self.segment_container, segments),
+            query_string='multipart-manifest=put', content_type=content_type,
+            headers=_swift.object_metadata_headers(metadata)))
         stale = self.stale_segments(remote, keep)
         if stale:
             self.result['segments_deleted'] = _transfer.delete_paths(
@@ -440,12 +441,8 @@ class ArchiveSlo(ArchiveModule):
         if self.check_mode:
             self.result['segments_deleted'] = len(remote['segments'])
         else:
-            _status, _headers, body = self.request(
-                'DELETE (with segments) ' + self.what, request, self.conn, 'DELETE',
-                self.container, self.name, query_string='multipart-manifest=delete',
-                headers={'Accept': 'application/json'})
-            deleted, _not_found = _swift.parse_bulk_delete(body)
-            self.result['segments_deleted'] = max(deleted - 1, 0)
+            self.result['segments_deleted'] = _transfer.delete_slo(
+                self.request, self.conn, self.container, self.name, self.what)
         self.finish(True, 'present', facts, None)
 
     def finish(self, changed, reason, before, after):

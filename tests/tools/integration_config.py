@@ -21,5 +21,7 @@ for prefix, tenant in (('lab_', tenants['first']), ('lab_second_', tenants['seco
                         ('secret_key', 'password'), ('project_id', 'project_id'),
                         ('domain_id', 'user_domain_id'), ('storage_url', 'storage_url')):
         lines.append('%s%s: %s' % (prefix, key, json.dumps(tenant[source])))
-lines.append('lab_dir: %s' % json.dumps(os.path.realpath(os.path.join(os.path.dirname(lab), '..', '..', '.lab'))))
+lines.append('lab_script: %s' % json.dumps(os.path.realpath(lab)))
+lines.append('lab_dir: %s' % json.dumps(os.environ.get('LAB_DIR') or os.path.realpath(
+    os.path.join(os.path.dirname(lab), '..', '..', '.lab'))))
 sys.stdout.write('\n'.join(lines) + '\n')
