@@ -19,7 +19,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test check venv collection sanity units integration lab-up lab-down clean
+.PHONY: demo test check venv collection sanity units integration molecule bench lab-up lab-down clean
 
 demo: venv lab-up collection
 	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
@@ -32,7 +32,7 @@ test: venv
 	if [ $$rc -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED ($$rc)"; fi; \
 	exit $$rc
 
-check: collection sanity units integration
+check: collection sanity units integration molecule
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -66,6 +66,14 @@ units:
 integration:
 	$(BIN)/python $(CURDIR)/tests/tools/integration_config.py > $(COLLECTION)/tests/integration/integration_config.yml
 	$(ANSIBLE_TEST) integration --venv --python 3.11 --color no
+
+# The archive_upload role on localhost (extensions/molecule/default), against the built collection.
+molecule:
+	eval "$$($(LAB) env)" && $(BIN)/molecule test
+
+# Speed and memory against the swift CLI, measured in one run (docs/benchmarks.md).
+bench: venv lab-up
+	$(CURDIR)/benchmarks/run
 
 lab-up:
 	$(LAB) up

@@ -252,6 +252,17 @@ def listing_entry(entry):
     return item
 
 
+def listing_content_type(entry):
+    """Content type of a listing entry without parameters (older Swift adds ;swift_bytes=)."""
+    return (entry.get('content_type') or '').split(';')[0].strip()
+
+
+def listing_maybe_slo(entry):
+    """Whether a listing entry may be an SLO manifest (then ``hash``/``bytes`` are the
+    manifest's, not the data's, and a HEAD tells more)."""
+    return 'slo_etag' in entry or 'swift_bytes=' in (entry.get('content_type') or '')
+
+
 def parse_manifest(body):
     """Segments of a ``?multipart-manifest=get`` answer: list of {name, bytes, hash}."""
     if isinstance(body, bytes):

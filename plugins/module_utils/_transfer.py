@@ -212,23 +212,64 @@ def long_request(conn, func):
     return func()
 
 
-def upload_segments(call, connect, path, container, jobs, threads):
-    """Upload file slices as segments with a pool of ``threads``, each with its own connection.
+def put_file(call, conn, container, name, path, content_type, headers, md5=None):
+    """Upload a whole file as one object, streamed from disk, with its md5 as ETag.
 
-    ``jobs`` are dicts with name, offset and bytes. Each slice streams from its own file handle
-    through swiftclient's LengthWrapper (retry-safe: it seeks back), its md5 is computed while
-    it is sent and checked against the ETag Swift answers. Returns the jobs with ``etag`` set,
-    in order. The first failure cancels what has not started and is raised.
+    Swift refuses a body that does not match the ETag (422); an open file is retry-safe
+    (swiftclient seeks back). Returns the md5.
     """
+    md5 = md5 or md5_file(path)
+    with open(path, 'rb') as handle:
+        call("PUT object '%s' in container '%s'" % (name, container), conn.put_object,
+             container, name, handle, content_length=os.fstat(handle.fileno()).st_size,
+             etag=md5, content_type=content_type, headers=headers, chunk_size=CHUNK)
+    return md5
+
+
+def run_pool(connect, work, items, threads):
+    """Run ``work(conn, item)`` for every item on a pool of ``threads``.
+
+    A swiftclient Connection is not thread-safe: each thread makes its own with ``connect()``
+    (all share one Keystone session). The first failure cancels what has not started and is
+    raised as a PoolError that lists the items that did complete. Returns the results in order.
+    """
+    if not items:
+        return []
     local = threading.local()
 
-    def put(job):
+    def run(item):
         if not hasattr(local, 'conn'):
             local.conn = connect()
+        return work(local.conn, item)
+
+    pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(items))))
+    futures = [pool.submit(run, item) for item in items]
+    wait(futures, return_when=FIRST_EXCEPTION)
+    pool.shutdown(wait=True, cancel_futures=True)
+    failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
+    if failed:
+        exc = failed[0].exception()
+        if not isinstance(exc, ArchiveError):
+            raise exc
+        done = [item for item, f in zip(items, futures)
+                if f.done() and not f.cancelled() and f.exception() is None]
+        raise PoolError(exc.message, done, exc.status, exc.transaction_id) from None
+    return [f.result() for f in futures]
+
+
+def upload_segments(call, connect, path, container, jobs, threads):
+    """Upload file slices as segments; returns the jobs with ``etag`` set, in order.
+
+    ``jobs`` are dicts with name, offset and bytes. Each slice streams from its own file handle
+    through swiftclient's LengthWrapper (retry-safe: it seeks back); its md5 is computed while
+    it is sent and checked against the ETag Swift answers. On failure a PoolError lists the
+    jobs that were uploaded.
+    """
+    def put(conn, job):
         with open(path, 'rb') as handle:
             handle.seek(job['offset'])
             body = LengthWrapper(handle, job['bytes'], md5=True)
-            etag = call("PUT segment '%s/%s'" % (container, job['name']), local.conn.put_object,
+            etag = call("PUT segment '%s/%s'" % (container, job['name']), conn.put_object,
                         container, job['name'], body, content_length=job['bytes'],
                         content_type='application/octet-stream')
         sent = body.get_md5sum()
@@ -237,26 +278,12 @@ def upload_segments(call, connect, path, container, jobs, threads):
                                "damaged on the way" % (job['name'], etag, sent))
         return dict(job, etag=sent)
 
-    if not jobs:
-        return []
-    pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(jobs))))
-    futures = [pool.submit(put, job) for job in jobs]
-    wait(futures, return_when=FIRST_EXCEPTION)
-    pool.shutdown(wait=True, cancel_futures=True)
-    failed = [f for f in futures if not f.cancelled() and f.exception() is not None]
-    if failed:
-        uploaded = [f.result()['name'] for f in futures
-                    if f.done() and not f.cancelled() and f.exception() is None]
-        exc = failed[0].exception()
-        if not isinstance(exc, ArchiveError):
-            raise exc
-        raise SegmentUploadError(exc.message, uploaded, exc.status, exc.transaction_id) from None
-    return [f.result() for f in futures]
+    return run_pool(connect, put, jobs, threads)
 
 
-class SegmentUploadError(ArchiveError):
-    """A segment upload failed; ``uploaded`` names the segments this run did upload."""
+class PoolError(ArchiveError):
+    """One item of a pool failed; ``done`` lists the items that completed."""
 
-    def __init__(self, message, uploaded, status=None, transaction_id=None):
+    def __init__(self, message, done, status=None, transaction_id=None):
         super().__init__(message, status, transaction_id)
-        self.uploaded = uploaded
+        self.done = done

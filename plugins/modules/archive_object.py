@@ -32,8 +32,8 @@ options:
     description:
       - Object name, at most 1024 bytes of UTF-8. C(/) is allowed and shown as a directory by
         most tools.
+      - Required unless O(files) is given.
     type: str
-    required: true
   state:
     description:
       - V(present) uploads O(src) or O(content), or creates a directory marker.
@@ -91,6 +91,51 @@ options:
       - File to write with O(state=downloaded). Its directory must exist. A symlink or a
         directory is refused.
     type: path
+  files:
+    description:
+      - Batch mode, for many objects in one run (as the M(ncloud.archive.archive_upload) role
+        does). Each item is a file to upload or a directory marker to create.
+      - Identity is decided from one container listing (size and md5) instead of a HEAD per
+        object; uploads run on O(threads) parallel connections.
+      - O(metadata), O(content_type) and O(delete_after) apply to the objects uploaded;
+        identical objects are left as they are.
+    type: list
+    elements: dict
+    suboptions:
+      name:
+        description: Object name.
+        type: str
+        required: true
+      src:
+        description: File to upload.
+        type: path
+      directory:
+        description: Create a directory marker instead.
+        type: bool
+        default: false
+  threads:
+    description:
+      - Number of parallel uploads with O(files).
+    type: int
+    default: 8
+  prefix:
+    description:
+      - With O(files), the part of the container that the batch owns; the listing is limited to
+        it. Defaults to the longest common prefix of the names.
+    type: str
+  delete_extra:
+    description:
+      - With O(files), delete the objects under O(prefix) that are neither in O(files) nor in
+        O(keep). An SLO is deleted with its segments.
+    type: bool
+    default: false
+  keep:
+    description:
+      - With O(delete_extra), names under O(prefix) that must not be deleted (for example the
+        large files another task uploads as SLOs).
+    type: list
+    elements: str
+    default: []
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
@@ -129,6 +174,17 @@ EXAMPLES = r"""
     dest: /srv/restore/db.dump
     mode: "0600"
 
+- name: A small tree in one run (directory markers and files), removing what is gone locally
+  ncloud.archive.archive_object:
+    container: backups
+    prefix: etc/
+    delete_extra: true
+    files:
+      - {name: etc/, directory: true}
+      - {name: etc/hosts, src: /etc/hosts}
+      - {name: etc/fstab, src: /etc/fstab}
+  register: tree
+
 - name: Delete it (and its segments when it is an SLO)
   ncloud.archive.archive_object:
     container: backups
@@ -142,7 +198,7 @@ object:
     - Facts of the object after the task (before it, for O(state=absent)); empty when it does
       not exist.
     - In check mode, the facts the task would produce, as far as they are known.
-  returned: always
+  returned: without O(files)
   type: dict
   contains:
     container:
@@ -186,10 +242,38 @@ dest:
   type: str
   sample: /srv/restore/db.dump
 segments_deleted:
-  description: Number of segments deleted with an SLO.
-  returned: when O(state=absent) deleted an SLO
+  description: Number of segments deleted with an SLO (deleted, or replaced by a plain object).
+  returned: when an SLO was deleted or replaced
   type: int
   sample: 16
+summary:
+  description: Counts of what a batch (O(files)) did, or would do in check mode.
+  returned: with O(files)
+  type: dict
+  contains:
+    uploaded:
+      description: Files uploaded.
+      type: int
+    markers_created:
+      description: Directory markers created.
+      type: int
+    identical:
+      description: Files and markers already identical.
+      type: int
+    deleted:
+      description: Objects deleted by O(delete_extra).
+      type: int
+  sample: {"uploaded": 1, "markers_created": 0, "identical": 999, "deleted": 0}
+uploaded:
+  description: Names uploaded (files and markers) by a batch.
+  returned: with O(files)
+  type: list
+  elements: str
+deleted:
+  description: Names deleted by O(delete_extra).
+  returned: with O(files)
+  type: list
+  elements: str
 """
 
 import mimetypes
@@ -206,7 +290,7 @@ DIRECTORY_TYPE = 'application/directory'
 class ArchiveObject(ArchiveModule):
     argument_spec = dict(
         container=dict(type='str', required=True),
-        name=dict(type='str', required=True),
+        name=dict(type='str'),
         state=dict(type='str', default='present', choices=['present', 'downloaded', 'absent']),
         src=dict(type='path'),
         content=dict(type='str'),
@@ -217,17 +301,30 @@ class ArchiveObject(ArchiveModule):
         delete_after=dict(type='int'),
         overwrite=dict(type='str', default='different', choices=['different', 'always', 'never']),
         dest=dict(type='path'),
+        files=dict(type='list', elements='dict', options=dict(
+            name=dict(type='str', required=True),
+            src=dict(type='path'),
+            directory=dict(type='bool', default=False),
+        )),
+        threads=dict(type='int', default=8),
+        prefix=dict(type='str'),
+        delete_extra=dict(type='bool', default=False),
+        keep=dict(type='list', elements='str', default=[]),
     )
     module_kwargs = dict(
         supports_check_mode=True,
         add_file_common_args=True,
-        mutually_exclusive=[('src', 'content', 'directory')],
+        mutually_exclusive=[('src', 'content', 'directory', 'files'), ('name', 'files')],
+        required_one_of=[('name', 'files')],
         required_if=[('state', 'downloaded', ['dest'])],
     )
 
     def run(self):
         p = self.params
         self.container = _swift.validate_container_name(p['container'], 'container')
+        if p['files'] is not None:
+            self.batch()
+            return
         self.name = _swift.validate_object_name(p['name'], 'name')
         self.what = "object '%s' in container '%s'" % (self.name, self.container)
         if p['state'] == 'present':
@@ -368,10 +465,8 @@ class ArchiveObject(ArchiveModule):
         if p['delete_after']:
             headers['X-Delete-After'] = str(p['delete_after'])
         if path is not None:
-            with open(path, 'rb') as handle:
-                self.request('PUT ' + self.what, self.conn.put_object, self.container, self.name,
-                             handle, content_length=size, etag=md5, content_type=content_type,
-                             headers=headers, chunk_size=_transfer.CHUNK)
+            _transfer.put_file(self.request, self.conn, self.container, self.name, path,
+                               content_type, headers, md5=md5)
         else:
             self.request('PUT ' + self.what, self.conn.put_object, self.container, self.name,
                          data.decode('utf-8') if data else '', content_length=size, etag=md5,
@@ -470,6 +565,151 @@ class ArchiveObject(ArchiveModule):
                     raise
         self.finish(True, 'present', facts, None, **result)
 
+    # --- batch ----------------------------------------------------------------------
+    def batch(self):
+        """Many files and directory markers in one run: one listing, a pool of uploads."""
+        p = self.params
+        if p['state'] != 'present':
+            raise ArchiveError('files works with state=present only')
+        if p['threads'] < 1:
+            raise ArchiveError('threads must be at least 1')
+        if p['delete_extra'] and p['prefix'] is None:
+            raise ArchiveError("delete_extra needs prefix: the part of the container this batch "
+                               "owns ('' for the whole container)")
+        self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
+        items = self.batch_items()
+        names = [item['name'] for item in items]
+        prefix = p['prefix'] if p['prefix'] is not None else os.path.commonprefix(names)
+        listing = self.batch_listing(prefix)
+        to_upload, identical = [], 0
+        for item in items:
+            entry = listing.get(item['name'])
+            if entry is not None and (p['overwrite'] == 'never' or (
+                    p['overwrite'] == 'different' and self.batch_identical(item, entry))):
+                identical += 1
+            else:
+                to_upload.append(dict(item, replaces=entry))
+        extra = []
+        if p['delete_extra']:
+            wanted = set(names) | set(p['keep'])
+            extra = sorted(name for name in listing if name not in wanted)
+        summary = {
+            'uploaded': sum(1 for i in to_upload if not i['directory']),
+            'markers_created': sum(1 for i in to_upload if i['directory']),
+            'identical': identical,
+            'deleted': len(extra),
+        }
+        result = dict(changed=bool(to_upload or extra), summary=summary,
+                      uploaded=[i['name'] for i in to_upload], deleted=extra,
+                      changed_reason=_batch_reason(summary))
+        if self.module._diff:
+            result['diff'] = dict(before={'objects': sorted(listing)},
+                                  after={'objects': sorted((set(listing) | set(names)) - set(extra))})
+        if not self.check_mode:
+            self.batch_upload(to_upload)
+            self.batch_delete([listing[name] for name in extra])
+        self.exit(**result)
+
+    def batch_items(self):
+        items, seen = [], set()
+        for index, item in enumerate(self.params['files']):
+            option = 'files[%d]' % index
+            name = _swift.validate_object_name(item['name'], option + '.name')
+            if name in seen:
+                raise ArchiveError("%s.name: '%s' is listed twice" % (option, name))
+            seen.add(name)
+            if item['directory'] == (item['src'] is not None):
+                raise ArchiveError('%s: give either src (a file) or directory=true' % option)
+            if item['src'] is not None and not os.path.isfile(item['src']):
+                raise ArchiveError("%s.src: '%s' is not a regular file" % (option, item['src']))
+            items.append({'name': name, 'src': item['src'], 'directory': item['directory']})
+        return items
+
+    def batch_listing(self, prefix):
+        try:
+            entries = _swift.page_through(
+                lambda marker, limit: self.request(
+                    "list container '%s'" % self.container, self.conn.get_container,
+                    self.container, marker=marker, limit=limit, prefix=prefix or None)[1],
+                page_size=self.limits()['container_listing_limit'])
+        except ArchiveError as exc:
+            if exc.status == 404:
+                raise ArchiveError("container '%s' does not exist: create it with "
+                                   "ncloud.archive.archive_container" % self.container) from None
+            raise
+        return dict((e['name'], e) for e in entries if 'name' in e)
+
+    def batch_identical(self, item, entry):
+        if item['directory']:
+            return entry.get('bytes') == 0 and _swift.listing_content_type(entry) == DIRECTORY_TYPE
+        size = os.path.getsize(item['src'])
+        if _swift.listing_maybe_slo(entry):
+            remote = self.head_of(item['name'])
+            if remote is None or not remote['facts']['is_slo']:
+                return remote is not None and remote['facts']['bytes'] == size and \
+                    _transfer.md5_file(item['src']) == remote['facts']['etag']
+            return remote['facts']['bytes'] == size and \
+                _transfer.file_matches_segments(item['src'], self.manifest_of(item['name']))
+        return entry.get('bytes') == size and \
+            _swift.strip_etag(entry.get('hash')) == _transfer.md5_file(item['src'])
+
+    def batch_upload(self, items):
+        p = self.params
+        headers = _swift.object_metadata_headers(self.desired_meta)
+        if p['delete_after']:
+            headers['X-Delete-After'] = str(p['delete_after'])
+
+        def upload(conn, item):
+            name = item['name']
+            what = "object '%s' in container '%s'" % (name, self.container)
+            if item['directory']:
+                self.request('PUT ' + what, conn.put_object, self.container, name, '',
+                             content_length=0, etag=EMPTY_MD5, content_type=DIRECTORY_TYPE,
+                             headers=headers)
+                return
+            replaced = item['replaces']
+            old_segments = []
+            if replaced is not None and _swift.listing_maybe_slo(replaced):
+                remote = self.head_of(name, conn)
+                if remote is not None and remote['facts']['is_slo']:
+                    old_segments = self.manifest_of(name, conn)
+            content_type = p['content_type'] or mimetypes.guess_type(name)[0] or \
+                'application/octet-stream'
+            _transfer.put_file(self.request, conn, self.container, name, item['src'],
+                               content_type, headers)
+            if old_segments:
+                _transfer.delete_paths(self.request, conn, [seg['name'] for seg in old_segments],
+                                       self.limits())
+
+        _transfer.run_pool(self.connector().connect, upload, items, p['threads'])
+
+    def batch_delete(self, entries):
+        plain = []
+        for entry in entries:
+            name = entry['name']
+            if _swift.listing_maybe_slo(entry):
+                _transfer.delete_slo(self.request, self.conn, self.container, name,
+                                     "object '%s' in container '%s'" % (name, self.container))
+            else:
+                plain.append('/%s/%s' % (self.container, name))
+        if plain:
+            _transfer.delete_paths(self.request, self.conn, plain, self.limits())
+
+    def head_of(self, name, conn=None):
+        try:
+            headers = self.request("HEAD object '%s'" % name, (conn or self.conn).head_object,
+                                   self.container, name)
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return {'headers': headers, 'facts': _swift.object_facts(self.container, name, headers)}
+
+    def manifest_of(self, name, conn=None):
+        _headers, body = self.request("GET manifest of '%s'" % name, (conn or self.conn).get_object,
+                                      self.container, name, query_string='multipart-manifest=get')
+        return _swift.parse_manifest(body)
+
     def finish(self, changed, reason, before, after, **extra):
         result = dict(changed=changed, changed_reason=reason, object=after or before or {}, **extra)
         if self.params['state'] == 'absent':
@@ -477,6 +717,13 @@ class ArchiveObject(ArchiveModule):
         if self.module._diff:
             result['diff'] = dict(before=_diff_view(before), after=_diff_view(after))
         self.exit(**result)
+
+
+def _batch_reason(summary):
+    parts = ['%d %s' % (summary[key], label) for key, label in (
+        ('uploaded', 'uploaded'), ('markers_created', 'markers created'), ('deleted', 'deleted'))
+        if summary[key]]
+    return ', '.join(parts) if parts else 'all %d identical' % summary['identical']
 
 
 def _diff_view(facts):

@@ -381,7 +381,7 @@ class ArchiveSlo(ArchiveModule):
             uploaded = _transfer.upload_segments(self.request, self.connector().connect, src,
                                                  self.segment_container, plan,
                                                  self.params['segment_threads'])
-        except _transfer.SegmentUploadError as exc:
+        except _transfer.PoolError as exc:
             self.fail_upload(exc)
         segments = sorted(uploaded + reused, key=lambda j: j['offset'])
         _transfer.long_request(self.conn, lambda: self.request(
@@ -417,7 +417,7 @@ class ArchiveSlo(ArchiveModule):
                          self.conn.put_container, self.segment_container)
 
     def fail_upload(self, exc):
-        uploaded = ['/%s/%s' % (self.segment_container, name) for name in exc.uploaded]
+        uploaded = ['/%s/%s' % (self.segment_container, job['name']) for job in exc.done]
         if self.params['on_failure'] == 'delete':
             deleted = _transfer.delete_paths(self.request, self.conn, uploaded, self.limits())
             raise ArchiveError('%s; on_failure=delete: the %d segment(s) this run uploaded were '
