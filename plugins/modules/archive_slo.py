@@ -394,6 +394,11 @@ class ArchiveSlo(ArchiveModule):
             self.result['segments_deleted'] = _transfer.delete_paths(
                 self.request, self.conn, sorted(stale), self.limits())
         after = self.head()
+        expected = _swift.slo_etag([s['etag'] for s in segments])
+        if after is None or after['facts']['etag'] != expected:
+            raise ArchiveError('%s was written but reads back with ETag %s instead of %s: another '
+                               'writer may have replaced it' % (
+                                   self.what, after and after['facts']['etag'], expected))
         self.result['segments'] = _segment_view(after['segments'])
         self.finish(True, reason, before, after['facts'])
 

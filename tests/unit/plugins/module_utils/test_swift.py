@@ -125,3 +125,57 @@ def test_bulk_delete_outcome_is_read_from_the_body():
                       'Errors': [['/c/o', '409 Conflict']]})
     with pytest.raises(ArchiveError, match='400 Bad Request.*/c/o: 409 Conflict'):
         _swift.parse_bulk_delete(bad)
+
+
+def test_segment_names_follow_the_swift_cli():
+    prefix = _swift.segment_prefix('db/dump.gz', _swift.source_mtime(1795704267.7078493), 3670033, 1048576)
+    assert prefix == 'db/dump.gz/slo/1795704267.707849/3670033/1048576/'
+    assert _swift.segment_name(prefix, 3) == prefix + '00000003'
+    assert _swift.versions_prefix('db/dump.gz') == 'db/dump.gz/slo/'
+
+
+def test_slices_cover_the_file_with_an_odd_tail():
+    assert _swift.slices(3670033, 1048576) == [(0, 0, 1048576), (1, 1048576, 1048576),
+                                               (2, 2097152, 1048576), (3, 3145728, 524305)]
+    assert _swift.slices(2097152, 1048576) == [(0, 0, 1048576), (1, 1048576, 1048576)]
+    assert _swift.slices(10, 1048576) == [(0, 0, 10)]
+
+
+def test_default_segment_size_fits_max_manifest_segments():
+    limits = dict(_swift.DEFAULT_LIMITS)
+    assert _swift.choose_segment_size(1 << 30, limits) == 64 * _swift.MIB
+    # 100 GiB / 1000 segments needs > 64 MiB: the next power of two is 128 MiB
+    assert _swift.choose_segment_size(100 << 30, limits) == 128 * _swift.MIB
+    limits['slo_max_manifest_segments'] = 10
+    assert _swift.choose_segment_size(1 << 30, limits) == 128 * _swift.MIB
+
+
+def test_requested_segment_size_that_needs_too_many_segments_names_the_smallest_that_works():
+    with pytest.raises(ArchiveError) as err:
+        _swift.choose_segment_size(6291456, dict(_swift.DEFAULT_LIMITS), 4096)
+    assert err.value.message == ('segment_size 4096 would need 1536 segments, this server allows '
+                                 '1000: use segment_size 6292 or more')
+    assert _swift.choose_segment_size(6291456, dict(_swift.DEFAULT_LIMITS), 6292) == 6292
+
+
+def test_manifest_body_and_slo_etag():
+    segments = [{'name': 'o/slo/1/2/1/00000000', 'etag': 'a' * 32, 'bytes': 1},
+                {'name': 'o/slo/1/2/1/00000001', 'etag': 'b' * 32, 'bytes': 1}]
+    assert json.loads(_swift.manifest_body('c_segments', segments)) == [
+        {'path': '/c_segments/o/slo/1/2/1/00000000', 'etag': 'a' * 32, 'size_bytes': 1},
+        {'path': '/c_segments/o/slo/1/2/1/00000001', 'etag': 'b' * 32, 'size_bytes': 1}]
+    assert _swift.slo_etag(['a' * 32, 'b' * 32]) == _swift.md5_hex(('a' * 32 + 'b' * 32).encode())
+
+
+def test_object_post_repeats_an_existing_expiry():
+    headers = _swift.object_post_headers({'owner': 'x'}, None, 1800000000, None)
+    assert headers == {'X-Object-Meta-owner': 'x', 'X-Delete-At': '1800000000'}
+    assert _swift.object_post_headers({}, 'text/plain', None, 60) == {
+        'Content-Type': 'text/plain', 'X-Delete-After': '60'}
+
+
+def test_listing_entries_that_may_be_slos():
+    assert _swift.listing_maybe_slo({'slo_etag': '"x"'})
+    assert _swift.listing_maybe_slo({'content_type': 'application/octet-stream;swift_bytes=10'})
+    assert not _swift.listing_maybe_slo({'content_type': 'text/plain', 'hash': 'x'})
+    assert _swift.listing_content_type({'content_type': 'application/directory;swift_bytes=0'}) == 'application/directory'
