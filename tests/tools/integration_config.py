@@ -11,6 +11,7 @@ import json
 import os
 import subprocess
 import sys
+import uuid
 
 lab = os.path.join(os.path.dirname(os.path.abspath(__file__)), '..', 'lab', 'lab')
 tenants = json.loads(subprocess.run([lab, 'env', 'json'], check=True, capture_output=True,
@@ -21,6 +22,9 @@ for prefix, tenant in (('lab_', tenants['first']), ('lab_second_', tenants['seco
                         ('secret_key', 'password'), ('project_id', 'project_id'),
                         ('domain_id', 'user_domain_id'), ('storage_url', 'storage_url')):
         lines.append('%s%s: %s' % (prefix, key, json.dumps(tenant[source])))
+# Container names of one run start with it, so runs never collide (ansible-test defines no
+# resource_prefix for collections).
+lines.append('resource_prefix: "ncarch-%s"' % uuid.uuid4().hex[:8])
 lines.append('lab_script: %s' % json.dumps(os.path.realpath(lab)))
 lines.append('lab_dir: %s' % json.dumps(os.environ.get('LAB_DIR') or os.path.realpath(
     os.path.join(os.path.dirname(lab), '..', '..', '.lab'))))
