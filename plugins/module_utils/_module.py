@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _connection
+from ansible_collections.ncloud.archive.plugins.module_utils import _connection, _swift
 from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
 
 DEFAULT_AUTH_URL = 'https://kr.archive.ncloudstorage.com:5000/v3'
@@ -103,6 +103,44 @@ class ArchiveModule:
         if token:
             self.module.no_log_values.add(token)
         return result
+
+    # --- common requests ------------------------------------------------------------
+    def head_container(self, container):
+        """Facts of a container, or None when it does not exist."""
+        try:
+            headers = self.request("HEAD container '%s'" % container, self.conn.head_container,
+                                   container)
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _swift.container_facts(container, headers)
+
+    def head_object(self, container, name, conn=None):
+        """Facts of an object, or None when it does not exist."""
+        try:
+            headers = self.request("HEAD object '%s' in container '%s'" % (name, container),
+                                   (conn or self.conn).head_object, container, name)
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return None
+            raise
+        return _swift.object_facts(container, name, headers)
+
+    def get_manifest(self, container, name, conn=None):
+        """The segments of an SLO, from ``?multipart-manifest=get``."""
+        _headers, body = self.request(
+            "GET manifest of object '%s' in container '%s'" % (name, container),
+            (conn or self.conn).get_object, container, name, query_string='multipart-manifest=get')
+        return _swift.parse_manifest(body)
+
+    def list_container(self, container, prefix=None, delimiter=None, marker=None, limit=None):
+        """A container's listing, page by page (past the server's 10,000 a page)."""
+        return _swift.page_through(
+            lambda page_marker, page_limit: self.request(
+                "list container '%s'" % container, self.conn.get_container, container,
+                marker=page_marker, limit=page_limit, prefix=prefix, delimiter=delimiter)[1],
+            marker=marker, limit=limit, page_size=self.limits()['container_listing_limit'])
 
     # --- results --------------------------------------------------------------------
     def exit(self, **result):

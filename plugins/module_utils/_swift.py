@@ -236,6 +236,13 @@ def object_facts(container, name, headers):
     return facts
 
 
+def object_diff_view(facts):
+    """What diff mode shows of an object."""
+    if not facts:
+        return {}
+    return dict((k, facts[k]) for k in ('etag', 'bytes', 'content_type', 'metadata'))
+
+
 def listing_entry(entry):
     """One item of a container listing as returned to the user."""
     if 'subdir' in entry:

@@ -156,20 +156,11 @@ class ArchiveContainer(ArchiveModule):
         p = self.params
         name = _swift.validate_container_name(p['name'], 'name')
         desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
-        before = self.find(name)
+        before = self.head_container(name)
         if p['state'] == 'present':
             self.present(name, before, desired_meta)
         else:
             self.absent(name, before)
-
-    def find(self, name):
-        try:
-            headers = self.request("HEAD container '%s'" % name, self.conn.head_container, name)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return _swift.container_facts(name, headers)
 
     def present(self, name, before, desired_meta):
         p = self.params
@@ -202,7 +193,7 @@ class ArchiveContainer(ArchiveModule):
             else:
                 self.request("update container '%s'" % name, self.conn.post_container, name,
                              headers)
-            after = self.find(name)
+            after = self.head_container(name)
         self.finish(True, reason, before, after)
 
     def absent(self, name, before):
@@ -228,11 +219,7 @@ class ArchiveContainer(ArchiveModule):
         while True:
             # Listing from the start each round: what is deleted is gone from it. A listing
             # may lag behind deletions, so rounds that delete nothing are tolerated briefly.
-            names = [e['name'] for e in _swift.page_through(
-                lambda marker, limit: self.request(
-                    "list container '%s'" % name, self.conn.get_container, name,
-                    marker=marker, limit=limit)[1],
-                page_size=limits['container_listing_limit'])]
+            names = [e['name'] for e in self.list_container(name)]
             if not names:
                 return deleted
             now = _transfer.delete_paths(self.request, self.conn,

@@ -247,17 +247,14 @@ class ArchiveInfo(ArchiveModule):
             self.exit(changed=False, **self.object(container, name))
         self.exit(changed=False, **self.container(container))
 
-    def listing(self, what, func, *args):
-        p = self.params
-        page_size = self.limits()['container_listing_limit']
-        return _swift.page_through(
-            lambda marker, limit: self.request(what, func, *args, marker=marker, limit=limit,
-                                               prefix=p['prefix'], delimiter=p['delimiter'])[1],
-            marker=p['marker'], limit=p['limit'], page_size=page_size)
-
     def account(self):
         headers = self.request('HEAD account', self.conn.head_account)
-        containers = self.listing('list account', self.conn.get_account)
+        p = self.params
+        containers = _swift.page_through(
+            lambda marker, limit: self.request('list account', self.conn.get_account,
+                                               marker=marker, limit=limit, prefix=p['prefix'])[1],
+            marker=p['marker'], limit=p['limit'],
+            page_size=self.limits()['container_listing_limit'])
         return {
             'account': {
                 'container_count': _swift.to_int(headers.get('x-account-container-count')),
@@ -270,36 +267,23 @@ class ArchiveInfo(ArchiveModule):
         }
 
     def container(self, container):
-        try:
-            headers = self.request("HEAD container '%s'" % container,
-                                   self.conn.head_container, container)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return {'exists': False}
-            raise
-        entries = self.listing("list container '%s'" % container,
-                               self.conn.get_container, container)
-        return {
-            'exists': True,
-            'container': _swift.container_facts(container, headers),
-            'objects': [_swift.listing_entry(e) for e in entries],
-        }
+        facts = self.head_container(container)
+        if facts is None:
+            return {'exists': False}
+        p = self.params
+        entries = self.list_container(container, prefix=p['prefix'], delimiter=p['delimiter'],
+                                      marker=p['marker'], limit=p['limit'])
+        return {'exists': True, 'container': facts,
+                'objects': [_swift.listing_entry(e) for e in entries]}
 
     def object(self, container, name):
-        what = "object '%s' in container '%s'" % (name, container)
-        try:
-            headers = self.request('HEAD ' + what, self.conn.head_object, container, name)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return {'exists': False}
-            raise
-        result = {'exists': True, 'object': _swift.object_facts(container, name, headers)}
-        if result['object']['is_slo']:
-            _headers, body = self.request('GET manifest of ' + what, self.conn.get_object,
-                                          container, name,
-                                          query_string='multipart-manifest=get')
+        facts = self.head_object(container, name)
+        if facts is None:
+            return {'exists': False}
+        result = {'exists': True, 'object': facts}
+        if facts['is_slo']:
             result['segments'] = [dict((k, s[k]) for k in ('name', 'bytes', 'hash'))
-                                  for s in _swift.parse_manifest(body)]
+                                  for s in self.get_manifest(container, name)]
         return result
 
 

@@ -331,7 +331,7 @@ class ArchiveObject(ArchiveModule):
             self.check_present_input()
         elif p['state'] == 'downloaded':
             self.check_dest()
-        remote = self.head()
+        remote = self.head_object(self.container, self.name)
         if p['state'] == 'present':
             self.present(remote)
         elif p['state'] == 'downloaded':
@@ -340,31 +340,15 @@ class ArchiveObject(ArchiveModule):
             self.absent(remote)
 
     # --- facts ----------------------------------------------------------------------
-    def head(self):
-        try:
-            headers = self.request('HEAD ' + self.what, self.conn.head_object,
-                                   self.container, self.name)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return {'headers': headers, 'facts': _swift.object_facts(self.container, self.name, headers)}
-
-    def manifest(self):
-        _headers, body = self.request('GET manifest of ' + self.what, self.conn.get_object,
-                                      self.container, self.name,
-                                      query_string='multipart-manifest=get')
-        return _swift.parse_manifest(body)
-
     def same_data(self, remote, path, size, md5=None):
         """Whether the local data (a file, or bytes with their md5) equals the remote object's."""
-        facts = remote['facts']
+        facts = remote
         if facts['bytes'] != size:
             return False
         if facts['is_slo']:
             if path is None:
                 return False
-            return _transfer.file_matches_segments(path, self.manifest())
+            return _transfer.file_matches_segments(path, self.get_manifest(self.container, self.name))
         return (md5 or self.file_md5(path)) == facts['etag']
 
     def file_md5(self, path):
@@ -410,7 +394,7 @@ class ArchiveObject(ArchiveModule):
                                'object: upload it with ncloud.archive.archive_slo'
                                % (size, limits['max_file_size']))
         content_type = p['content_type'] or forced_type
-        before = remote['facts'] if remote else None
+        before = remote
 
         if remote is None:
             reason = 'absent'
@@ -444,14 +428,14 @@ class ArchiveObject(ArchiveModule):
                                                  p['delete_after'])
             self.request('POST ' + self.what, self.conn.post_object, self.container, self.name,
                          headers)
-            after = self.head()['facts']
+            after = self.head_object(self.container, self.name)
         self.finish(True, ' and '.join(changes), before, after)
 
     def upload(self, remote, path, data, size, md5, content_type, metadata):
         p = self.params
         reason = 'absent' if remote is None else (
             'overwrite=always' if p['overwrite'] == 'always' else 'content differs')
-        before = remote['facts'] if remote else None
+        before = remote
         content_type = content_type or mimetypes.guess_type(self.name)[0] or 'application/octet-stream'
         md5 = md5 or self.file_md5(path)
         if self.check_mode:
@@ -460,7 +444,7 @@ class ArchiveObject(ArchiveModule):
                      'is_slo': False, 'last_modified': ''}
             self.finish(True, reason, before, after)
             return
-        old_segments = self.manifest() if before and before['is_slo'] else []
+        old_segments = self.get_manifest(self.container, self.name) if before and before['is_slo'] else []
         headers = _swift.object_metadata_headers(metadata)
         if p['delete_after']:
             headers['X-Delete-After'] = str(p['delete_after'])
@@ -474,7 +458,7 @@ class ArchiveObject(ArchiveModule):
         result = {}
         if old_segments:
             result['segments_deleted'] = self.delete_segments(old_segments)
-        self.finish(True, reason, before, self.head()['facts'], **result)
+        self.finish(True, reason, before, self.head_object(self.container, self.name), **result)
 
     def delete_segments(self, segments):
         """Delete the segments of a replaced SLO; returns how many were deleted."""
@@ -500,7 +484,7 @@ class ArchiveObject(ArchiveModule):
         dest = p['dest']
         if remote is None:
             raise ArchiveError('%s does not exist: nothing to download' % self.what)
-        facts = remote['facts']
+        facts = remote
         exists = os.path.exists(dest)
         if not exists:
             reason = 'dest absent'
@@ -528,7 +512,7 @@ class ArchiveObject(ArchiveModule):
         self.exit(**result)
 
     def download(self, facts, dest):
-        segments = self.manifest() if facts['is_slo'] else None
+        segments = self.get_manifest(self.container, self.name) if facts['is_slo'] else None
         verifier = _transfer.SegmentVerifier(facts['bytes'], etag=None if segments else facts['etag'],
                                              segments=segments)
         headers, body = self.request('GET ' + self.what, self.conn.get_object, self.container,
@@ -548,11 +532,11 @@ class ArchiveObject(ArchiveModule):
         if remote is None:
             self.finish(False, 'already absent', None, None)
             return
-        facts = remote['facts']
+        facts = remote
         result = {}
         if facts['is_slo']:
             if self.check_mode:
-                result['segments_deleted'] = len(self.manifest())
+                result['segments_deleted'] = len(self.get_manifest(self.container, self.name))
             else:
                 result['segments_deleted'] = _transfer.delete_slo(
                     self.request, self.conn, self.container, self.name, self.what)
@@ -626,30 +610,23 @@ class ArchiveObject(ArchiveModule):
         return items
 
     def batch_listing(self, prefix):
-        try:
-            entries = _swift.page_through(
-                lambda marker, limit: self.request(
-                    "list container '%s'" % self.container, self.conn.get_container,
-                    self.container, marker=marker, limit=limit, prefix=prefix or None)[1],
-                page_size=self.limits()['container_listing_limit'])
-        except ArchiveError as exc:
-            if exc.status == 404:
-                raise ArchiveError("container '%s' does not exist: create it with "
-                                   "ncloud.archive.archive_container" % self.container) from None
-            raise
-        return dict((e['name'], e) for e in entries if 'name' in e)
+        if self.head_container(self.container) is None:
+            raise ArchiveError("container '%s' does not exist: create it with "
+                               "ncloud.archive.archive_container" % self.container)
+        return dict((e['name'], e) for e in self.list_container(self.container, prefix=prefix or None)
+                    if 'name' in e)
 
     def batch_identical(self, item, entry):
         if item['directory']:
             return entry.get('bytes') == 0 and _swift.listing_content_type(entry) == DIRECTORY_TYPE
         size = os.path.getsize(item['src'])
         if _swift.listing_maybe_slo(entry):
-            remote = self.head_of(item['name'])
-            if remote is None or not remote['facts']['is_slo']:
-                return remote is not None and remote['facts']['bytes'] == size and \
-                    _transfer.md5_file(item['src']) == remote['facts']['etag']
-            return remote['facts']['bytes'] == size and \
-                _transfer.file_matches_segments(item['src'], self.manifest_of(item['name']))
+            remote = self.head_object(self.container, item['name'])
+            if remote is None or not remote['is_slo']:
+                return remote is not None and remote['bytes'] == size and \
+                    _transfer.md5_file(item['src']) == remote['etag']
+            return remote['bytes'] == size and _transfer.file_matches_segments(
+                item['src'], self.get_manifest(self.container, item['name']))
         return entry.get('bytes') == size and \
             _swift.strip_etag(entry.get('hash')) == _transfer.md5_file(item['src'])
 
@@ -670,9 +647,9 @@ class ArchiveObject(ArchiveModule):
             replaced = item['replaces']
             old_segments = []
             if replaced is not None and _swift.listing_maybe_slo(replaced):
-                remote = self.head_of(name, conn)
-                if remote is not None and remote['facts']['is_slo']:
-                    old_segments = self.manifest_of(name, conn)
+                remote = self.head_object(self.container, name, conn)
+                if remote is not None and remote['is_slo']:
+                    old_segments = self.get_manifest(self.container, name, conn)
             content_type = p['content_type'] or mimetypes.guess_type(name)[0] or \
                 'application/octet-stream'
             _transfer.put_file(self.request, conn, self.container, name, item['src'],
@@ -695,27 +672,12 @@ class ArchiveObject(ArchiveModule):
         if plain:
             _transfer.delete_paths(self.request, self.conn, plain, self.limits())
 
-    def head_of(self, name, conn=None):
-        try:
-            headers = self.request("HEAD object '%s'" % name, (conn or self.conn).head_object,
-                                   self.container, name)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return {'headers': headers, 'facts': _swift.object_facts(self.container, name, headers)}
-
-    def manifest_of(self, name, conn=None):
-        _headers, body = self.request("GET manifest of '%s'" % name, (conn or self.conn).get_object,
-                                      self.container, name, query_string='multipart-manifest=get')
-        return _swift.parse_manifest(body)
-
     def finish(self, changed, reason, before, after, **extra):
         result = dict(changed=changed, changed_reason=reason, object=after or before or {}, **extra)
         if self.params['state'] == 'absent':
             result['object'] = before or {}
         if self.module._diff:
-            result['diff'] = dict(before=_diff_view(before), after=_diff_view(after))
+            result['diff'] = dict(before=_swift.object_diff_view(before), after=_swift.object_diff_view(after))
         self.exit(**result)
 
 
@@ -724,12 +686,6 @@ def _batch_reason(summary):
         ('uploaded', 'uploaded'), ('markers_created', 'markers created'), ('deleted', 'deleted'))
         if summary[key]]
     return ', '.join(parts) if parts else 'all %d identical' % summary['identical']
-
-
-def _diff_view(facts):
-    if not facts:
-        return {}
-    return dict((k, facts[k]) for k in ('etag', 'bytes', 'content_type', 'metadata'))
 
 
 def main():

@@ -239,36 +239,18 @@ class ArchiveSlo(ArchiveModule):
 
     # --- facts ----------------------------------------------------------------------
     def head(self):
-        try:
-            headers = self.request('HEAD ' + self.what, self.conn.head_object,
-                                   self.container, self.name)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        facts = _swift.object_facts(self.container, self.name, headers)
-        segments = []
-        if facts['is_slo']:
-            _headers, body = self.request('GET manifest of ' + self.what, self.conn.get_object,
-                                          self.container, self.name,
-                                          query_string='multipart-manifest=get')
-            segments = _swift.parse_manifest(body)
+        """The SLO's facts and segments, or None when there is no object."""
+        facts = self.head_object(self.container, self.name)
+        if facts is None:
+            return None
+        segments = self.get_manifest(self.container, self.name) if facts['is_slo'] else []
         return {'facts': facts, 'segments': segments}
 
     def list_segments(self, prefix):
-        """{name: listing entry} of the segment container under ``prefix`` (missing → {})."""
-        limits = self.limits()
-        try:
-            entries = _swift.page_through(
-                lambda marker, limit: self.request(
-                    "list container '%s'" % self.segment_container, self.conn.get_container,
-                    self.segment_container, marker=marker, limit=limit, prefix=prefix)[1],
-                page_size=limits['container_listing_limit'])
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return {}
-            raise
-        return dict((e['name'], e) for e in entries)
+        """{name: listing entry} of the segment container under ``prefix``."""
+        if self.head_container(self.segment_container) is None:
+            return {}
+        return dict((e['name'], e) for e in self.list_container(self.segment_container, prefix=prefix))
 
     # --- present --------------------------------------------------------------------
     def check_input(self):
@@ -412,12 +394,7 @@ class ArchiveSlo(ArchiveModule):
         return paths - keep
 
     def ensure_segment_container(self):
-        try:
-            self.request("HEAD container '%s'" % self.segment_container,
-                         self.conn.head_container, self.segment_container)
-        except ArchiveError as exc:
-            if exc.status != 404:
-                raise
+        if self.head_container(self.segment_container) is None:
             self.request("create container '%s'" % self.segment_container,
                          self.conn.put_container, self.segment_container)
 
@@ -455,18 +432,12 @@ class ArchiveSlo(ArchiveModule):
         result['object'] = (before if self.params['state'] == 'absent' else after) or {}
         result.setdefault('segments', [])
         if self.module._diff:
-            result['diff'] = dict(before=_diff_view(before), after=_diff_view(after))
+            result['diff'] = dict(before=_swift.object_diff_view(before), after=_swift.object_diff_view(after))
         self.exit(**result)
 
 
 def _segment_view(segments):
     return [{'name': s['name'], 'bytes': s['bytes'], 'etag': s['hash']} for s in segments]
-
-
-def _diff_view(facts):
-    if not facts:
-        return {}
-    return dict((k, facts[k]) for k in ('etag', 'bytes', 'content_type', 'metadata'))
 
 
 def main():
