@@ -286,6 +286,10 @@ class ArchiveSlo(ArchiveModule):
         self.result['segment_size'] = segment_size
 
         before = remote['facts'] if remote else None
+        if remote is None and self.head_container(self.container) is None:
+            # Before any segment goes up: the manifest PUT would fail with 404 after them.
+            raise ArchiveError("container '%s' does not exist: create it with "
+                               "ncloud.archive.archive_container" % self.container)
         reason = self.differs(remote, src, size, mtime)
         current_meta = before['metadata'] if before else {}
         _to_set, _to_remove, desired = _swift.plan_metadata(current_meta, self.desired_meta,
