@@ -6,6 +6,7 @@ Only the standard library is used here: the servers run from their own venv.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -34,6 +35,7 @@ HOST = '127.0.0.1'
 AUTH_URL = 'http://%s:5000/v3' % HOST
 PROXY_URL = 'http://%s:8080' % HOST
 STORAGE_URL_TEMPLATE = PROXY_URL + '/v1/AUTH_%(project_id)s'
+MEMCACHED_PORT = 11211
 REGION = 'RegionOne'
 DEFAULT_TOKEN_EXPIRATION = 3600
 TENANTS = ('first', 'second')
@@ -109,6 +111,16 @@ def write_private(path, text):
     return True
 
 
+def memcached_answers(timeout=2.0):
+    """True when something on the memcached port answers the memcache `version` command."""
+    try:
+        with socket.create_connection((HOST, MEMCACHED_PORT), timeout=timeout) as sock:
+            sock.sendall(b'version\r\n')
+            return sock.recv(64).startswith(b'VERSION ')
+    except OSError:
+        return False
+
+
 class Service:
     """One server process: how to start it and how to tell it is healthy."""
 
@@ -125,6 +137,13 @@ class Service:
 
     def url(self):
         return 'http://%s:%d%s' % (HOST, self.port, self.health_path)
+
+    def address(self):
+        if self.port is None:
+            return ''
+        if self.health_path is None:  # memcached
+            return '%s:%d' % (HOST, self.port)
+        return 'http://%s:%d' % (HOST, self.port)
 
 
 class Lab:
@@ -144,7 +163,11 @@ class Lab:
         self.state = self.load_state()
         conf = {kind: os.path.join(self.swift_dir, '%s-server.conf' % kind)
                 for kind in ('account', 'container', 'object', 'proxy')}
-        self.services = [
+        self.memcached_conf = os.path.join(self.etc, 'memcached.conf')
+        self.memcached = Service('memcached', self.memcached_conf, MEMCACHED_PORT, binary='memcached')
+        # memcached first: stopped last, and the proxy's cache filter finds it from the start.
+        self.all_services = [
+            self.memcached,
             Service('account', conf['account'], 6202, '/healthcheck'),
             Service('container', conf['container'], 6201, '/healthcheck'),
             Service('object', conf['object'], 6200, '/healthcheck'),
@@ -154,6 +177,13 @@ class Lab:
             Service('proxy', conf['proxy'], 8080, '/healthcheck'),
             Service('keystone', self.keystone_conf, 5000, '/v3', binary='gunicorn'),
         ]
+
+    @property
+    def services(self):
+        """The services this lab runs: memcached only when it is usable."""
+        if self.memcached_usable():
+            return self.all_services
+        return self.all_services[1:]
 
     # ----- state -------------------------------------------------------------------------
 
@@ -209,6 +239,87 @@ class Lab:
     def workers(self):
         return os.environ.get('LAB_SWIFT_WORKERS', '0')
 
+    @staticmethod
+    def memcached_wanted():
+        return os.environ.get('LAB_MEMCACHED', '1').strip().lower() not in ('0', 'no', 'false', 'off')
+
+    def memcached_binary(self):
+        """Path of the memcached executable; None when it is missing or LAB_MEMCACHED=0."""
+        if not self.memcached_wanted():
+            return None
+        return shutil.which('memcached') or next(
+            (path for path in ('/usr/bin/memcached', '/usr/local/bin/memcached') if os.access(path, os.X_OK)), None)
+
+    def memcached_usable(self):
+        """Installed, wanted, and the port is free or held by the lab's own memcached."""
+        return bool(self.memcached_binary()) and (
+            self.pid(self.memcached) is not None or not port_open(MEMCACHED_PORT))
+
+    def memcached_note(self):
+        """Why the lab runs without memcached ('' when it does not)."""
+        if not self.memcached_wanted():
+            return 'off (LAB_MEMCACHED=0)'
+        if not self.memcached_binary():
+            return 'not installed'
+        if not self.memcached_usable():
+            return 'port %d is taken by another process (a system memcached?)' % MEMCACHED_PORT
+        return ''
+
+    def ensure_memcached(self):
+        """Install Debian's memcached when it is missing (root + apt only); never fatal."""
+        if not self.memcached_wanted() or self.memcached_binary():
+            return
+        why = None
+        if not shutil.which('apt-get'):
+            why = 'no apt-get on this machine'
+        elif os.geteuid() != 0:
+            why = 'installing it needs root (apt-get install memcached)'
+        else:
+            log = os.path.join(self.log_dir, 'apt.log')
+            say('installing memcached with apt-get (log: %s)' % log)
+            output = self.apt_get('install', log)
+            if output and self.apt_lists_stale(output):
+                say('apt package lists are missing or outdated: apt-get update, then install again')
+                if self.apt_get('update', log) == '':
+                    output = self.apt_get('install', log)
+            if output == '' and self.memcached_binary():
+                self.stop_packaged_memcached(log)
+                return
+            why = 'apt-get could not install it (see %s)' % log
+        say('warning: could not install memcached: %s' % why)
+
+    def apt_get(self, action, log):
+        """Run apt-get non-interactively; return '' on success, else its output."""
+        argv = ['apt-get', '-q', '-y', '-o', 'DPkg::Lock::Timeout=120', '-o', 'Acquire::Retries=1',
+                '-o', 'Acquire::http::Timeout=20']
+        argv += ['install', '--no-install-recommends', 'memcached'] if action == 'install' else ['update']
+        env = dict(os.environ, DEBIAN_FRONTEND='noninteractive', NEEDRESTART_MODE='a')
+        with open(log, 'ab') as handle:
+            handle.write(('\n=== lab: %s ===\n' % ' '.join(argv)).encode())
+            handle.flush()
+            result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, env=env, check=False)
+            handle.write(result.stdout)
+        if result.returncode == 0:
+            return ''
+        return result.stdout.decode('utf-8', 'replace') or 'exit status %d' % result.returncode
+
+    def stop_packaged_memcached(self, log):
+        """On systemd machines the package starts its own memcached on port 11211: the lab runs
+        its own, so stop and disable the one the lab just installed."""
+        if not (port_open(MEMCACHED_PORT) and os.path.isdir('/run/systemd/system') and shutil.which('systemctl')):
+            return
+        say('stopping and disabling the memcached.service the package started (the lab runs its own)')
+        with open(log, 'ab') as handle:
+            subprocess.run(['systemctl', 'disable', '--now', 'memcached.service'], stdin=subprocess.DEVNULL,
+                           stdout=handle, stderr=subprocess.STDOUT, check=False)
+
+    @staticmethod
+    def apt_lists_stale(output):
+        return any(sign in output for sign in (
+            'Unable to locate package', 'has no installation candidate', 'Failed to fetch',
+            '404  Not Found', '404 Not Found'))
+
     def render(self, template):
         with open(os.path.join(TEMPLATES, template), encoding='utf-8') as handle:
             return string.Template(handle.read()).substitute(
@@ -220,6 +331,9 @@ class Lab:
                 swift_password=self.state['swift_password'],
                 auth_url=AUTH_URL,
                 token_expiration=self.token_expiration(),
+                memcached_port=MEMCACHED_PORT,
+                # Swift's memcache filter: account/container info and tokens are cached.
+                cache='cache ' if self.memcached_usable() else '',
             )
 
     def rendered_configs(self):
@@ -231,6 +345,8 @@ class Lab:
         for name in ('swift.conf', 'proxy-server.conf', 'account-server.conf',
                      'container-server.conf', 'object-server.conf'):
             configs[os.path.join(self.swift_dir, name)] = self.render(name)
+        if self.memcached_binary():
+            configs[self.memcached_conf] = self.render('memcached.conf')
         return configs
 
     def configs_current(self):
@@ -278,6 +394,8 @@ class Lab:
     def healthy(self, service):
         if service.port is None:
             return self.pid(service) is not None
+        if service is self.memcached:
+            return memcached_answers()
         status = http('GET', service.url(), timeout=2.0)[0]
         return status == 200
 
@@ -297,6 +415,15 @@ class Lab:
                 '--name', 'lab-keystone',
                 'keystone_lab_wsgi:application',
             ]
+        if service is self.memcached:
+            with open(self.memcached_conf, encoding='utf-8') as handle:
+                options = [word for line in handle if not line.lstrip().startswith('#') for word in line.split()]
+            # memcached writes its pidfile itself (-P); it also puts the lab dir on the command
+            # line, which is how pid() recognises the process.
+            argv = [self.memcached_binary()] + options + ['-P', self.pidfile(service)]
+            if os.geteuid() == 0:
+                argv += ['-u', 'root']  # memcached refuses to run as root otherwise
+            return argv
         if service.port is None:  # a python module run through the swift_dir wrapper
             return [self.venv_python(), os.path.join(self.swift_dir, 'lab_swift_daemon.py'),
                     service.binary, service.conf, '-v']
@@ -312,6 +439,9 @@ class Lab:
             'no_proxy': '127.0.0.1,localhost',
             'OS_KEYSTONE_CONFIG_FILES': self.keystone_conf,
         })
+        # eventlet's green DNS resolver (it imports dnspython: ~10 MiB in each Swift process)
+        # has nothing to resolve here: every address is a literal 127.0.0.1.
+        env['EVENTLET_NO_GREENDNS'] = 'yes'
         return env
 
     def start(self, service):
@@ -319,6 +449,9 @@ class Lab:
             raise LabError('port %d (%s) is already taken by a process that is not this lab (%s)'
                            % (service.port, service.name, self.dir))
         logfile = self.logfile(service)
+        if service is self.memcached:  # it writes the pidfile and warns about an old one
+            with contextlib.suppress(FileNotFoundError):
+                os.unlink(self.pidfile(service))
         with open(logfile, 'ab') as log:
             log.write(('\n=== lab: starting %s at %s ===\n' % (service.name, time.strftime('%F %T'))).encode())
             log.flush()
@@ -327,8 +460,9 @@ class Lab:
                 self.command(service), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                 cwd=self.dir, env=self.server_env(), start_new_session=True, close_fds=True)
         service.started_at = time.monotonic()
-        with open(self.pidfile(service), 'w', encoding='ascii') as handle:
-            handle.write('%d\n' % service.process.pid)
+        if service is not self.memcached:
+            with open(self.pidfile(service), 'w', encoding='ascii') as handle:
+                handle.write('%d\n' % service.process.pid)
 
     def stop(self, services, timeout=15.0):
         """Signal each process group to stop, wait, SIGKILL what is left."""
@@ -386,7 +520,7 @@ class Lab:
                 # A daemon has no health URL: it counts once it has outlived its start-up checks.
                 settled = service.port is not None or service.process is None or \
                     time.monotonic() - service.started_at > DAEMON_SETTLE_SECONDS
-                if settled and self.healthy(service):
+                if settled and self.healthy(service) and (service is not self.memcached or self.pid(service)):
                     pending.remove(service)
             if not pending:
                 return
@@ -441,7 +575,7 @@ class Lab:
                  if not os.path.exists(os.path.join(self.swift_dir, '%s.ring.gz' % kind))]
         if not rings:
             return
-        say('building rings: %s' % ', '.join(kind for kind, _port in rings))
+        say('building rings: %s' % ', '.join(ring[0] for ring in rings))
         script = (
             'import sys\n'
             'from swift.common.ring import RingBuilder\n'
@@ -560,12 +694,20 @@ class Lab:
             for path in (self.dir, self.etc, self.swift_dir, self.keystone_etc, self.run_dir, self.log_dir):
                 os.makedirs(path, mode=0o700, exist_ok=True)
             self.ensure_venv()
+            self.ensure_memcached()
             self.ensure_state()
             self.ensure_devices()
             changed = self.write_configs()
             self.ensure_rings()
+            note = self.memcached_note()
+            if note:
+                say('warning: running without memcached (%s): the proxy has no cache, which is '
+                    'slower (every request also HEADs the account)' % note)
+                if self.pid(self.memcached) is not None:  # LAB_MEMCACHED=0 after a run with it
+                    say('stopping memcached')
+                    self.stop([self.memcached])
 
-            swift = [s for s in self.services if s.name != 'keystone']
+            swift = [s for s in self.services if s.name not in ('keystone', 'memcached')]
             keystone = self.services[-1]
             # Restart what runs with an outdated config; start what is not running.
             restart = [s for s in self.services if s.conf in changed and self.pid(s) is not None]
@@ -584,8 +726,8 @@ class Lab:
                 if service.port is not None and self.pid(service) is None and port_open(service.port):
                     raise LabError('port %d (%s) is already taken by a process that is not this lab (%s)'
                                    % (service.port, service.name, self.dir))
-            # Swift first: its servers boot while keystone initialises.
-            to_start = [s for s in swift if self.pid(s) is None]
+            # memcached and Swift first: its servers boot while keystone initialises.
+            to_start = [s for s in self.services if s is not keystone and self.pid(s) is None]
             for service in to_start:
                 self.start(service)
             self.init_keystone()
@@ -606,14 +748,18 @@ class Lab:
             say('down (nothing at %s)' % self.dir)
             return 0
         with self.lock():
-            running = [s for s in self.services if self.pid(s) is not None]
-            self.stop(list(reversed(self.services)))
+            running = [s for s in self.all_services if self.pid(s) is not None]
+            self.stop(list(reversed(self.all_services)))
         say('down (stopped %s)' % (', '.join(s.name for s in running) or 'nothing'))
         return 0
 
     def status(self):
         all_ok = True
-        for service in self.services:
+        for service in self.all_services:
+            note = self.memcached_note() if service is self.memcached else ''
+            if note:  # the lab works without it (slower): not a failure
+                print('%-18s %-26s %-11s %s' % (service.name, 'not used', '-', note))
+                continue
             pid = self.pid(service)
             if pid is None:
                 state, all_ok = 'down', False
@@ -622,7 +768,7 @@ class Lab:
             else:
                 state, all_ok = 'running but not answering', False
             print('%-18s %-26s %-11s %s' % (service.name, state, 'pid %d' % pid if pid else '-',
-                                            'http://%s:%d' % (HOST, service.port) if service.port else ''))
+                                            service.address()))
         if not self.state.get('provisioned'):
             print('%-18s not created yet (run `lab up`)' % 'tenants')
             all_ok = False
@@ -781,7 +927,7 @@ USAGE = """usage: tests/lab/lab COMMAND
   clean              down, then delete all state except the venv
 environment: LAB_DIR (default <repo>/.lab), LAB_VENV (default $LAB_DIR/venv),
   LAB_TOKEN_EXPIRATION (seconds, default 3600, applied by `up`), LAB_START_TIMEOUT (90),
-  LAB_SWIFT_WORKERS (0 = one process per swift server)"""
+  LAB_SWIFT_WORKERS (0 = one process per swift server), LAB_MEMCACHED (1; 0 = no memcached)"""
 
 
 def main(argv):
