@@ -19,7 +19,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test check venv collection sanity units integration molecule lab-up lab-down clean
+.PHONY: demo test check venv collection sanity units integration molecule bench bench-tree lab-up lab-down clean
 
 demo: venv lab-up collection
 	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
@@ -70,6 +70,13 @@ integration:
 # The archive_upload role on localhost (extensions/molecule/default), against the built collection.
 molecule:
 	eval "$$($(LAB) env)" && $(BIN)/molecule test
+
+# Benchmarks against the lab (docs/benchmarks.md); never part of `make test`.
+bench: venv lab-up
+	$(CURDIR)/benchmarks/run
+
+bench-tree: venv lab-up collection
+	$(CURDIR)/benchmarks/run-tree
 
 lab-up:
 	$(LAB) up
