@@ -288,6 +288,9 @@ def parse_manifest(body):
                    'hash': strip_etag(item.get('hash'))}
         if 'range' in item:
             segment['range'] = item['range']
+        if item.get('sub_slo'):
+            # A nested SLO: its hash is the sub-manifest's ETag, not the md5 of its bytes.
+            segment['sub_slo'] = True
         segments.append(segment)
     return segments
 

@@ -47,6 +47,21 @@ def md5_file(path, offset=0, length=None):
     return digest.hexdigest()
 
 
+def md5_files(paths, threads):
+    """{path: md5} of whole files, hashed on ``threads`` threads (hashlib drops the GIL)."""
+    paths = list(dict.fromkeys(paths))
+    if not paths:
+        return {}
+    with ThreadPoolExecutor(max_workers=max(1, min(threads, len(paths)))) as pool:
+        return dict(zip(paths, pool.map(md5_file, paths)))
+
+
+def md5_comparable(segment):
+    """Whether a manifest entry's hash is the md5 of its bytes: not for a byte range of a
+    segment or a nested SLO (whose hash is its own manifest's ETag)."""
+    return 'range' not in segment and not segment.get('sub_slo') and bool(segment.get('hash'))
+
+
 def file_matches_segments(path, segments):
     """Whether the file, cut at the segments' sizes, gives the segments' md5s.
 
@@ -57,7 +72,7 @@ def file_matches_segments(path, segments):
         return False
     offset = 0
     for segment in segments:
-        if 'range' in segment or md5_file(path, offset, segment['bytes']) != segment['hash']:
+        if not md5_comparable(segment) or md5_file(path, offset, segment['bytes']) != segment['hash']:
             return False
         offset += segment['bytes']
     return True
@@ -72,7 +87,7 @@ class SegmentVerifier:
     def __init__(self, expected_bytes, etag=None, segments=None):
         self.expected_bytes = expected_bytes
         self.received = 0
-        if segments and not any('range' in s for s in segments):
+        if segments and all(md5_comparable(s) for s in segments):
             self.segments = [(s['bytes'], s['hash']) for s in segments]
         else:
             # Plain object: one "segment", the whole body. An SLO with ranges: length only.
@@ -115,8 +130,8 @@ class SegmentVerifier:
             self._close_segment()
 
 
-def download_to(path, chunks, verifier):
-    """Write ``chunks`` to a temp file beside ``path``, verify, fsync, rename into place.
+def write_atomically(path, fill):
+    """Have ``fill(handle)`` write a temp file beside ``path``, fsync it, rename it into place.
 
     On any failure the temp file is removed and ``path`` is left as it was. A replaced file
     keeps its permissions; a new one gets the usual ones (0666 less the umask).
@@ -133,10 +148,7 @@ def download_to(path, chunks, verifier):
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, 'wb') as handle:
-            for chunk in chunks:
-                verifier.update(chunk)
-                handle.write(chunk)
-            verifier.finish()
+            fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
         os.replace(tmp, path)
@@ -154,6 +166,71 @@ def download_to(path, chunks, verifier):
             os.close(dir_fd)
     except OSError:
         pass
+
+
+def download_to(path, chunks, verifier):
+    """Write the stream ``chunks`` to ``path`` atomically, checked by ``verifier`` as it flows."""
+    def fill(handle):
+        for chunk in chunks:
+            verifier.update(chunk)
+            handle.write(chunk)
+        verifier.finish()
+
+    write_atomically(path, fill)
+
+
+def parallel_download_possible(segments):
+    """Whether an SLO can be fetched segment by segment and each one checked by its md5:
+    more than one segment, none of them a byte range or a nested SLO."""
+    return bool(segments) and len(segments) > 1 and all(md5_comparable(s) for s in segments)
+
+
+def download_segments(path, connect, call, segments, threads):
+    """Write an SLO to ``path`` atomically by GETting its segments on ``threads`` connections.
+
+    Each segment lands at its offset of the temp file (``os.pwrite``) and its md5 is checked
+    against the manifest as it streams; at most threads x CHUNK bytes are in memory. The first
+    failure stops the rest and leaves ``path`` as it was.
+    """
+    jobs = []
+    offset = 0
+    for index, segment in enumerate(segments):
+        jobs.append(dict(segment, index=index, offset=offset))
+        offset += segment['bytes']
+    total = offset
+
+    def fill(handle):
+        handle.truncate(total)
+        fd = handle.fileno()
+
+        def fetch(conn, job):
+            container, name = _swift.split_segment_path(job['name'])
+            headers, body = conn.get_object(container, name, resp_chunk_size=CHUNK)
+            if _swift.strip_etag(headers.get('etag')) != job['hash']:
+                raise ArchiveError("segment %d '%s' is not the one the manifest lists (ETag %s, "
+                                   "the manifest says %s): the object changed while it was read; "
+                                   "run the task again" % (job['index'] + 1, job['name'],
+                                                           headers.get('etag'), job['hash']))
+            verifier = SegmentVerifier(job['bytes'], etag=job['hash'])
+            position = job['offset']
+            try:
+                for chunk in body:
+                    verifier.update(chunk)
+                    view = memoryview(chunk)
+                    while len(view):
+                        written = os.pwrite(fd, view, position)
+                        position += written
+                        view = view[written:]
+                verifier.finish()
+            except ArchiveError as exc:
+                raise ArchiveError("segment %d '%s': %s" % (job['index'] + 1, job['name'], exc.message)) from None
+
+        def work(conn, job):
+            call("GET segment %d '%s'" % (job['index'] + 1, job['name']), fetch, conn, job)
+
+        run_pool(connect, work, jobs, threads)
+
+    write_atomically(path, fill)
 
 
 def delete_paths(call, conn, paths, limits):

@@ -19,7 +19,8 @@ description:
   - Uploads stream from disk with the md5 as C(ETag), so Swift rejects a body damaged on the
     way. Downloads stream into a temporary file beside O(dest), are verified (md5, or each
     segment's md5 for an SLO), synced and renamed into place; a failed download leaves no
-    partial file and O(dest) as it was.
+    partial file and O(dest) as it was. The segments of an SLO are fetched on O(threads)
+    parallel connections and written at their offsets.
   - Files larger than the server's C(max_file_size) (5 GiB by default) must be uploaded with
     M(ncloud.archive.archive_slo).
 options:
@@ -116,6 +117,8 @@ options:
   threads:
     description:
       - Number of parallel uploads with O(files).
+      - With O(state=downloaded), the number of segments of an SLO downloaded in parallel
+        (each on its own connection, checked against the manifest's md5 as it arrives).
     type: int
     default: 8
   prefix:
@@ -322,6 +325,8 @@ class ArchiveObject(ArchiveModule):
     def run(self):
         p = self.params
         self.container = _swift.validate_container_name(p['container'], 'container')
+        if p['threads'] < 1:
+            raise ArchiveError('threads must be at least 1')
         if p['files'] is not None:
             self.batch()
             return
@@ -513,19 +518,34 @@ class ArchiveObject(ArchiveModule):
 
     def download(self, facts, dest):
         segments = self.get_manifest(self.container, self.name) if facts['is_slo'] else None
+        try:
+            if _transfer.parallel_download_possible(segments):
+                self.download_segments(facts, dest, segments)
+            else:
+                self.download_stream(facts, dest, segments)
+        except ArchiveError as exc:
+            raise ArchiveError("download of %s failed, '%s' was left as it was: %s"
+                               % (self.what, dest, exc.message), exc.status, exc.transaction_id) from None
+        except OSError as exc:
+            raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from None
+
+    def download_stream(self, facts, dest, segments):
+        """One GET of the whole object, checked against its md5 or its segments' md5s."""
         verifier = _transfer.SegmentVerifier(facts['bytes'], etag=None if segments else facts['etag'],
                                              segments=segments)
         headers, body = self.request('GET ' + self.what, self.conn.get_object, self.container,
                                      self.name, resp_chunk_size=_transfer.CHUNK)
         if _swift.strip_etag(headers.get('etag')) != facts['etag']:
-            raise ArchiveError('%s changed while it was being read; run the task again' % self.what)
-        try:
-            self.request('GET ' + self.what, _transfer.download_to, dest, body, verifier)
-        except ArchiveError as exc:
-            raise ArchiveError("download of %s failed, '%s' was left as it was: %s"
-                               % (self.what, dest, exc.message)) from None
-        except OSError as exc:
-            raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from None
+            raise ArchiveError('the object changed while it was being read; run the task again')
+        self.request('GET ' + self.what, _transfer.download_to, dest, body, verifier)
+
+    def download_segments(self, facts, dest, segments):
+        """An SLO's segments on O(threads) connections, each checked against the manifest."""
+        if _swift.slo_etag([s['hash'] for s in segments]) != facts['etag'] or \
+                sum(s['bytes'] for s in segments) != facts['bytes']:
+            raise ArchiveError('the object changed while it was being read; run the task again')
+        _transfer.download_segments(dest, self.connector().connect, self.request, segments,
+                                    self.params['threads'])
 
     # --- absent ---------------------------------------------------------------------
     def absent(self, remote):
@@ -555,8 +575,6 @@ class ArchiveObject(ArchiveModule):
         p = self.params
         if p['state'] != 'present':
             raise ArchiveError('files works with state=present only')
-        if p['threads'] < 1:
-            raise ArchiveError('threads must be at least 1')
         if p['delete_extra'] and p['prefix'] is None:
             raise ArchiveError("delete_extra needs prefix: the part of the container this batch "
                                "owns ('' for the whole container)")
@@ -566,10 +584,11 @@ class ArchiveObject(ArchiveModule):
         prefix = p['prefix'] if p['prefix'] is not None else os.path.commonprefix(names)
         listing = self.batch_listing(prefix)
         to_upload, identical = [], 0
+        hashes = self.batch_md5s(items, listing) if p['overwrite'] == 'different' else {}
         for item in items:
             entry = listing.get(item['name'])
             if entry is not None and (p['overwrite'] == 'never' or (
-                    p['overwrite'] == 'different' and self.batch_identical(item, entry))):
+                    p['overwrite'] == 'different' and self.batch_identical(item, entry, hashes))):
                 identical += 1
             else:
                 to_upload.append(dict(item, replaces=entry))
@@ -616,7 +635,7 @@ class ArchiveObject(ArchiveModule):
         return dict((e['name'], e) for e in self.list_container(self.container, prefix=prefix or None)
                     if 'name' in e)
 
-    def batch_identical(self, item, entry):
+    def batch_identical(self, item, entry, hashes):
         if item['directory']:
             return entry.get('bytes') == 0 and _swift.listing_content_type(entry) == DIRECTORY_TYPE
         size = os.path.getsize(item['src'])
@@ -628,7 +647,18 @@ class ArchiveObject(ArchiveModule):
             return remote['bytes'] == size and _transfer.file_matches_segments(
                 item['src'], self.get_manifest(self.container, item['name']))
         return entry.get('bytes') == size and \
-            _swift.strip_etag(entry.get('hash')) == _transfer.md5_file(item['src'])
+            _swift.strip_etag(entry.get('hash')) == hashes[item['src']]
+
+    def batch_md5s(self, items, listing):
+        """{src: md5} of the files whose listed object is plain and has their size, hashed on
+        O(threads) threads (hashlib runs without the GIL)."""
+        paths = []
+        for item in items:
+            entry = listing.get(item['name'])
+            if not item['directory'] and entry is not None and \
+                    not _swift.listing_maybe_slo(entry) and entry.get('bytes') == os.path.getsize(item['src']):
+                paths.append(item['src'])
+        return _transfer.md5_files(paths, self.params['threads'])
 
     def batch_upload(self, items):
         p = self.params

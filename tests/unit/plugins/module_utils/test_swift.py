@@ -105,6 +105,14 @@ def test_parse_manifest_reads_swift_keys():
         _swift.parse_manifest(b'<html>')
 
 
+def test_parse_manifest_flags_nested_slos_and_ranges():
+    body = json.dumps([{'name': '/c/sub', 'bytes': 9, 'hash': 'e1', 'sub_slo': True},
+                       {'name': '/c/r', 'bytes': 4, 'hash': 'e2', 'range': '0-3'}])
+    assert _swift.parse_manifest(body) == [
+        {'name': '/c/sub', 'bytes': 9, 'hash': 'e1', 'sub_slo': True},
+        {'name': '/c/r', 'bytes': 4, 'hash': 'e2', 'range': '0-3'}]
+
+
 def test_object_facts_unquote_etag_and_flag_slo():
     facts = _swift.object_facts('c', 'o', {'etag': '"ABC"', 'content-length': '3',
                                            'x-static-large-object': 'True',

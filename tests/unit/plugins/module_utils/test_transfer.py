@@ -35,6 +35,16 @@ def test_md5_file_of_a_slice(tmp_path):
     assert _transfer.md5_file(str(path), 100, 1000) == md5(DATA[100:1100])
 
 
+def test_md5_files_on_threads(tmp_path):
+    paths = []
+    for i in range(5):
+        path = tmp_path / ('f%d' % i)
+        path.write_bytes(DATA[:1000 * i])
+        paths.append(str(path))
+    assert _transfer.md5_files(paths + paths[:1], 3) == dict((p, md5(DATA[:1000 * i])) for i, p in enumerate(paths))
+    assert _transfer.md5_files([], 3) == {}
+
+
 def test_file_matches_segments_cut_at_manifest_sizes(tmp_path):
     path = tmp_path / 'f'
     path.write_bytes(DATA)
@@ -93,3 +103,77 @@ def test_download_replaces_only_when_verified(tmp_path):
     _transfer.download_to(str(dest), chunks(DATA), _transfer.SegmentVerifier(len(DATA), etag=md5(DATA)))
     assert dest.read_bytes() == DATA
     assert os.stat(dest).st_mode & 0o777 == 0o640
+
+
+class SegmentStore:
+    """A stub connection serving segments '/s/<i>': their bytes and ETags can be damaged."""
+
+    def __init__(self, data, size, body=None, etag=None):
+        self.objects = {}
+        for i in range(0, len(data), size):
+            part = data[i:i + size]
+            self.objects['%d' % i] = (part, md5(part))
+        self.body = body or {}
+        self.etag = etag or {}
+        self.requested = []
+
+    def get_object(self, container, name, resp_chunk_size=None):
+        assert container == 's' and resp_chunk_size == _transfer.CHUNK
+        self.requested.append(name)
+        part, etag = self.objects[name]
+        return {'etag': '"%s"' % self.etag.get(name, etag)}, iter(chunks(self.body.get(name, part), 1000))
+
+
+def manifest_of(data, size):
+    return [{'name': '/s/%d' % i, 'bytes': len(data[i:i + size]), 'hash': md5(data[i:i + size])}
+            for i in range(0, len(data), size)]
+
+
+def call(_operation, func, *args):
+    return func(*args)
+
+
+@pytest.mark.parametrize('threads', [1, 3, 8])
+def test_segments_are_written_at_their_offsets(tmp_path, threads):
+    dest = tmp_path / 'out.bin'
+    store = SegmentStore(DATA, 3000)
+    _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), threads)
+    assert dest.read_bytes() == DATA
+    assert sorted(store.requested) == sorted(['0', '3000', '6000', '9000'])
+    assert os.listdir(tmp_path) == ['out.bin']
+
+
+def test_a_segment_with_other_bytes_fails_and_leaves_dest(tmp_path):
+    dest = tmp_path / 'out.bin'
+    dest.write_bytes(b'old')
+    damaged = DATA[3000:5999] + b'X'
+    store = SegmentStore(DATA, 3000, body={'3000': damaged})
+    with pytest.raises(ArchiveError, match=r"segment 2 '/s/3000': the data has md5 %s, the ETag says %s"
+                       % (md5(damaged), md5(DATA[3000:6000]))):
+        _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), 2)
+    assert dest.read_bytes() == b'old' and os.listdir(tmp_path) == ['out.bin']
+
+
+def test_a_replaced_segment_is_refused_by_its_etag(tmp_path):
+    dest = tmp_path / 'out.bin'
+    store = SegmentStore(DATA, 3000, etag={'6000': md5(b'new')})
+    with pytest.raises(ArchiveError, match="segment 3 '/s/6000' is not the one the manifest lists"):
+        _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), 4)
+    assert not dest.exists() and os.listdir(tmp_path) == []
+
+
+def test_a_short_segment_fails(tmp_path):
+    dest = tmp_path / 'out.bin'
+    store = SegmentStore(DATA, 3000, body={'9000': DATA[9000:-1]})
+    with pytest.raises(ArchiveError, match="segment 4 '/s/9000': received 1239 bytes, expected 1240"):
+        _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), 2)
+    assert os.listdir(tmp_path) == []
+
+
+def test_parallel_only_for_md5_checkable_manifests():
+    manifest = manifest_of(DATA, 3000)
+    assert _transfer.parallel_download_possible(manifest)
+    assert not _transfer.parallel_download_possible(manifest[:1])
+    assert not _transfer.parallel_download_possible(None)
+    assert not _transfer.parallel_download_possible(manifest[:2] + [dict(manifest[2], range='0-9')])
+    assert not _transfer.parallel_download_possible(manifest[:2] + [dict(manifest[2], sub_slo=True)])
