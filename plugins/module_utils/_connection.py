@@ -11,6 +11,13 @@ from __future__ import annotations
 
 import http.client as http_client
 import re
+import sys
+
+# swiftclient imports python-keystoneclient (and oslo.config with it) whenever it is
+# installed, for its own v2/v3 auth. These modules authenticate with a keystoneauth1 session
+# and never use it: marking it absent saves ~0.25 s of CPU and ~7 MiB in every module run on
+# hosts that also have the `swift` CLI. Only when nothing in this process imported it yet.
+sys.modules.setdefault('keystoneclient', None)
 
 try:
     from keystoneauth1 import exceptions as ks_exceptions

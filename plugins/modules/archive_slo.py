@@ -185,7 +185,9 @@ segments_deleted:
   type: int
   sample: 16
 segment_size:
-  description: The segment size used for uploading.
+  description:
+    - The segment size used for uploading; when the SLO was already there, the size of its
+      first segment.
   returned: when O(state=present)
   type: int
   sample: 67108864
@@ -281,9 +283,9 @@ class ArchiveSlo(ArchiveModule):
         src = p['src']
         stat = os.stat(src)
         size, mtime = stat.st_size, _swift.source_mtime(stat.st_mtime)
-        limits = self.limits()
-        segment_size = _swift.choose_segment_size(size, limits, self.requested_size)
-        self.result['segment_size'] = segment_size
+        if self.requested_size is not None:
+            # A given size is checked against /info even when nothing is to be uploaded.
+            self.result['segment_size'] = _swift.choose_segment_size(size, self.limits(), self.requested_size)
 
         before = remote['facts'] if remote else None
         if remote is None and self.head_container(self.container) is None:
@@ -306,6 +308,8 @@ class ArchiveSlo(ArchiveModule):
             if content_type != before['content_type']:
                 changes.append('content type differs')
             self.result['segments'] = _segment_view(remote['segments'])
+            # The stored SLO's own segment size (its first segment): no /info request.
+            self.result['segment_size'] = remote['segments'][0]['bytes'] if remote['segments'] else 0
             if not changes:
                 self.finish(False, 'identical', before, before)
                 return
@@ -317,6 +321,8 @@ class ArchiveSlo(ArchiveModule):
                 after = self.head()['facts']
             self.finish(True, ' and '.join(changes), before, after)
             return
+        segment_size = _swift.choose_segment_size(size, self.limits(), self.requested_size)
+        self.result['segment_size'] = segment_size
         self.upload(remote, reason, src, size, mtime, segment_size, desired, content_type)
 
     def differs(self, remote, src, size, mtime):
