@@ -116,6 +116,14 @@ class ArchiveModule:
             raise
         return _swift.container_facts(container, headers)
 
+    def require_container(self, container):
+        """Facts of a container that must exist before anything is written into it."""
+        facts = self.head_container(container)
+        if facts is None:
+            raise ArchiveError("container '%s' does not exist: create it with "
+                               "ncloud.archive.archive_container" % container)
+        return facts
+
     def head_object(self, container, name, conn=None):
         """Facts of an object, or None when it does not exist."""
         try:

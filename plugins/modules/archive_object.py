@@ -347,14 +347,13 @@ class ArchiveObject(ArchiveModule):
     # --- facts ----------------------------------------------------------------------
     def same_data(self, remote, path, size, md5=None):
         """Whether the local data (a file, or bytes with their md5) equals the remote object's."""
-        facts = remote
-        if facts['bytes'] != size:
+        if remote['bytes'] != size:
             return False
-        if facts['is_slo']:
+        if remote['is_slo']:
             if path is None:
                 return False
             return _transfer.file_matches_segments(path, self.get_manifest(self.container, self.name))
-        return (md5 or self.file_md5(path)) == facts['etag']
+        return (md5 or self.file_md5(path)) == remote['etag']
 
     def file_md5(self, path):
         """md5 of a local file, computed once per run."""
@@ -465,9 +464,9 @@ class ArchiveObject(ArchiveModule):
             result['segments_deleted'] = self.delete_segments(old_segments)
         self.finish(True, reason, before, self.head_object(self.container, self.name), **result)
 
-    def delete_segments(self, segments):
+    def delete_segments(self, segments, conn=None):
         """Delete the segments of a replaced SLO; returns how many were deleted."""
-        return _transfer.delete_paths(self.request, self.conn, (s['name'] for s in segments),
+        return _transfer.delete_paths(self.request, conn or self.conn, (s['name'] for s in segments),
                                       self.limits())
 
     # --- downloaded -----------------------------------------------------------------
@@ -489,7 +488,6 @@ class ArchiveObject(ArchiveModule):
         dest = p['dest']
         if remote is None:
             raise ArchiveError('%s does not exist: nothing to download' % self.what)
-        facts = remote
         exists = os.path.exists(dest)
         if not exists:
             reason = 'dest absent'
@@ -502,18 +500,18 @@ class ArchiveObject(ArchiveModule):
         else:
             reason = 'content differs'
         if reason and not self.check_mode:
-            self.download(facts, dest)
+            self.download(remote, dest)
         file_args = self.module.load_file_common_arguments(p, path=dest)
         changed = bool(reason)
         if (exists or reason) and not (self.check_mode and not exists):
             changed = self.module.set_fs_attributes_if_different(file_args, changed)
         if changed and not reason:
             reason = 'file attributes differ'
-        result = dict(changed=changed, changed_reason=reason or 'identical', object=facts, dest=dest)
+        result = dict(changed=changed, changed_reason=reason or 'identical', object=remote, dest=dest)
         if self.module._diff:
             result['diff'] = dict(before={'dest': dest, 'exists': exists},
-                                  after={'dest': dest, 'exists': True, 'etag': facts['etag'],
-                                         'bytes': facts['bytes']})
+                                  after={'dest': dest, 'exists': True, 'etag': remote['etag'],
+                                         'bytes': remote['bytes']})
         self.exit(**result)
 
     def download(self, facts, dest):
@@ -552,9 +550,8 @@ class ArchiveObject(ArchiveModule):
         if remote is None:
             self.finish(False, 'already absent', None, None)
             return
-        facts = remote
         result = {}
-        if facts['is_slo']:
+        if remote['is_slo']:
             if self.check_mode:
                 result['segments_deleted'] = len(self.get_manifest(self.container, self.name))
             else:
@@ -567,7 +564,7 @@ class ArchiveObject(ArchiveModule):
             except ArchiveError as exc:
                 if exc.status != 404:
                     raise
-        self.finish(True, 'present', facts, None, **result)
+        self.finish(True, 'present', remote, None, **result)
 
     # --- batch ----------------------------------------------------------------------
     def batch(self):
@@ -591,7 +588,7 @@ class ArchiveObject(ArchiveModule):
                     p['overwrite'] == 'different' and self.batch_identical(item, entry, hashes))):
                 identical += 1
             else:
-                to_upload.append(dict(item, replaces=entry))
+                to_upload.append(dict(item, replaces=entry, md5=hashes.get(item['src'])))
         extra = []
         if p['delete_extra']:
             wanted = set(names) | set(p['keep'])
@@ -629,9 +626,7 @@ class ArchiveObject(ArchiveModule):
         return items
 
     def batch_listing(self, prefix):
-        if self.head_container(self.container) is None:
-            raise ArchiveError("container '%s' does not exist: create it with "
-                               "ncloud.archive.archive_container" % self.container)
+        self.require_container(self.container)
         return dict((e['name'], e) for e in self.list_container(self.container, prefix=prefix or None)
                     if 'name' in e)
 
@@ -683,10 +678,9 @@ class ArchiveObject(ArchiveModule):
             content_type = p['content_type'] or mimetypes.guess_type(name)[0] or \
                 'application/octet-stream'
             _transfer.put_file(self.request, conn, self.container, name, item['src'],
-                               content_type, headers)
+                               content_type, headers, md5=item['md5'])
             if old_segments:
-                _transfer.delete_paths(self.request, conn, [seg['name'] for seg in old_segments],
-                                       self.limits())
+                self.delete_segments(old_segments, conn)
 
         _transfer.run_pool(self.connector().connect, upload, items, p['threads'])
 

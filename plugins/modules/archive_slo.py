@@ -249,10 +249,15 @@ class ArchiveSlo(ArchiveModule):
         return {'facts': facts, 'segments': segments}
 
     def list_segments(self, prefix):
-        """{name: listing entry} of the segment container under ``prefix``."""
-        if self.head_container(self.segment_container) is None:
-            return {}
-        return dict((e['name'], e) for e in self.list_container(self.segment_container, prefix=prefix))
+        """{name: listing entry} of the segment container under ``prefix`` (none when the
+        container does not exist: its listing answers 404)."""
+        try:
+            entries = self.list_container(self.segment_container, prefix=prefix)
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return {}
+            raise
+        return dict((e['name'], e) for e in entries)
 
     # --- present --------------------------------------------------------------------
     def check_input(self):
@@ -283,15 +288,15 @@ class ArchiveSlo(ArchiveModule):
         src = p['src']
         stat = os.stat(src)
         size, mtime = stat.st_size, _swift.source_mtime(stat.st_mtime)
+        segment_size = None
         if self.requested_size is not None:
             # A given size is checked against /info even when nothing is to be uploaded.
-            self.result['segment_size'] = _swift.choose_segment_size(size, self.limits(), self.requested_size)
+            segment_size = _swift.choose_segment_size(size, self.limits(), self.requested_size)
 
         before = remote['facts'] if remote else None
-        if remote is None and self.head_container(self.container) is None:
+        if remote is None:
             # Before any segment goes up: the manifest PUT would fail with 404 after them.
-            raise ArchiveError("container '%s' does not exist: create it with "
-                               "ncloud.archive.archive_container" % self.container)
+            self.require_container(self.container)
         reason = self.differs(remote, src, size, mtime)
         current_meta = before['metadata'] if before else {}
         _to_set, _to_remove, desired = _swift.plan_metadata(current_meta, self.desired_meta,
@@ -321,7 +326,8 @@ class ArchiveSlo(ArchiveModule):
                 after = self.head()['facts']
             self.finish(True, ' and '.join(changes), before, after)
             return
-        segment_size = _swift.choose_segment_size(size, self.limits(), self.requested_size)
+        if segment_size is None:
+            segment_size = _swift.choose_segment_size(size, self.limits())
         self.result['segment_size'] = segment_size
         self.upload(remote, reason, src, size, mtime, segment_size, desired, content_type)
 
