@@ -486,20 +486,6 @@ class Bench:
             json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
         return [self.python, os.path.join(self.source, 'plugins', 'modules', module + '.py'), path]
 
-    def env_without_keystoneclient(self):
-        """The module's environment with python-keystoneclient made unimportable.
-
-        swiftclient imports keystoneclient (v2.0 and v3 clients, oslo.config...) whenever it
-        is installed, although the modules authenticate with keystoneauth1 only. The lab's
-        client venv has it for the ``swift`` CLI; a managed host usually has not.
-        """
-        blocker = os.path.join(self.work, 'hide-keystoneclient', 'keystoneclient')
-        if not os.path.isdir(blocker):
-            os.makedirs(blocker)
-            with open(os.path.join(blocker, '__init__.py'), 'w', encoding='ascii') as handle:
-                handle.write("raise ImportError('hidden by the benchmark')\n")
-        return dict(self.env, PYTHONPATH=os.path.dirname(blocker) + os.pathsep + self.env['PYTHONPATH'])
-
     def peer(self, *args):
         return [self.python, os.path.abspath(__file__)] + list(args)
 
@@ -541,11 +527,11 @@ class Bench:
             if self.opt.diagnostics:
                 self.run('slo_noop_checksum', 'archive_slo no-op, checksum=true', self.module(
                     'archive_slo', self.slo_args('slo-module', src, checksum=True)))
-                self.run('slo_noop_hidden_ksc', 'archive_slo no-op, keystoneclient hidden', self.module(
-                    'archive_slo', self.slo_args('slo-module', src)), env=self.env_without_keystoneclient())
+                # What every module imports, through the collection's own module_utils (which
+                # keep swiftclient from importing python-keystoneclient).
                 self.run('startup_floor', 'python + the imports only (diagnostic)', [
-                    self.python, '-c', 'import ansible.module_utils.basic, swiftclient.client, keystoneauth1.session, '
-                    'keystoneauth1.identity.v3'])
+                    self.python, '-c', 'import ansible.module_utils.basic, '
+                    'ansible_collections.ncloud.archive.plugins.module_utils._module'])
             self.delete_object(self.container, 'slo-module')
             for threads in self.opt.slo_threads:
                 self.run('slo_module_t%d' % threads, 'archive_slo segment_threads=%d' % threads, self.module(
@@ -721,8 +707,7 @@ def summarize(runs, opt):
     row('B', 'slo_cli', 'swift upload --use-slo --segment-size 64M %s (peer)' % size, 'object_put', 'throughput')
     noop = row('B', 'slo_noop', 'archive_slo no-op re-run', 'slo_module', 'time')
     row('B', 'slo_noop_checksum', 'archive_slo no-op re-run, checksum=true', 'slo_module', 'time')
-    row('B', 'slo_noop_hidden_ksc', 'archive_slo no-op re-run, python-keystoneclient hidden (diagnostic)', 'slo_module', 'time')
-    row('B', 'startup_floor', 'python + ansible/swiftclient/keystoneauth imports only (diagnostic)', 'slo_module', 'time')
+    row('B', 'startup_floor', 'python + the modules\' imports only (diagnostic)', 'slo_module', 'time')
     big_row = row('B', 'slo_big_module', 'archive_slo upload %s, defaults' % big, 'slo_big_cli', 'throughput')
     row('B', 'slo_big_cli', 'swift upload --use-slo %s (peer)' % big)
     where = _kind_of_dir(opt.download_dir or opt.workdir)
