@@ -899,9 +899,9 @@ def options(argv):
                         help='file size of the archive_slo peak-RSS run (BENCH_BIG_SIZE, default 2G)')
     parser.add_argument('--repeat', type=int, default=int(env('BENCH_REPEAT', '3')),
                         help='rounds of each timed comparison, medians are reported (BENCH_REPEAT, default 3)')
-    parser.add_argument('--slo-threads', default=env('BENCH_SLO_THREADS', '8'),
+    parser.add_argument('--slo-threads', default=env('BENCH_SLO_THREADS', '4'),
                         help='extra segment_threads values to time besides the default (BENCH_SLO_THREADS, '
-                        'comma-separated, default 8; "" for none)')
+                        'comma-separated, default 4; "" for none)')
     parser.add_argument('--only', default=env('BENCH_ONLY', 'object,slo,download,rss'),
                         help='sections to run: object,slo,download,rss (BENCH_ONLY)')
     shm = '/dev/shm' if os.path.isdir('/dev/shm') else ''

@@ -61,9 +61,10 @@ options:
     type: str
   segment_threads:
     description:
-      - How many segments are uploaded at the same time.
+      - How many segments are uploaded at the same time, each on its own connection.
+      - Each upload holds about 2 MiB of memory.
     type: int
-    default: 4
+    default: 8
   content_type:
     description:
       - Content type of the object. Without it, it is guessed from O(name).
@@ -101,12 +102,12 @@ author:
 """
 
 EXAMPLES = r"""
-- name: Archive a multi-GB backup, 8 segments at a time
+- name: Archive a multi-GB backup, 16 segments at a time
   ncloud.archive.archive_slo:
     container: backups
     name: db/2026-11-26.tar.zst
     src: /var/backups/db.tar.zst
-    segment_threads: 8
+    segment_threads: 16
 
 - name: Same, with explicit segment size, and verified by checksum instead of size and mtime
   ncloud.archive.archive_slo:
@@ -216,7 +217,7 @@ class ArchiveSlo(ArchiveModule):
         state=dict(type='str', default='present', choices=['present', 'absent']),
         segment_container=dict(type='str'),
         segment_size=dict(type='str'),
-        segment_threads=dict(type='int', default=4),
+        segment_threads=dict(type='int', default=8),
         content_type=dict(type='str'),
         metadata=dict(type='dict'),
         purge_metadata=dict(type='bool', default=False),

@@ -4,8 +4,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
+import os
+import threading
+from http.server import BaseHTTPRequestHandler, HTTPServer
+
+import pytest
 from keystoneauth1 import exceptions as ks_exceptions
 from swiftclient.exceptions import ClientException
+from swiftclient.utils import LengthWrapper
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _connection
 
@@ -51,3 +59,49 @@ def test_limits_fall_back_to_swift_defaults():
     assert (limits['max_file_size'], limits['container_listing_limit']) == (100, 500)
     assert limits['slo_max_manifest_segments'] == 10 and limits['slo']
     assert limits['bulk_delete'] and limits['bulk_max_deletes_per_request'] == 50
+
+
+class _ReadLog(io.BytesIO):
+    def __init__(self, data):
+        super().__init__(data)
+        self.sizes = []
+
+    def read(self, size=-1):
+        self.sizes.append(size)
+        return super().read(size)
+
+
+@pytest.mark.skipif(not _connection.WIDE_BLOCKS, reason='urllib3 < 2 keeps its 8 KiB blocks')
+def test_connections_send_bodies_in_wide_blocks():
+    received = {}
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_PUT(self):  # noqa: N802 - http.server's naming
+            body = self.rfile.read(int(self.headers['Content-Length']))
+            received[self.path] = body
+            self.send_response(201)
+            self.send_header('Etag', hashlib.md5(body).hexdigest())
+            self.send_header('Content-Length', '0')
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    server = HTTPServer(('127.0.0.1', 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        data = os.urandom(4 * _connection.SEND_BLOCK + 5)
+        source = _ReadLog(data)
+        body = LengthWrapper(source, len(data), md5=True)
+        conn = _connection._Connection(  # pylint: disable=protected-access
+            preauthurl='http://127.0.0.1:%d/v1/AUTH_t' % server.server_port,
+            preauthtoken='token', retries=0)
+        etag = conn.put_object('c', 'o', body, content_length=len(data))
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert received['/v1/AUTH_t/c/o'] == data
+    assert etag == body.get_md5sum() == hashlib.md5(data).hexdigest()
+    # 4 full blocks, the 5-byte tail: 5 reads, where urllib3's default reads 16 KiB each time.
+    assert [size for size in source.sizes if size] == [_connection.SEND_BLOCK] * 4 + [5]
