@@ -41,6 +41,10 @@ DEFAULT_TOKEN_EXPIRATION = 3600
 TENANTS = ('first', 'second')
 STATE_VERSION = 1
 DAEMON_SETTLE_SECONDS = 2.0
+# 4 partitions per ring. Swift's container updater forks one child per partition that holds a
+# container DB, every sweep (interval 5 s): with 256 partitions (part power 8) and the DBs
+# that tests leave behind (deleted containers stay a week), that was a whole core, always.
+RING_PART_POWER = 2
 
 # Never send lab traffic through an HTTP proxy from the caller's environment.
 HTTP = urllib.request.build_opener(urllib.request.ProxyHandler({}))
@@ -574,15 +578,19 @@ class Lab:
         rings = [(kind, port) for kind, port in (('account', 6202), ('container', 6201), ('object', 6200))
                  if not os.path.exists(os.path.join(self.swift_dir, '%s.ring.gz' % kind))]
         if not rings:
+            if self.state.get('ring_part_power') != RING_PART_POWER:
+                say('warning: the rings were built by an older lab (part power 8): its container updater uses '
+                    'about a core. `tests/lab/lab clean` (deletes the lab\'s data) and `up` '
+                    'rebuild them with %d.' % RING_PART_POWER)
             return
         say('building rings: %s' % ', '.join(ring[0] for ring in rings))
         script = (
             'import sys\n'
             'from swift.common.ring import RingBuilder\n'
             'swift_dir = sys.argv[1]\n'
-            'for arg in sys.argv[2:]:\n'
+            'for arg in sys.argv[3:]:\n'
             '    kind, port = arg.split(":")\n'
-            '    builder = RingBuilder(8, 1, 1)\n'
+            '    builder = RingBuilder(int(sys.argv[2]), 1, 1)\n'
             '    builder.add_dev({"id": 0, "region": 1, "zone": 1, "ip": "127.0.0.1", "port": int(port),\n'
             '                     "replication_ip": "127.0.0.1", "replication_port": int(port),\n'
             '                     "device": "d1", "weight": 1.0, "meta": ""})\n'
@@ -590,8 +598,11 @@ class Lab:
             '    builder.save("%s/%s.builder" % (swift_dir, kind))\n'
             '    builder.get_ring().save("%s/%s.ring.gz" % (swift_dir, kind))\n'
         )
-        self.run([self.venv_python(), '-c', script, self.swift_dir] + ['%s:%d' % r for r in rings],
+        self.run([self.venv_python(), '-c', script, self.swift_dir, str(RING_PART_POWER)]
+                 + ['%s:%d' % r for r in rings],
                  os.path.join(self.log_dir, 'rings.log'), env=self.server_env())
+        self.state['ring_part_power'] = RING_PART_POWER
+        self.save_state()
 
     def keystone_manage(self, *args, env_extra=None):
         env = self.server_env()
