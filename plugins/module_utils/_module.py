@@ -8,6 +8,8 @@ Internal use only: this file is not a public API of the collection.
 
 from __future__ import annotations
 
+import gc
+
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _connection, _swift
@@ -152,9 +154,11 @@ class ArchiveModule:
 
     # --- results --------------------------------------------------------------------
     def exit(self, **result):
+        _before_exit()
         self.module.exit_json(**result)
 
     def fail(self, msg, **result):
+        _before_exit()
         self.module.fail_json(msg=_connection.scrub(msg), **result)
 
     def run(self):  # pragma: no cover - abstract
@@ -178,3 +182,14 @@ class ArchiveModule:
             if not _connection.is_client_error(exc):
                 raise
             self.fail(_connection.describe_error(exc, 'request').message)
+
+
+def _before_exit():
+    """Put every object in the garbage collector's permanent generation.
+
+    While it tears the modules down, the interpreter's finalization runs garbage collections
+    that visit the ~37,000 objects the imports made (Ansible, requests, keystoneauth1,
+    swiftclient) again and again: 35-85 ms of every module run, 10-15% of a task that changes
+    nothing. Frozen objects are skipped; the process is about to end anyway.
+    """
+    gc.freeze()
