@@ -489,12 +489,17 @@ class Bench:
     def peer(self, *args):
         return [self.python, os.path.abspath(__file__)] + list(args)
 
+    def each_round(self, rounds, what):
+        """Number the rounds of a comparison: ``self.round`` tags each sample; says which starts."""
+        for number in range(1, rounds + 1):
+            self.round = number
+            log('%s, round %d/%d' % (what, number, rounds))
+            yield number
+
     # --- issue A: archive_object upload ----------------------------------------------
     def object_upload(self, rounds):
         src, size = self.files['src'], self.opt.size
-        for i in range(rounds):
-            self.round = i + 1
-            log('archive_object upload of %s, round %d/%d' % (human(size), i + 1, rounds))
+        for _number in self.each_round(rounds, 'archive_object upload of %s' % human(size)):
             self.run('object_module', 'archive_object state=present', self.module(
                 'archive_object', {'container': self.container, 'name': 'obj-module', 'src': src}), size)
             self.delete_object(self.container, 'obj-module')
@@ -515,9 +520,7 @@ class Bench:
 
     def slo_upload(self, rounds):
         src, size = self.files['src'], self.opt.size
-        for i in range(rounds):
-            self.round = i + 1
-            log('archive_slo upload of %s, round %d/%d' % (human(size), i + 1, rounds))
+        for _number in self.each_round(rounds, 'archive_slo upload of %s' % human(size)):
             self.run('slo_module', 'archive_slo (defaults)', self.module(
                 'archive_slo', self.slo_args('slo-module', src)), size)
             noop = self.run('slo_noop', 'archive_slo no-op re-run', self.module(
@@ -576,9 +579,7 @@ class Bench:
             return [self.swift_cli, 'download', '--output', dest, self.container, 'slo-dl']
 
         try:
-            for i in range(rounds):
-                self.round = i + 1
-                log('download of the %s SLO, round %d/%d' % (human(size), i + 1, rounds))
+            for _number in self.each_round(rounds, 'download of the %s SLO' % human(size)):
                 self.run('download_module', 'archive_object state=downloaded (%s)' % where, module(fast), size)
                 self.check_file(fast, src)
                 self.run('download_cli', 'swift download (%s)' % where, cli(fast), size)

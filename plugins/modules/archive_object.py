@@ -288,6 +288,7 @@ from ansible_collections.ncloud.archive.plugins.module_utils._module import Arch
 
 EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
 DIRECTORY_TYPE = 'application/directory'
+CHANGED_WHILE_READ = 'the object changed while it was being read; run the task again'
 
 
 class ArchiveObject(ArchiveModule):
@@ -534,14 +535,14 @@ class ArchiveObject(ArchiveModule):
         headers, body = self.request('GET ' + self.what, self.conn.get_object, self.container,
                                      self.name, resp_chunk_size=_transfer.CHUNK)
         if _swift.strip_etag(headers.get('etag')) != facts['etag']:
-            raise ArchiveError('the object changed while it was being read; run the task again')
+            raise ArchiveError(CHANGED_WHILE_READ)
         self.request('GET ' + self.what, _transfer.download_to, dest, body, verifier)
 
     def download_segments(self, facts, dest, segments):
         """An SLO's segments on O(threads) connections, each checked against the manifest."""
         if _swift.slo_etag([s['hash'] for s in segments]) != facts['etag'] or \
                 sum(s['bytes'] for s in segments) != facts['bytes']:
-            raise ArchiveError('the object changed while it was being read; run the task again')
+            raise ArchiveError(CHANGED_WHILE_READ)
         _transfer.download_segments(dest, self.connector().connect, self.request, segments,
                                     self.params['threads'])
 
