@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import io
+import json
 import os
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
@@ -105,3 +108,34 @@ def test_connections_send_bodies_in_wide_blocks():
     assert etag == body.get_md5sum() == hashlib.md5(data).hexdigest()
     # 4 full blocks, the 5-byte tail: 5 reads, where urllib3's default reads 16 KiB each time.
     assert [size for size in source.sizes if size] == [_connection.SEND_BLOCK] * 4 + [5]
+
+
+_IMPORT_PROBE = """
+import gc, json, sys
+%s
+from ansible_collections.ncloud.archive.plugins.module_utils import _connection
+print(json.dumps({'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),
+                  'netaddr': sys.modules.get('netaddr', 'never imported') is None,
+                  'keystoneclient': sys.modules.get('keystoneclient', 'never imported') is None,
+                  'clients': _connection.HAS_CLIENTS}))
+"""
+
+
+def _import_in_fresh_process(before=''):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
+    out = subprocess.run([sys.executable, '-c', _IMPORT_PROBE % before], env=env, check=True,
+                         capture_output=True, text=True).stdout
+    return json.loads(out)
+
+
+def test_import_pauses_the_garbage_collector_only_while_it_runs():
+    seen = _import_in_fresh_process()
+    assert seen['clients'] is True
+    assert seen['enabled'] is True  # collections run again: a long upload's garbage is freed
+    assert seen['frozen'] > 10000   # the clients' own objects are not scanned again
+    # the two optional imports the modules never use are marked absent
+    assert seen['netaddr'] is True and seen['keystoneclient'] is True
+
+
+def test_import_leaves_a_disabled_garbage_collector_disabled():
+    assert _import_in_fresh_process('gc.disable()')['enabled'] is False
