@@ -36,6 +36,11 @@ AUTH_URL = 'http://%s:5000/v3' % HOST
 PROXY_URL = 'http://%s:8080' % HOST
 STORAGE_URL_TEMPLATE = PROXY_URL + '/v1/AUTH_%(project_id)s'
 MEMCACHED_PORT = 11211
+# Swift's data goes to tmpfs (SHM/<SHM_PREFIX><user>-<hash of the lab dir>) with a file
+# naming the lab dir beside it (same name + OWNER_SUFFIX).
+SHM = '/dev/shm'
+SHM_PREFIX = 'swift-lab-'
+OWNER_SUFFIX = '.owner'
 REGION = 'RegionOne'
 DEFAULT_TOKEN_EXPIRATION = 3600
 TENANTS = ('first', 'second')
@@ -223,10 +228,34 @@ class Lab:
     def default_devices(self):
         # tmpfs: no ext4 xattr size limit, and fast. Unique per lab dir; gone after a reboot
         # (recreated empty by `up`).
-        if os.path.isdir('/dev/shm') and os.access('/dev/shm', os.W_OK):
+        if os.path.isdir(SHM) and os.access(SHM, os.W_OK):
             digest = hashlib.sha1(self.dir.encode()).hexdigest()[:12]
-            return '/dev/shm/swift-lab-%s-%s' % (self.user, digest)
+            return os.path.join(SHM, '%s%s-%s' % (SHM_PREFIX, self.user, digest))
         return os.path.join(self.dir, 'devices')
+
+    def prune_orphaned_devices(self):
+        """Delete the tmpfs data of labs whose directory is gone (a deleted clone, for one:
+        `make test` stops its lab but keeps the data for the next `up`, which never comes).
+        They are known by the `<devices>.owner` file `ensure_devices` writes beside them;
+        data without one (from a lab older than that file) is left alone."""
+        if not os.path.isdir(SHM):
+            return
+        mine = self.state['devices'] + OWNER_SUFFIX
+        for name in sorted(os.listdir(SHM)):
+            path = os.path.join(SHM, name)
+            if not (name.startswith(SHM_PREFIX + self.user + '-') and name.endswith(OWNER_SUFFIX)) \
+                    or path == mine:
+                continue
+            try:
+                with open(path, encoding='utf-8') as handle:
+                    owner = handle.read().strip()
+            except OSError:
+                continue
+            if owner and not os.path.exists(os.path.join(owner, 'state.json')):
+                shutil.rmtree(path[:-len(OWNER_SUFFIX)], ignore_errors=True)
+                os.unlink(path)
+                say('deleted %s: the Swift data of the lab at %s, which is gone'
+                    % (path[:-len(OWNER_SUFFIX)], owner))
 
     # ----- configuration -----------------------------------------------------------------
 
@@ -570,6 +599,12 @@ class Lab:
     def ensure_devices(self):
         device = os.path.join(self.state['devices'], 'd1')
         os.makedirs(device, exist_ok=True)
+        if self.state['devices'].startswith(SHM + os.sep):
+            # Beside the devices, not in them: Swift's daemons list that directory.
+            owner = self.state['devices'] + OWNER_SUFFIX
+            if not os.path.exists(owner):
+                with open(owner, 'w', encoding='utf-8') as handle:
+                    handle.write(self.dir + '\n')
         link = os.path.join(self.dir, 'devices')
         if self.state['devices'] != link and not os.path.islink(link):
             os.symlink(self.state['devices'], link)
@@ -708,6 +743,7 @@ class Lab:
             self.ensure_memcached()
             self.ensure_state()
             self.ensure_devices()
+            self.prune_orphaned_devices()
             changed = self.write_configs()
             self.ensure_rings()
             note = self.memcached_note()
@@ -843,6 +879,8 @@ class Lab:
         devices = self.state.get('devices')
         if devices and os.path.isdir(devices):
             shutil.rmtree(devices)
+        if devices and os.path.exists(devices + OWNER_SUFFIX):
+            os.unlink(devices + OWNER_SUFFIX)
         if os.path.isdir(self.dir):
             for name in os.listdir(self.dir):
                 path = os.path.join(self.dir, name)
