@@ -16,6 +16,7 @@ import json
 import os
 import random
 import shutil
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -61,12 +62,6 @@ def timed(argv, cwd=None, env=None, expect=None):
     if expect and expect not in done.stdout.decode('utf-8', 'replace'):
         raise SystemExit('%s: %r not in its output:\n%s' % (argv[0], expect, done.stdout.decode()[-2000:]))
     return seconds
-
-
-def median(values):
-    values = sorted(values)
-    middle = len(values) // 2
-    return values[middle] if len(values) % 2 else (values[middle - 1] + values[middle]) / 2.0
 
 
 def one_round(work, env, number, stamp):
@@ -124,14 +119,14 @@ def main():
             print('round %d: %s' % (number, json.dumps(rounds[-1], sort_keys=True)))
         result = {'files': FILES, 'directories': DIRS, 'bytes': total, 'nproc': os.cpu_count(),
                   'rounds': rounds,
-                  'first_ratio': median([r['first_ratio'] for r in rounds]),
-                  'noop_ratio': median([r['noop_ratio'] for r in rounds])}
+                  'first_ratio': statistics.median([r['first_ratio'] for r in rounds]),
+                  'noop_ratio': statistics.median([r['noop_ratio'] for r in rounds])}
         print('%-40s %s' % ('median seconds', ''))
         for key, label in (('cli_first_s', 'swift upload (CLI defaults)'),
                            ('role_first_s', 'archive_upload role, first upload'),
                            ('cli_skip_identical_s', 'swift upload --skip-identical (no-op)'),
                            ('role_noop_s', 'archive_upload role, no-op re-run')):
-            print('%-40s %8.2f' % (label, median([r[key] for r in rounds])))
+            print('%-40s %8.2f' % (label, statistics.median([r[key] for r in rounds])))
         print('first upload: role / CLI = %.2f (median of the rounds; target <= 1.5)' % result['first_ratio'])
         print('no-op re-run: role / CLI --skip-identical = %.2f (median of the rounds; target <= 1.0)'
               % result['noop_ratio'])

@@ -252,10 +252,10 @@ class Lab:
             except OSError:
                 continue
             if owner and not os.path.exists(os.path.join(owner, 'state.json')):
-                shutil.rmtree(path[:-len(OWNER_SUFFIX)], ignore_errors=True)
+                devices = path[:-len(OWNER_SUFFIX)]
+                shutil.rmtree(devices, ignore_errors=True)
                 os.unlink(path)
-                say('deleted %s: the Swift data of the lab at %s, which is gone'
-                    % (path[:-len(OWNER_SUFFIX)], owner))
+                say('deleted %s: the Swift data of the lab at %s, which is gone' % (devices, owner))
 
     # ----- configuration -----------------------------------------------------------------
 
