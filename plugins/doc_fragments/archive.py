@@ -12,8 +12,11 @@ class ModuleDocFragment:
 options:
   auth_url:
     description:
-      - Keystone v3 endpoint of NAVER Cloud Archive Storage.
+      - Keystone v3 endpoint of NAVER Cloud Archive Storage, an C(http) or C(https) URL.
       - If not set, the E(OS_AUTH_URL) environment variable is used.
+      - A URL with a user name or password in it (C(https://user:pass@host/v3)) is refused,
+        and hidden in the output like O(secret_key): give them as O(access_key) and
+        O(secret_key).
     type: str
     default: https://kr.archive.ncloudstorage.com:5000/v3
   access_key:
@@ -71,6 +74,18 @@ options:
         with exponential back-off starting at one second.
     type: int
     default: 5
+  deadline:
+    description:
+      - Most seconds the whole task may take talking to Keystone and Swift. Once it has
+        passed, no request and no retry starts, each attempt waits at most the time that is
+        left, and the task fails saying what it was doing; a dead endpoint therefore fails
+        after about O(deadline) seconds (plus at most one retry back-off of up to 16
+        seconds) instead of O(timeout) times O(retries).
+      - Raise it for transfers that take longer than an hour. V(0) means no deadline.
+      - Clean-up after a failure (for example M(ncloud.archive.archive_slo)'s
+        O(ncloud.archive.archive_slo#module:on_failure=delete)) gets O(timeout) more seconds.
+    type: int
+    default: 3600
 requirements:
   - python-swiftclient >= 3.5
   - keystoneauth1 >= 3.4

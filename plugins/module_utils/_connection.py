@@ -9,10 +9,13 @@ Ansible, so it can be used and tested on its own.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import http.client as http_client
 import re
 import sys
+import time
+from urllib.parse import urlsplit
 
 # swiftclient imports python-keystoneclient (and oslo.config with it) whenever it is
 # installed, for its own v2/v3 auth. These modules authenticate with a keystoneauth1 session
@@ -36,6 +39,7 @@ try:
     from keystoneauth1.identity import v3 as ks_v3
     from swiftclient import client as swift_client
     from swiftclient.exceptions import ClientException
+    from requests import Session as RequestsSession
     from requests.adapters import HTTPAdapter
     from requests.exceptions import RequestException
     from urllib3.exceptions import HTTPError as Urllib3Error
@@ -47,6 +51,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module base
     CLIENTS_IMPORT_ERROR = exc
     ClientException = None
     HTTPAdapter = object
+    RequestsSession = None
     PoolKey = None
     RequestException = None
     Urllib3Error = None
@@ -125,6 +130,69 @@ class ArchiveError(Exception):
         self.transaction_id = transaction_id
 
 
+class DeadlineExceeded(ArchiveError):
+    """The task's deadline passed before a request (or a retry of it) could start."""
+
+
+class Deadline:
+    """The time budget of a task: no request and no retry starts once it has passed.
+
+    Each attempt also waits at most the time that is left, so a dead endpoint fails at the
+    deadline plus at most one back-off pause, whatever ``timeout`` and ``retries`` say.
+    """
+
+    def __init__(self, seconds):
+        self.seconds = seconds
+        self._end = time.monotonic() + seconds if seconds else None
+
+    def remaining(self):
+        """Seconds left, or None without a deadline."""
+        return None if self._end is None else self._end - time.monotonic()
+
+    def check(self):
+        left = self.remaining()
+        if left is not None and left <= 0:
+            raise DeadlineExceeded(
+                'the task ran out of time: its deadline of %d s passed (the endpoint is down or '
+                'too slow; check it, or raise the deadline option for longer transfers)'
+                % self.seconds)
+        return left
+
+    @contextlib.contextmanager
+    def grace(self, seconds):
+        """Allow ``seconds`` more from now, for clean-up after a failure."""
+        saved = self._end
+        if saved is not None:
+            self._end = max(saved, time.monotonic() + seconds)
+        try:
+            yield
+        finally:
+            self._end = saved
+
+
+def url_has_credentials(url):
+    """Whether a URL carries ``user:password@`` (which Ansible would print with the options)."""
+    try:
+        return '@' in urlsplit(str(url or '')).netloc
+    except ValueError:
+        return False
+
+
+def check_url(url, option):
+    """An http(s) URL with a host and no credentials in it, or an ArchiveError naming ``option``."""
+    if url_has_credentials(url):
+        raise ArchiveError('%s: remove the user name and password from the URL (the part before '
+                           "'@'); give them as access_key and secret_key" % option)
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        parts = None
+    if parts is None or parts.scheme not in ('http', 'https') or not parts.hostname:
+        raise ArchiveError('%s: %r is not an http(s) URL with a host name, for example '
+                           'https://kr.archive.ncloudstorage.com:5000/v3' % (option, url))
+    return url
+
+
 def scrub(text):
     """Remove user:password@ from URLs, query strings and token values from a text."""
     text = _USERINFO_RE.sub(r'\g<scheme>', str(text))
@@ -199,15 +267,20 @@ def describe_error(exc, operation):
 
 
 def build_session(auth_url, access_key, secret_key, project_id, domain_id,
-                  verify=True, timeout=None, retries=0):
-    """Keystone v3 password session, the way NAVER Cloud Archive Storage authenticates."""
+                  verify=True, timeout=None, retries=0, deadline=None):
+    """Keystone v3 password session, the way NAVER Cloud Archive Storage authenticates.
+
+    Its HTTP requests go through a _WideBlockAdapter, so they keep to ``deadline`` too.
+    """
     auth = ks_v3.Password(auth_url=auth_url, username=access_key, password=secret_key,
                           project_id=project_id, user_domain_id=domain_id)
+    http = RequestsSession()
+    _mount(http, deadline)
     try:
         return ks_session.Session(auth=auth, verify=verify, timeout=timeout,
-                                  connect_retries=retries)
+                                  connect_retries=retries, session=http)
     except TypeError:  # keystoneauth1 without connect_retries
-        return ks_session.Session(auth=auth, verify=verify, timeout=timeout)
+        return ks_session.Session(auth=auth, verify=verify, timeout=timeout, session=http)
 
 
 class Connector:
@@ -217,8 +290,9 @@ class Connector:
     """
 
     def __init__(self, session, storage_url=None, region_name=None, validate_certs=True,
-                 ca_cert=None, timeout=None, retries=5):
+                 ca_cert=None, timeout=None, retries=5, deadline=None):
         self.session = session
+        self.deadline = deadline
         self.os_options = {'service_type': 'object-store', 'endpoint_type': 'public'}
         if region_name:
             self.os_options['region_name'] = region_name
@@ -229,8 +303,10 @@ class Connector:
         self._limits = None
 
     def connect(self):
-        return _Connection(session=self.session, os_options=dict(self.os_options),
+        conn = _Connection(session=self.session, os_options=dict(self.os_options),
                            **self.connection_kwargs)
+        conn.deadline = self.deadline
+        return conn
 
     def limits(self, connection):
         """The cluster's limits from /info, with Swift's defaults for what it does not say."""
@@ -240,22 +316,44 @@ class Connector:
 
 
 class _WideBlockAdapter(HTTPAdapter):
-    """A requests adapter whose connections send request bodies in SEND_BLOCK blocks."""
+    """A requests adapter that sends request bodies in SEND_BLOCK blocks and keeps to the
+    task's Deadline: no attempt starts after it, none waits longer than what is left."""
+
+    def __init__(self, deadline=None):
+        self.deadline = deadline
+        super().__init__()
 
     def init_poolmanager(self, *args, **kwargs):
-        kwargs.setdefault('blocksize', SEND_BLOCK)
+        if WIDE_BLOCKS:
+            kwargs.setdefault('blocksize', SEND_BLOCK)
         super().init_poolmanager(*args, **kwargs)
+
+    def send(self, request, **kwargs):  # pylint: disable=arguments-differ
+        left = self.deadline.check() if self.deadline is not None else None
+        if left is not None:
+            timeout = kwargs.get('timeout')
+            if isinstance(timeout, tuple):
+                timeout = tuple(left if t is None else min(t, left) for t in timeout)
+            else:
+                timeout = left if timeout is None else min(timeout, left)
+            kwargs['timeout'] = timeout
+        return super().send(request, **kwargs)
+
+
+def _mount(http, deadline):
+    adapter = _WideBlockAdapter(deadline)
+    http.mount('http://', adapter)
+    http.mount('https://', adapter)
 
 
 class _Connection(swift_client.Connection if HAS_CLIENTS else object):
-    """A swiftclient Connection whose HTTP connections send in SEND_BLOCK blocks."""
+    """A swiftclient Connection whose HTTP connections go through a _WideBlockAdapter."""
+
+    deadline = None
 
     def http_connection(self, url=None):
         parsed, conn = super().http_connection(url)
-        if WIDE_BLOCKS:
-            adapter = _WideBlockAdapter()
-            conn.request_session.mount('http://', adapter)
-            conn.request_session.mount('https://', adapter)
+        _mount(conn.request_session, self.deadline)
         return parsed, conn
 
 

@@ -9,7 +9,9 @@ Internal use only: this file is not a public API of the collection.
 from __future__ import annotations
 
 import gc
+import os
 
+from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _connection, _swift
@@ -32,6 +34,7 @@ AUTH_ARGUMENT_SPEC = dict(
     ca_cert=dict(type='path', fallback=(env_fallback, ['OS_CACERT'])),
     timeout=dict(type='int', default=60),
     retries=dict(type='int', default=5),
+    deadline=dict(type='int', default=3600),
 )
 
 _REQUIRED_AUTH = (
@@ -55,11 +58,16 @@ class ArchiveModule:
     def __init__(self):
         spec = dict(AUTH_ARGUMENT_SPEC)
         spec.update(self.argument_spec)
+        if _auth_url_has_credentials():
+            # Hidden like the secret key from the first message on (the invocation that
+            # Ansible prints with every result included); refused in connector().
+            spec['auth_url'] = dict(spec['auth_url'], no_log=True)
         self.module = AnsibleModule(argument_spec=spec, **self.module_kwargs)
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self._connector = None
         self._conn = None
+        self.deadline = None
 
     # --- connection -----------------------------------------------------------------
     def connector(self):
@@ -69,16 +77,21 @@ class ArchiveModule:
             missing = ['%s (or %s)' % (name, env) for name, env in _REQUIRED_AUTH if not p[name]]
             if missing:
                 raise ArchiveError('missing required credentials: %s' % ', '.join(missing))
-            if p['retries'] < 0 or p['timeout'] <= 0:
-                raise ArchiveError('retries must be >= 0 and timeout > 0')
+            for option, low in (('retries', 0), ('timeout', 1), ('deadline', 0)):
+                if p[option] < low:
+                    raise ArchiveError('%s must be at least %d, not %d' % (option, low, p[option]))
+            _connection.check_url(p['auth_url'], 'auth_url')
+            if p['storage_url']:
+                _connection.check_url(p['storage_url'], 'storage_url')
             verify = p['ca_cert'] if p['validate_certs'] and p['ca_cert'] else p['validate_certs']
+            self.deadline = _connection.Deadline(p['deadline'])
             session = _connection.build_session(
                 p['auth_url'], p['access_key'], p['secret_key'], p['project_id'], p['domain_id'],
-                verify=verify, timeout=p['timeout'], retries=p['retries'])
+                verify=verify, timeout=p['timeout'], retries=p['retries'], deadline=self.deadline)
             self._connector = _connection.Connector(
                 session, storage_url=p['storage_url'], region_name=p['region_name'],
                 validate_certs=p['validate_certs'], ca_cert=p['ca_cert'], timeout=p['timeout'],
-                retries=p['retries'])
+                retries=p['retries'], deadline=self.deadline)
         return self._connector
 
     @property
@@ -95,6 +108,8 @@ class ArchiveModule:
         """Call ``func``; a client exception becomes an ArchiveError naming ``operation``."""
         try:
             result = func(*args, **kwargs)
+        except _connection.DeadlineExceeded as exc:
+            raise ArchiveError('%s did not finish: %s' % (operation, exc.message)) from None
         except ArchiveError:
             raise
         except Exception as exc:  # pylint: disable=broad-except
@@ -182,6 +197,16 @@ class ArchiveModule:
             if not _connection.is_client_error(exc):
                 raise
             self.fail(_connection.describe_error(exc, 'request').message)
+
+
+def _auth_url_has_credentials():
+    """Whether the auth_url this run gets (option or OS_AUTH_URL) carries user:password@."""
+    try:
+        args = basic._load_params()  # pylint: disable=protected-access
+    except Exception:  # pylint: disable=broad-except
+        return False  # AnsibleModule reports unreadable arguments itself
+    url = args.get('auth_url') if isinstance(args, dict) else None
+    return _connection.url_has_credentials(url or os.environ.get('OS_AUTH_URL'))
 
 
 def _before_exit():

@@ -9,6 +9,7 @@ Ansible, no HTTP; everything here is a pure function of its arguments.
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 import json
 import re
@@ -19,6 +20,7 @@ from ansible_collections.ncloud.archive.plugins.module_utils._connection import 
 )
 
 CONTAINER_NAME_MAX_BYTES = 256
+DOT_SEGMENTS = ('.', '..')
 _META_KEY_RE = re.compile(r'^[A-Za-z0-9][A-Za-z0-9-]*$')
 
 
@@ -27,10 +29,15 @@ def _utf8(value):
 
 
 def validate_container_name(name, option='name'):
-    """A container name Swift accepts: 1-256 bytes of UTF-8, no '/', no NUL."""
+    """A container name Swift accepts: 1-256 bytes of UTF-8, no '/', no NUL, not '.' or '..'."""
     if not isinstance(name, str) or not name:
         raise ArchiveError('%s: a container name must be a non-empty string' % option)
     _check_text(name, option)
+    if name in DOT_SEGMENTS:
+        # The URL .../AUTH_x/. or /.. is normalised to the account or above it.
+        raise ArchiveError("%s: %r cannot be a container name: HTTP clients resolve '.' and '..' "
+                           "as paths, so the request would reach the account; choose another name"
+                           % (option, name))
     if '/' in name:
         raise ArchiveError("%s: container name %r must not contain '/' (Swift reads it as a path);"
                            " put the part after '/' into the object name instead" % (option, name))
@@ -49,6 +56,20 @@ def validate_object_name(name, option='name', limits=None):
     if len(_utf8(name)) > limit:
         raise ArchiveError('%s: object name is %d bytes of UTF-8, the limit is %d'
                            % (option, len(_utf8(name)), limit))
+    check_dot_segments(name, option)
+    return name
+
+
+def check_dot_segments(name, option):
+    """Refuse a name (or prefix) with a '.' or '..' segment between slashes.
+
+    swiftclient quotes names but leaves '.' and '..' alone, and requests/urllib3 remove dot
+    segments before sending: 'c/../victim' would reach the container 'victim'.
+    """
+    if any(part in DOT_SEGMENTS for part in name.split('/')):
+        raise ArchiveError("%s: %r has a '.' or '..' path segment, which HTTP clients resolve "
+                           "before sending (the request would reach another object or "
+                           "container); remove it from the name" % (option, name))
     return name
 
 
@@ -375,6 +396,40 @@ def segment_name(prefix, index):
 def versions_prefix(name):
     """Prefix under which all versions of ``name``'s segments live."""
     return '%s/slo/' % name
+
+
+_SEGMENT_TAIL_RE = re.compile(r'^[0-9.]+/[0-9]+/[0-9]+/[0-9]{8}$')
+
+
+def is_segment_of(segment, name):
+    """Whether ``segment`` (an object name) is named like one of ``name``'s SLO segments."""
+    prefix = versions_prefix(name)
+    return segment.startswith(prefix) and bool(_SEGMENT_TAIL_RE.match(segment[len(prefix):]))
+
+
+def listing_time(entry):
+    """A listing entry's ``last_modified`` (UTC, ISO 8601 without zone) as epoch seconds, or
+    None when it is missing or unreadable."""
+    value = entry.get('last_modified') or ''
+    try:
+        stamp = datetime.datetime.strptime(value[:19], '%Y-%m-%dT%H:%M:%S')
+    except ValueError:
+        return None
+    return stamp.replace(tzinfo=datetime.timezone.utc).timestamp()
+
+
+def stale_segments(entries, name, now, max_age):
+    """Names of the listed segments of ``name`` last modified more than ``max_age`` seconds
+    before ``now``: left by runs that failed or were killed long ago. Younger ones may belong
+    to an upload that is still running elsewhere."""
+    stale = []
+    for entry in entries:
+        segment = entry.get('name')
+        modified = listing_time(entry)
+        if segment and modified is not None and is_segment_of(segment, name) and \
+                now - modified > max_age:
+            stale.append(segment)
+    return stale
 
 
 def segment_count(size, segment_size):

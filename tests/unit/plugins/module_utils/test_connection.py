@@ -19,6 +19,7 @@ from swiftclient.exceptions import ClientException
 from swiftclient.utils import LengthWrapper
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _connection
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
 
 
 def test_scrub_removes_userinfo_query_and_tokens():
@@ -139,3 +140,51 @@ def test_import_pauses_the_garbage_collector_only_while_it_runs():
 
 def test_import_leaves_a_disabled_garbage_collector_disabled():
     assert _import_in_fresh_process('gc.disable()')['enabled'] is False
+
+
+@pytest.mark.parametrize('url', ['https://ak:sk@kr.archive.ncloudstorage.com:5000/v3',
+                                 'http://user@127.0.0.1:5000/v3'])
+def test_credentials_in_a_url_are_refused_without_showing_them(url):
+    assert _connection.url_has_credentials(url)
+    with pytest.raises(ArchiveError) as err:
+        _connection.check_url(url, 'auth_url')
+    assert err.value.message.startswith('auth_url: remove the user name and password')
+    userinfo = url.split('//')[1].split('@')[0]
+    assert userinfo + '@' not in err.value.message and url not in err.value.message
+
+
+@pytest.mark.parametrize('url', ['not-a-url', 'ftp://host/v3', 'https:///v3', ''])
+def test_a_url_must_be_http_with_a_host(url):
+    with pytest.raises(ArchiveError, match='^storage_url: .* is not an http'):
+        _connection.check_url(url, 'storage_url')
+
+
+def test_deadline_caps_each_attempt_and_refuses_new_ones(monkeypatch):
+    clock = [100.0]
+    monkeypatch.setattr(_connection.time, 'monotonic', lambda: clock[0])
+    deadline = _connection.Deadline(10)
+    sent = []
+    monkeypatch.setattr(_connection.HTTPAdapter, 'send',
+                        lambda self, request, **kw: sent.append(kw['timeout']))
+    adapter = _connection._WideBlockAdapter(deadline)  # pylint: disable=protected-access
+    adapter.send(None, timeout=60)
+    clock[0] = 107.5
+    adapter.send(None, timeout=60)
+    adapter.send(None, timeout=(60, 1))
+    assert sent == [10.0, 2.5, (2.5, 1)]
+    clock[0] = 110.0
+    with pytest.raises(_connection.DeadlineExceeded, match='deadline of 10 s passed'):
+        adapter.send(None, timeout=60)
+    with deadline.grace(30):  # clean-up after the failure still gets its time
+        adapter.send(None, timeout=60)
+    assert sent[-1] == 30.0
+    with pytest.raises(_connection.DeadlineExceeded):
+        adapter.send(None, timeout=60)
+
+
+def test_no_deadline_leaves_the_timeout_alone(monkeypatch):
+    sent = []
+    monkeypatch.setattr(_connection.HTTPAdapter, 'send',
+                        lambda self, request, **kw: sent.append(kw['timeout']))
+    _connection._WideBlockAdapter(_connection.Deadline(0)).send(None, timeout=60)  # pylint: disable=protected-access
+    assert sent == [60]

@@ -187,3 +187,40 @@ def test_listing_entries_that_may_be_slos():
     assert _swift.listing_maybe_slo({'content_type': 'application/octet-stream;swift_bytes=10'})
     assert not _swift.listing_maybe_slo({'content_type': 'text/plain', 'hash': 'x'})
     assert _swift.listing_content_type({'content_type': 'application/directory;swift_bytes=0'}) == 'application/directory'
+
+
+@pytest.mark.parametrize('name', ['..', '.', '../victim', 'a/../../b', './x', 'x/.', 'a/./b',
+                                  'a/..', '../'])
+def test_object_names_with_dot_segments_are_refused(name):
+    # requests/urllib3 would resolve them: c/../victim reaches the container victim
+    with pytest.raises(ArchiveError) as err:
+        _swift.validate_object_name(name, 'name')
+    assert err.value.message.startswith('name: ')
+    assert "'.' or '..' path segment" in err.value.message
+
+
+@pytest.mark.parametrize('name', ['a..b', '...', '.hidden', 'dir/.profile', 'x/..y', 'a//b',
+                                  '/abs', 'v1.2/file.tar'])
+def test_dots_inside_a_segment_are_fine(name):
+    assert _swift.validate_object_name(name) == name
+
+
+@pytest.mark.parametrize('name', ['.', '..'])
+def test_dot_container_names_are_refused(name):
+    with pytest.raises(ArchiveError, match="^container: .* cannot be a container name"):
+        _swift.validate_container_name(name, 'container')
+
+
+def test_only_this_objects_old_segments_are_stale():
+    now = 1_800_000_000.0  # 2027-01-15T08:00:00Z
+    entries = [
+        {'name': 'db/slo/1.5/10/4/00000000', 'last_modified': '2027-01-14T07:59:59.5'},  # a day+
+        {'name': 'db/slo/1.5/10/4/00000001', 'last_modified': '2027-01-15T07:59:00.0'},  # young
+        {'name': 'db/slo/notes.txt', 'last_modified': '2020-01-01T00:00:00.0'},  # not a segment
+        {'name': 'db/slo/1.5/10/4/../../x/00000000', 'last_modified': '2020-01-01T00:00:00'},
+        {'name': 'db/slo/2.5/10/4/00000002', 'last_modified': ''},  # unknown age: kept
+    ]
+    assert _swift.stale_segments(entries, 'db', now, 86400) == ['db/slo/1.5/10/4/00000000']
+    assert _swift.stale_segments(entries, 'db', now, 0) == ['db/slo/1.5/10/4/00000000',
+                                                            'db/slo/1.5/10/4/00000001']
+    assert _swift.stale_segments(entries, 'd', now, 0) == []  # another object's prefix
