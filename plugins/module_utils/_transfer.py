@@ -78,6 +78,16 @@ def file_matches_segments(path, segments):
     return True
 
 
+class VerifyError(ArchiveError):
+    """Received data that does not match its md5 or length: damaged on the way, worth one
+    more try."""
+
+
+def is_verify_error(exc):
+    """Whether ``exc`` (or the pool item failure it stands for) is a VerifyError."""
+    return isinstance(exc, VerifyError) or isinstance(getattr(exc, 'cause', None), VerifyError)
+
+
 class SegmentVerifier:
     """Checks a byte stream against an expected md5 (plain object) or SLO segments, as it flows.
 
@@ -101,7 +111,7 @@ class SegmentVerifier:
         view = memoryview(chunk)
         while len(view):
             if self.index >= len(self.segments):
-                raise ArchiveError('received more than the %d bytes expected' % self.expected_bytes)
+                raise VerifyError('received more than the %d bytes expected' % self.expected_bytes)
             take = min(self.left, len(view))
             self.digest.update(view[:take])
             view = view[take:]
@@ -113,7 +123,7 @@ class SegmentVerifier:
         size, expected = self.segments[self.index]
         actual = self.digest.hexdigest()
         if expected and actual != expected:
-            raise ArchiveError('segment %d (%d bytes) has md5 %s, the manifest says %s'
+            raise VerifyError('segment %d (%d bytes) has md5 %s, the manifest says %s'
                                % (self.index + 1, size, actual, expected)
                                if len(self.segments) > 1 else
                                'the data has md5 %s, the ETag says %s' % (actual, expected))
@@ -125,7 +135,7 @@ class SegmentVerifier:
 
     def finish(self):
         if self.received != self.expected_bytes:
-            raise ArchiveError('received %d bytes, expected %d' % (self.received, self.expected_bytes))
+            raise VerifyError('received %d bytes, expected %d' % (self.received, self.expected_bytes))
         if self.index < len(self.segments):
             self._close_segment()
 
@@ -222,8 +232,8 @@ def download_segments(path, connect, call, segments, threads):
                         position += written
                         view = view[written:]
                 verifier.finish()
-            except ArchiveError as exc:
-                raise ArchiveError("segment %d '%s': %s" % (job['index'] + 1, job['name'], exc.message)) from None
+            except VerifyError as exc:
+                raise VerifyError("segment %d '%s': %s" % (job['index'] + 1, job['name'], exc.message)) from None
 
         def work(conn, job):
             call("GET segment %d '%s'" % (job['index'] + 1, job['name']), fetch, conn, job)
@@ -240,6 +250,9 @@ def delete_paths(call, conn, paths, limits):
     Returns the number deleted (missing ones are not an error).
     """
     paths = list(paths)
+    for path in paths:
+        # A server-made name (listing, manifest) is checked too, before anything is deleted.
+        _swift.check_dot_segments(path, 'the object to delete')
     deleted = 0
     if limits['bulk_delete']:
         step = limits['bulk_max_deletes_per_request']
@@ -330,7 +343,7 @@ def run_pool(connect, work, items, threads):
             raise exc
         done = [item for item, f in zip(items, futures)
                 if f.done() and not f.cancelled() and f.exception() is None]
-        raise PoolError(exc.message, done, exc.status, exc.transaction_id) from None
+        raise PoolError(exc, done) from None
     return [f.result() for f in futures]
 
 
@@ -359,8 +372,9 @@ def upload_segments(call, connect, path, container, jobs, threads):
 
 
 class PoolError(ArchiveError):
-    """One item of a pool failed; ``done`` lists the items that completed."""
+    """One item of a pool failed (``cause``); ``done`` lists the items that completed."""
 
-    def __init__(self, message, done, status=None, transaction_id=None):
-        super().__init__(message, status, transaction_id)
+    def __init__(self, cause, done):
+        super().__init__(cause.message, cause.status, cause.transaction_id)
+        self.cause = cause
         self.done = done

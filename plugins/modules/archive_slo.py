@@ -17,9 +17,11 @@ description:
     C(<name>/slo/<mtime>/<size>/<segment_size>/<index>), so a re-run after an interruption
     (or after a C(swift upload --use-slo) of the same file) reuses the segments already there
     and uploads only the missing ones.
-  - After a successful run the segment container holds exactly the segments the manifest
-    references under the object's prefix; segments of the version it replaced are deleted
-    only after the new manifest is in place.
+  - Segments of the version it replaced are deleted only after the new manifest is in place
+    and has been read back. Segments under the object's prefix that no manifest uses are
+    deleted too once they are older than O(stale_segment_age); younger ones may belong to
+    an upload still running elsewhere and are kept. A run whose manifest another writer
+    replaced at the same time fails, saying so, and deletes only what it uploaded itself.
   - Idempotent. By default, like C(swift upload --changed), an SLO whose recorded size and
     mtime (C(X-Object-Meta-Mtime), as the C(swift) CLI records it) match the file is
     identical; without them, or with O(checksum=true), the file is cut at the manifest's
@@ -88,12 +90,24 @@ options:
     default: false
   on_failure:
     description:
-      - What to do with the segments this run uploaded when the upload fails.
+      - What to do with the segments this run uploaded when the upload fails (a segment, the
+        manifest, or the deadline).
       - V(keep) leaves them, so the next run resumes and uploads only the missing ones.
-      - V(delete) deletes them, so nothing of the failed run stays.
+      - V(delete) deletes every segment this run was to upload, also those whose answer was
+        lost, so nothing of the failed run stays; segments found from an earlier run are
+        kept. The message says how many were deleted.
     type: str
     choices: [keep, delete]
     default: keep
+  stale_segment_age:
+    description:
+      - Seconds after which a segment of this object (under C(<name>/slo/) in
+        O(segment_container)) that the new manifest does not use counts as left behind by a
+        failed or killed run, and is deleted after a successful upload.
+      - Younger ones are kept, since another run may still be uploading them. V(0) deletes
+        them all; use it only when no other run writes this object.
+    type: int
+    default: 86400
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
@@ -201,6 +215,7 @@ changed_reason:
 
 import mimetypes
 import os
+import time
 
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
@@ -223,6 +238,7 @@ class ArchiveSlo(ArchiveModule):
         purge_metadata=dict(type='bool', default=False),
         checksum=dict(type='bool', default=False),
         on_failure=dict(type='str', default='keep', choices=['keep', 'delete']),
+        stale_segment_age=dict(type='int', default=86400),
     )
     module_kwargs = dict(supports_check_mode=True, required_if=[('state', 'present', ['src'])])
 
@@ -273,6 +289,8 @@ class ArchiveSlo(ArchiveModule):
                                "with ncloud.archive.archive_object" % src)
         if p['segment_threads'] < 1:
             raise ArchiveError('segment_threads must be at least 1')
+        if p['stale_segment_age'] < 0:
+            raise ArchiveError('stale_segment_age must be 0 or more seconds')
         self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
         if self.desired_meta and 'mtime' in self.desired_meta:
             raise ArchiveError("metadata: the key 'mtime' is reserved for the file's modification time")
@@ -363,10 +381,10 @@ class ArchiveSlo(ArchiveModule):
             else:
                 plan.append(job)
         self.result.update(segments_uploaded=len(plan), segments_reused=len(reused))
-        keep = set('/%s/%s' % (self.segment_container, j['name']) for j in plan + reused)
+        keep = set(self.segment_path(j['name']) for j in plan + reused)
         if self.check_mode:
-            self.result['segments_deleted'] = len(self.stale_segments(remote, keep))
-            self.result['segments'] = [{'name': '/%s/%s' % (self.segment_container, j['name']),
+            self.result['segments_deleted'] = len(self.obsolete_segments(remote, keep))
+            self.result['segments'] = [{'name': self.segment_path(j['name']),
                                         'bytes': j['bytes'], 'etag': j.get('etag', '')}
                                        for j in sorted(plan + reused, key=lambda j: j['offset'])]
             after = {'container': self.container, 'name': self.name, 'etag': '', 'bytes': size,
@@ -381,50 +399,103 @@ class ArchiveSlo(ArchiveModule):
                                                  self.segment_container, plan,
                                                  self.params['segment_threads'])
         except _transfer.PoolError as exc:
-            self.fail_upload(exc)
+            self.fail_upload(exc, plan, len(exc.done))
         segments = sorted(uploaded + reused, key=lambda j: j['offset'])
-        _transfer.long_request(self.conn, lambda: self.request(
-            'PUT manifest of ' + self.what, self.conn.put_object, self.container, self.name,
-            _swift.manifest_body(self.segment_container, segments),
-            query_string='multipart-manifest=put', content_type=content_type,
-            headers=_swift.object_metadata_headers(metadata)))
-        stale = self.stale_segments(remote, keep)
-        if stale:
-            self.result['segments_deleted'] = _transfer.delete_paths(
-                self.request, self.conn, sorted(stale), self.limits())
-        after = self.head()
         expected = _swift.slo_etag([s['etag'] for s in segments])
+        # What the manifest PUT replaces, read as late as possible: a concurrent writer's
+        # manifest that landed meanwhile is replaced too, and its segments become obsolete.
+        replaced = self.head()
+        after = self.put_manifest(segments, expected, metadata, content_type, plan)
         if after is None or after['facts']['etag'] != expected:
-            raise ArchiveError('%s was written but reads back with ETag %s instead of %s: another '
-                               'writer may have replaced it' % (
-                                   self.what, after and after['facts']['etag'], expected))
+            self.lost_race(after, plan)
+        self.result['segments_deleted'] = self.delete_segments(
+            self.obsolete_segments(replaced, keep))
         self.result['segments'] = _segment_view(after['segments'])
         self.finish(True, reason, before, after['facts'])
 
-    def stale_segments(self, remote, keep):
-        """Segments to delete once the new manifest is in place: the old manifest's and any
-        other version's under this object's prefix, except ``keep``."""
-        paths = set('/%s/%s' % (self.segment_container, name)
-                    for name in self.list_segments(_swift.versions_prefix(self.name)))
-        if remote:
-            paths.update(s['name'] for s in remote['segments'])
+    def segment_path(self, name):
+        return '/%s/%s' % (self.segment_container, name)
+
+    def put_manifest(self, segments, expected, metadata, content_type, plan):
+        """PUT the manifest; returns the object read back afterwards.
+
+        A PUT whose answer was lost may have taken effect: the object is read back before the
+        run counts as failed, and segments are never deleted while that is unknown.
+        """
+        try:
+            _transfer.long_request(self.conn, lambda: self.request(
+                'PUT manifest of ' + self.what, self.conn.put_object, self.container, self.name,
+                _swift.manifest_body(self.segment_container, segments),
+                query_string='multipart-manifest=put', content_type=content_type,
+                headers=_swift.object_metadata_headers(metadata)))
+        except ArchiveError as exc:
+            try:
+                after = self.head()
+            except ArchiveError as unknown:
+                raise ArchiveError('%s; whether the manifest was written is unknown (%s), so the '
+                                   'segments were kept' % (exc.message, unknown.message),
+                                   exc.status, exc.transaction_id) from None
+            if after is None or after['facts']['etag'] != expected:
+                self.fail_upload(exc, plan, len(plan))
+            return after
+        return self.head()
+
+    def obsolete_segments(self, replaced, keep):
+        """Segments to delete once the new manifest is live: those the replaced manifest
+        references, and this object's segments left long ago by failed or killed runs
+        (older than stale_segment_age), except ``keep``. Younger unreferenced segments may
+        belong to a concurrent upload and stay."""
+        listing = self.list_segments(_swift.versions_prefix(self.name)).values()
+        stale = _swift.stale_segments(listing, self.name, time.time(),
+                                      self.params['stale_segment_age'])
+        paths = set(self.segment_path(name) for name in stale)
+        if replaced:
+            paths.update(s['name'] for s in replaced['segments'])
         return paths - keep
+
+    def delete_segments(self, paths):
+        if not paths:
+            return 0
+        return _transfer.delete_paths(self.request, self.conn, sorted(paths), self.limits())
+
+    def lost_race(self, live, plan):
+        """Another writer's manifest replaced this run's: delete what this run uploaded that
+        the live manifest does not use, and fail saying so."""
+        used = set(s['name'] for s in live['segments']) if live else set()
+        mine = set(self.segment_path(j['name']) for j in plan) - used
+        deleted = self.delete_segments(mine)
+        raise ArchiveError('%s was replaced by another writer right after this run wrote it: it '
+                           'now holds %s; the %d segment(s) this run uploaded that it does not use '
+                           'were deleted. Run the task again to store this file'
+                           % (self.what, 'ETag %s' % live['facts']['etag'] if live else 'nothing',
+                              deleted))
 
     def ensure_segment_container(self):
         if self.head_container(self.segment_container) is None:
             self.request("create container '%s'" % self.segment_container,
                          self.conn.put_container, self.segment_container)
 
-    def fail_upload(self, exc):
-        uploaded = ['/%s/%s' % (self.segment_container, job['name']) for job in exc.done]
-        if self.params['on_failure'] == 'delete':
-            deleted = _transfer.delete_paths(self.request, self.conn, uploaded, self.limits())
-            raise ArchiveError('%s; on_failure=delete: the %d segment(s) this run uploaded were '
-                               'deleted, nothing of it is left' % (exc.message, deleted),
+    def fail_upload(self, exc, plan, confirmed):
+        """Fail the upload after on_failure: ``plan`` are the segments this run was to upload,
+        ``confirmed`` how many of them Swift acknowledged."""
+        if self.params['on_failure'] == 'keep':
+            raise ArchiveError('%s; on_failure=keep: the %d segment(s) this run stored were kept, '
+                               'the next run uploads only what is missing' % (exc.message, confirmed),
                                exc.status, exc.transaction_id)
-        raise ArchiveError('%s; on_failure=keep: the %d segment(s) this run uploaded were kept, '
-                           'the next run uploads only what is missing' % (exc.message, len(uploaded)),
-                           exc.status, exc.transaction_id)
+        # Every segment this run may have stored, acknowledged or not (an answer can be lost
+        # after Swift stored the segment); the ones never stored are simply not found.
+        paths = [self.segment_path(job['name']) for job in plan]
+        with self.deadline.grace(self.params['timeout']):
+            try:
+                deleted = self.delete_segments(paths)
+            except ArchiveError as cleanup:
+                raise ArchiveError('%s; on_failure=delete could not delete the segments this run '
+                                   'may have stored (%s): they are under %s'
+                                   % (exc.message, cleanup.message,
+                                      self.segment_path(os.path.dirname(plan[0]['name']) + '/')),
+                                   exc.status, exc.transaction_id) from None
+        raise ArchiveError('%s; on_failure=delete: deleted the %d segment(s) this run had stored'
+                           % (exc.message, deleted), exc.status, exc.transaction_id)
 
     # --- absent ---------------------------------------------------------------------
     def absent(self, remote):

@@ -149,17 +149,19 @@ def test_a_segment_with_other_bytes_fails_and_leaves_dest(tmp_path):
     damaged = DATA[3000:5999] + b'X'
     store = SegmentStore(DATA, 3000, body={'3000': damaged})
     with pytest.raises(ArchiveError, match=r"segment 2 '/s/3000': the data has md5 %s, the ETag says %s"
-                       % (md5(damaged), md5(DATA[3000:6000]))):
+                       % (md5(damaged), md5(DATA[3000:6000]))) as err:
         _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), 2)
     assert dest.read_bytes() == b'old' and os.listdir(tmp_path) == ['out.bin']
+    assert _transfer.is_verify_error(err.value)  # archive_object tries such a download once more
 
 
 def test_a_replaced_segment_is_refused_by_its_etag(tmp_path):
     dest = tmp_path / 'out.bin'
     store = SegmentStore(DATA, 3000, etag={'6000': md5(b'new')})
-    with pytest.raises(ArchiveError, match="segment 3 '/s/6000' is not the one the manifest lists"):
+    with pytest.raises(ArchiveError, match="segment 3 '/s/6000' is not the one the manifest lists") as err:
         _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), 4)
     assert not dest.exists() and os.listdir(tmp_path) == []
+    assert not _transfer.is_verify_error(err.value)  # a changed object is not retried
 
 
 def test_a_short_segment_fails(tmp_path):
@@ -177,3 +179,21 @@ def test_parallel_only_for_md5_checkable_manifests():
     assert not _transfer.parallel_download_possible(None)
     assert not _transfer.parallel_download_possible(manifest[:2] + [dict(manifest[2], range='0-9')])
     assert not _transfer.parallel_download_possible(manifest[:2] + [dict(manifest[2], sub_slo=True)])
+
+
+class DeleteLog:
+    def __init__(self):
+        self.deleted = []
+
+    def delete_object(self, container, name):
+        self.deleted.append((container, name))
+
+
+def test_delete_paths_refuses_dot_segments_before_deleting_anything():
+    conn = DeleteLog()
+    limits = {'bulk_delete': False}
+    with pytest.raises(ArchiveError, match="'/c/../victim' has a '.' or '..' path segment"):
+        _transfer.delete_paths(call, conn, ['/c/ok', '/c/../victim'], limits)
+    assert conn.deleted == []
+    assert _transfer.delete_paths(call, conn, ['/c/ok', '/c/a..b'], limits) == 2
+    assert conn.deleted == [('c', 'ok'), ('c', 'a..b')]
