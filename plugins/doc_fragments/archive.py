@@ -15,8 +15,8 @@ options:
       - Keystone v3 endpoint of NAVER Cloud Archive Storage, an C(http) or C(https) URL.
       - If not set, the E(OS_AUTH_URL) environment variable is used.
       - A URL with a user name or password in it (C(https://user:pass@host/v3)) is refused,
-        and hidden in the output like O(secret_key): give them as O(access_key) and
-        O(secret_key).
+        and hidden in the output like O(secret_key); give them as O(access_key) and
+        O(secret_key) instead.
     type: str
     default: https://kr.archive.ncloudstorage.com:5000/v3
   access_key:

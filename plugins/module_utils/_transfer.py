@@ -124,9 +124,9 @@ class SegmentVerifier:
         actual = self.digest.hexdigest()
         if expected and actual != expected:
             raise VerifyError('segment %d (%d bytes) has md5 %s, the manifest says %s'
-                               % (self.index + 1, size, actual, expected)
-                               if len(self.segments) > 1 else
-                               'the data has md5 %s, the ETag says %s' % (actual, expected))
+                              % (self.index + 1, size, actual, expected)
+                              if len(self.segments) > 1 else
+                              'the data has md5 %s, the ETag says %s' % (actual, expected))
         self.index += 1
         self.digest = hashlib.md5()
         self.left = self.segments[self.index][0] if self.index < len(self.segments) else 0
@@ -250,9 +250,6 @@ def delete_paths(call, conn, paths, limits):
     Returns the number deleted (missing ones are not an error).
     """
     paths = list(paths)
-    for path in paths:
-        # A server-made name (listing, manifest) is checked too, before anything is deleted.
-        _swift.check_dot_segments(path, 'the object to delete')
     deleted = 0
     if limits['bulk_delete']:
         step = limits['bulk_max_deletes_per_request']
@@ -263,6 +260,10 @@ def delete_paths(call, conn, paths, limits):
                 query_string='bulk-delete',
                 data=_swift.bulk_delete_body(paths[start:start + step]))[1])[0])
         return deleted
+    for path in paths:
+        # A name from a listing or a manifest goes into a URL here (a bulk-delete body is
+        # not resolved): checked before anything is deleted.
+        _swift.check_dot_segments(path, 'the object to delete')
     for path in paths:
         container, name = _swift.split_segment_path(path)
         try:

@@ -189,7 +189,7 @@ class DeleteLog:
         self.deleted.append((container, name))
 
 
-def test_delete_paths_refuses_dot_segments_before_deleting_anything():
+def test_one_by_one_delete_refuses_dot_segments_before_deleting_anything():
     conn = DeleteLog()
     limits = {'bulk_delete': False}
     with pytest.raises(ArchiveError, match="'/c/../victim' has a '.' or '..' path segment"):
@@ -197,3 +197,20 @@ def test_delete_paths_refuses_dot_segments_before_deleting_anything():
     assert conn.deleted == []
     assert _transfer.delete_paths(call, conn, ['/c/ok', '/c/a..b'], limits) == 2
     assert conn.deleted == [('c', 'ok'), ('c', 'a..b')]
+
+
+def test_bulk_delete_takes_dot_segment_names_in_its_body():
+    # The body is not a URL: Swift deletes the object '../x' of container 'c', nothing else.
+    sent = []
+
+    class Bulk:
+        def post_account(self, headers, query_string, data):
+            sent.append(data)
+            return {}, b'{"Response Status": "200 OK", "Number Deleted": 1, "Errors": []}'
+
+    limits = {'bulk_delete': True, 'bulk_max_deletes_per_request': 100}
+    conn = Bulk()
+    conn.session = None
+    assert _transfer.delete_paths(lambda _op, func, *a, **kw: func(*a, **kw), conn, ['/c/../x'],
+                                  limits) == 1
+    assert sent == [b'/c/../x']
