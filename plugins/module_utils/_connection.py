@@ -41,7 +41,7 @@ try:
     from swiftclient.exceptions import ClientException
     from requests import Session as RequestsSession
     from requests.adapters import HTTPAdapter
-    from requests.exceptions import RequestException
+    from requests.exceptions import ChunkedEncodingError, RequestException
     from urllib3.exceptions import HTTPError as Urllib3Error
     from urllib3.poolmanager import PoolKey
     HAS_CLIENTS = True
@@ -54,6 +54,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module base
     RequestsSession = None
     PoolKey = None
     RequestException = None
+    ChunkedEncodingError = None
     Urllib3Error = None
     ks_exceptions = None
 finally:
@@ -356,6 +357,17 @@ class _Connection(swift_client.Connection if HAS_CLIENTS else object):
         _mount(conn.request_session, self.deadline)
         return parsed, conn
 
+    def _retry(self, reset_func, func, *args, **kwargs):
+        def attempt(*call_args, **call_kwargs):
+            try:
+                return func(*call_args, **call_kwargs)
+            except (Urllib3Error, http_client.HTTPException) as exc:
+                # A body cut after the headers (listings, manifests, /info are read whole)
+                # surfaces as urllib3's or http.client's own error, which swiftclient does not
+                # retry; as a requests error it is retried like a reset during the request.
+                raise ChunkedEncodingError('the answer was cut off: %s' % exc) from exc
+        return super()._retry(reset_func, attempt, *args, **kwargs)
+
 
 def _capabilities(connection):
     # Authentication errors must surface; a cluster without /info must not stop us.
@@ -383,6 +395,10 @@ def parse_limits(info):
             if isinstance(slo.get(key), int):
                 limits['slo_' + key] = slo[key]
     limits['slo'] = 'slo' in info if info else True
+    tempurl = info.get('tempurl')
+    limits['tempurl'] = isinstance(tempurl, dict) if info else True
+    if isinstance(tempurl, dict) and isinstance(tempurl.get('allowed_digests'), list):
+        limits['tempurl_digests'] = tempurl['allowed_digests']
     bulk = info.get('bulk_delete')
     if isinstance(bulk, dict):
         limits['bulk_delete'] = True

@@ -122,8 +122,9 @@ class ArchiveModule:
         return result
 
     # --- common requests ------------------------------------------------------------
-    def head_container(self, container):
-        """Facts of a container, or None when it does not exist."""
+    def container_headers(self, container):
+        """A container's HEAD headers, or None when it does not exist. The temp URL keys that
+        the owner sees there are secrets: they join no_log_values."""
         try:
             headers = self.request("HEAD container '%s'" % container, self.conn.head_container,
                                    container)
@@ -131,7 +132,31 @@ class ArchiveModule:
             if exc.status == 404:
                 return None
             raise
-        return _swift.container_facts(container, headers)
+        self.module.no_log_values.update(_swift.temp_url_keys(headers, 'container').values())
+        return headers
+
+    def head_container(self, container):
+        """Facts of a container, or None when it does not exist."""
+        headers = self.container_headers(container)
+        return None if headers is None else _swift.container_facts(container, headers)
+
+    def quota_hint(self, exc, container):
+        """``exc`` with the container's quotas named, when it is a 413 of an upload into it."""
+        if exc.status != 413:
+            return exc
+        try:
+            facts = self.head_container(container)
+        except ArchiveError:
+            return exc
+        quotas = ['%s=%d (%s now)' % (option, facts[option], facts[used])
+                  for option, used in (('quota_bytes', 'bytes'), ('quota_count', 'object_count'))
+                  if facts and facts[option]]
+        if not quotas:
+            return exc
+        return ArchiveError("%s; container '%s' has %s: raise or remove it with "
+                            "ncloud.archive.archive_container, or delete objects"
+                            % (exc.message, container, ' and '.join(quotas)),
+                            exc.status, exc.transaction_id)
 
     def require_container(self, container):
         """Facts of a container that must exist before anything is written into it."""

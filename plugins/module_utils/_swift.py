@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import hmac
 import json
 import re
 
@@ -73,6 +74,15 @@ def check_dot_segments(name, option):
     return name
 
 
+def check_header_value(value, option):
+    """A value sent as an HTTP header (ACL, content type): no line breaks, no NUL."""
+    if value is not None and any(c in value for c in '\r\n\x00'):
+        # The value is not repeated: it may be a key.
+        raise ArchiveError('%s must not contain line breaks or NUL: it is sent as an HTTP '
+                           'header' % option)
+    return value
+
+
 def _check_text(value, option):
     if '\x00' in value:
         raise ArchiveError('%s: %r contains a NUL character, which Swift rejects' % (option, value))
@@ -128,11 +138,31 @@ def normalize_metadata(metadata, option='metadata', limits=None):
     return result
 
 
+# Metadata keys with a meaning to Swift's middleware: quotas (container_quotas) and the keys
+# that sign temporary URLs (tempurl). They have options of their own; the keys are secrets.
+QUOTA_META = {'quota_bytes': 'quota-bytes', 'quota_count': 'quota-count'}
+TEMP_URL_KEY_META = {'temp_url_key': 'temp-url-key', 'temp_url_key_2': 'temp-url-key-2'}
+SETTINGS_META = frozenset(QUOTA_META.values()) | frozenset(TEMP_URL_KEY_META.values())
+
+
 def metadata_from_headers(headers, kind):
-    """User metadata (lower-case keys) of a HEAD response; ``kind`` is 'container' or 'object'."""
+    """User metadata (lower-case keys) of a HEAD response; ``kind`` is 'account', 'container'
+    or 'object'. Account and container quotas and temp URL keys are not user metadata (and
+    the keys must never be shown)."""
     prefix = 'x-%s-meta-' % kind
-    return dict((k[len(prefix):].lower(), v) for k, v in headers.items()
+    meta = dict((k[len(prefix):].lower(), v) for k, v in headers.items()
                 if k.lower().startswith(prefix))
+    if kind != 'object':
+        meta = dict((k, v) for k, v in meta.items() if k not in SETTINGS_META)
+    return meta
+
+
+def temp_url_keys(headers, kind):
+    """{option: value} of the temp URL keys a container or account HEAD shows its owner."""
+    prefix = 'x-%s-meta-' % kind
+    lower = dict((k.lower(), v) for k, v in headers.items())
+    return dict((option, lower[prefix + key]) for option, key in TEMP_URL_KEY_META.items()
+                if lower.get(prefix + key))
 
 
 def plan_metadata(current, desired, purge):
@@ -178,6 +208,73 @@ def object_post_headers(metadata, content_type, delete_at, delete_after):
     return headers
 
 
+# --- temporary URLs ------------------------------------------------------------------
+
+def temp_url_digest(limits):
+    """The digest to sign temporary URLs with: sha256 when /info's tempurl section allows it,
+    else sha1 (what every tempurl since before Pike accepts)."""
+    return 'sha256' if 'sha256' in limits.get('tempurl_digests', ()) else 'sha1'
+
+
+def temp_url(storage_url, container, name, method, expires, key, digest='sha256'):
+    """A signed temporary URL of an object: Swift's tempurl checks an HMAC of the method, the
+    expiry and the (unquoted) path, in hex."""
+    from urllib.parse import quote, urlsplit
+    base = storage_url.rstrip('/')
+    path = '%s/%s/%s' % (urlsplit(base).path, container, name)
+    body = '%s\n%d\n%s' % (method, expires, path)
+    signature = hmac.new(_utf8(key), _utf8(body), getattr(hashlib, digest)).hexdigest()
+    return '%s/%s/%s?temp_url_sig=%s&temp_url_expires=%d' % (
+        base, quote(container, safe=''), quote(name), signature, expires)
+
+
+# --- retention -----------------------------------------------------------------------
+
+NO_EXPIRY = 'never'
+
+
+def parse_delete_at(value, option='delete_at'):
+    """Epoch seconds from epoch seconds or an ISO 8601 date/time (UTC unless it says
+    otherwise); 0 for 'never' (remove the expiry); None when not given."""
+    if value is None:
+        return None
+    text = str(value).strip()
+    if text.lower() == NO_EXPIRY:
+        return 0
+    if text.isdigit():
+        return int(text)
+    try:
+        stamp = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
+    except ValueError:
+        raise ArchiveError("%s: %r is neither epoch seconds, an ISO 8601 date such as "
+                           "'2027-06-30T00:00:00Z', nor %r" % (option, value, NO_EXPIRY)) from None
+    if stamp.tzinfo is None:
+        stamp = stamp.replace(tzinfo=datetime.timezone.utc)
+    return int(stamp.timestamp())
+
+
+def plan_expiry(current, delete_at, delete_after, now, rewritten):
+    """The ``X-Delete-At`` an object should end with: epoch seconds, 0 for none, or None when
+    the task does not manage it (a PUT then stores none, a POST repeats ``current``).
+
+    ``delete_after`` counts from when the object is written: it sets now + delete_after on a
+    (re)write and on an object without expiry, and keeps an existing expiry otherwise, so
+    that a re-run changes nothing. ``delete_at`` is absolute.
+    """
+    if delete_at is not None:
+        return delete_at
+    if delete_after is not None:
+        if current and not rewritten:
+            return current
+        return int(now) + delete_after
+    return None
+
+
+def expiry_headers(target):
+    """Headers that give a PUT or POST the expiry ``target`` (0 or None: none)."""
+    return {'X-Delete-At': str(target)} if target else {}
+
+
 def md5_hex(data):
     return hashlib.md5(data).hexdigest()
 
@@ -187,6 +284,7 @@ def split_segment_path(path):
     container, _sep, name = path.lstrip('/').partition('/')
     if not container or not name:
         raise ArchiveError('the SLO manifest names a segment without container or object: %r' % path)
+    check_dot_segments(path, 'the segment')
     return container, name
 
 
@@ -199,18 +297,26 @@ def normalize_acl(acl):
     return ','.join(part.strip() for part in acl.split(',') if part.strip())
 
 
-def acl_headers(current_read, current_write, read_acl, write_acl):
-    """Headers that set (or remove, for '') the ACLs that differ. None means unmanaged."""
+def setting_headers(settings):
+    """Headers that set, or remove (desired '' or 0), the settings that differ.
+
+    ``settings`` are (header without 'X-', current, desired); desired None means unmanaged.
+    """
     headers = {}
-    for header, current, desired in (('Read', current_read, read_acl),
-                                     ('Write', current_write, write_acl)):
-        if desired is None or desired == (current or ''):
+    for header, current, desired in settings:
+        if desired is None or desired == current:
             continue
         if desired:
-            headers['X-Container-%s' % header] = desired
+            headers['X-%s' % header] = str(desired)
         else:
-            headers['X-Remove-Container-%s' % header] = 'x'
+            headers['X-Remove-%s' % header] = 'x'
     return headers
+
+
+def acl_headers(current_read, current_write, read_acl, write_acl):
+    """Headers that set (or remove, for '') the ACLs that differ. None means unmanaged."""
+    return setting_headers((('Container-Read', current_read or '', read_acl),
+                            ('Container-Write', current_write or '', write_acl)))
 
 
 # --- facts ---------------------------------------------------------------------------
@@ -223,14 +329,50 @@ def to_int(value):
 
 
 def container_facts(name, headers):
-    return {
+    lower = dict((k.lower(), v) for k, v in headers.items())
+    facts = {
         'name': name,
-        'object_count': to_int(headers.get('x-container-object-count')),
-        'bytes': to_int(headers.get('x-container-bytes-used')),
-        'metadata': metadata_from_headers(headers, 'container'),
-        'read_acl': headers.get('x-container-read', ''),
-        'write_acl': headers.get('x-container-write', ''),
+        'object_count': to_int(lower.get('x-container-object-count')),
+        'bytes': to_int(lower.get('x-container-bytes-used')),
+        'metadata': metadata_from_headers(lower, 'container'),
+        'read_acl': lower.get('x-container-read', ''),
+        'write_acl': lower.get('x-container-write', ''),
     }
+    for option, key in QUOTA_META.items():
+        facts[option] = to_int(lower.get('x-container-meta-' + key))
+    keys = temp_url_keys(lower, 'container')
+    for option in TEMP_URL_KEY_META:
+        facts[option + '_set'] = option in keys
+    return facts
+
+
+def parse_quota(value, option, parse_size=None):
+    """A quota option: None (leave it alone), 0 (remove it) or a positive number. Sizes may be
+    strings like ``10GB`` when ``parse_size`` (Ansible's human_to_bytes) is given."""
+    if value is None:
+        return None
+    try:
+        whole = re.match(r'^\s*-?[0-9]+\s*$', str(value))
+        number = int(value) if whole or not parse_size else parse_size(value)
+    except (TypeError, ValueError):
+        raise ArchiveError("%s: %r is not a number%s" % (
+            option, value, " of bytes or a size like '10GB'" if parse_size else '')) from None
+    if number < 0:
+        raise ArchiveError('%s must be 0 (no quota) or more, not %d' % (option, number))
+    return number
+
+
+def quota_headers(current, desired):
+    """Container headers that move the quotas from ``current`` to ``desired`` (both dicts of
+    quota_bytes / quota_count; None: unmanaged, 0: none)."""
+    return setting_headers(('Container-Meta-%s' % key, current.get(option) or 0, desired.get(option))
+                           for option, key in QUOTA_META.items())
+
+
+def temp_url_key_headers(current, desired):
+    """Container headers that set ('' removes) the temp URL keys that differ."""
+    return setting_headers(('Container-Meta-%s' % key, current.get(option, ''), desired.get(option))
+                           for option, key in TEMP_URL_KEY_META.items())
 
 
 def strip_etag(etag):

@@ -348,7 +348,29 @@ def run_pool(connect, work, items, threads):
     return [f.result() for f in futures]
 
 
-def upload_segments(call, connect, path, container, jobs, threads):
+def segment_expiries(call, connect, paths, threads):
+    """{'/container/object': X-Delete-At (0 when none)} of segments, HEADed on ``threads``."""
+    def head(conn, path):
+        container, name = _swift.split_segment_path(path)
+        headers = call("HEAD segment '%s'" % path, conn.head_object, container, name)
+        return _swift.to_int(headers.get('x-delete-at')) or 0
+
+    paths = list(paths)
+    return dict(zip(paths, run_pool(connect, head, paths, threads)))
+
+
+def set_expiry(call, connect, paths, target, threads):
+    """POST the expiry ``target`` (0: none) to segments. A segment has no user metadata, so the
+    POST, which replaces it, changes only the expiry."""
+    def post(conn, path):
+        container, name = _swift.split_segment_path(path)
+        call("POST expiry of segment '%s'" % path, conn.post_object, container, name,
+             _swift.expiry_headers(target))
+
+    run_pool(connect, post, list(paths), threads)
+
+
+def upload_segments(call, connect, path, container, jobs, threads, headers=None):
     """Upload file slices as segments; returns the jobs with ``etag`` set, in order.
 
     ``jobs`` are dicts with name, offset and bytes. Each slice streams from its own file handle
@@ -362,8 +384,13 @@ def upload_segments(call, connect, path, container, jobs, threads):
             body = LengthWrapper(handle, job['bytes'], md5=True)
             etag = call("PUT segment '%s/%s'" % (container, job['name']), conn.put_object,
                         container, job['name'], body, content_length=job['bytes'],
-                        content_type='application/octet-stream')
+                        content_type='application/octet-stream', headers=headers)
         sent = body.get_md5sum()
+        if not etag:
+            # An answer without ETag (a PUT that raced another one of the same segment) says
+            # nothing about the data: what Swift stores does.
+            etag = call("HEAD segment '%s/%s'" % (container, job['name']), conn.head_object,
+                        container, job['name']).get('etag')
         if _swift.strip_etag(etag) != sent:
             raise ArchiveError("segment '%s' arrived with md5 %s, %s was sent: the data was "
                                "damaged on the way" % (job['name'], etag, sent))

@@ -53,6 +53,31 @@ options:
         when the server offers it), then the container.
     type: bool
     default: false
+  quota_bytes:
+    description:
+      - Most bytes the container may hold (C(X-Container-Meta-Quota-Bytes)); an upload beyond
+        it is refused with HTTP 413, and the modules' message then names the quota.
+      - A number of bytes or a size like C(500MB) or C(10GB) (powers of 1024). V(0) removes the
+        quota; unset leaves it as it is.
+    type: str
+  quota_count:
+    description:
+      - Most objects the container may hold (C(X-Container-Meta-Quota-Count)). V(0) removes the
+        quota; unset leaves it as it is.
+    type: int
+  temp_url_key:
+    description:
+      - Key that signs temporary URLs for objects of this container
+        (C(X-Container-Meta-Temp-URL-Key)); see M(ncloud.archive.archive_info)'s
+        O(ncloud.archive.archive_info#module:temp_url_method).
+      - An empty string removes it; unset leaves it as it is. Never shown; the result says only
+        whether a key is set.
+    type: str
+  temp_url_key_2:
+    description:
+      - A second key (C(X-Container-Meta-Temp-URL-Key-2)), so that keys can be rotated without
+        invalidating URLs signed with the other one. An empty string removes it.
+    type: str
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
@@ -81,6 +106,13 @@ EXAMPLES = r"""
         metadata:
           retention: 90d
         purge_metadata: true
+
+    - name: At most 10 GiB and 100,000 objects of backups, and a key for temporary URLs
+      ncloud.archive.archive_container:
+        name: backups
+        quota_bytes: 10GB
+        quota_count: 100000
+        temp_url_key: "{{ backups_temp_url_key }}"
 
     - name: Delete a container and everything in it
       ncloud.archive.archive_container:
@@ -121,6 +153,22 @@ container:
       description: Write ACL, empty when none.
       type: str
       sample: ""
+    quota_bytes:
+      description: The byte quota, null when none.
+      type: int
+      sample: 10737418240
+    quota_count:
+      description: The object count quota, null when none.
+      type: int
+      sample: 100000
+    temp_url_key_set:
+      description: Whether a temp URL key is set (its value is never returned).
+      type: bool
+      sample: true
+    temp_url_key_2_set:
+      description: Whether a second temp URL key is set.
+      type: bool
+      sample: false
 deleted_objects:
   description: Number of objects deleted because of O(force=true).
   returned: when O(state=absent) and the container existed
@@ -134,6 +182,8 @@ changed_reason:
 """
 
 import time
+
+from ansible.module_utils.common.text.formatters import human_to_bytes
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
@@ -149,6 +199,10 @@ class ArchiveContainer(ArchiveModule):
         read_acl=dict(type='str'),
         write_acl=dict(type='str'),
         force=dict(type='bool', default=False),
+        quota_bytes=dict(type='str'),
+        quota_count=dict(type='int'),
+        temp_url_key=dict(type='str', no_log=True),
+        temp_url_key_2=dict(type='str', no_log=True),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -156,35 +210,59 @@ class ArchiveContainer(ArchiveModule):
         p = self.params
         name = _swift.validate_container_name(p['name'], 'name')
         desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
-        before = self.head_container(name)
+        for option in ('read_acl', 'write_acl', 'temp_url_key', 'temp_url_key_2'):
+            _swift.check_header_value(p[option], option)
+        for key in set(desired_meta or ()) & _swift.SETTINGS_META:
+            raise ArchiveError("metadata: set %r with the option %s instead"
+                               % (key, key.replace('-', '_')))
+        self.quotas = dict(quota_bytes=_swift.parse_quota(p['quota_bytes'], 'quota_bytes',
+                                                          human_to_bytes),
+                           quota_count=_swift.parse_quota(p['quota_count'], 'quota_count'))
+        headers = self.container_headers(name)
+        before = None if headers is None else _swift.container_facts(name, headers)
         if p['state'] == 'present':
-            self.present(name, before, desired_meta)
+            keys = _swift.temp_url_keys(headers or {}, 'container')
+            self.present(name, before, desired_meta, keys)
         else:
             self.absent(name, before)
 
-    def present(self, name, before, desired_meta):
+    def present(self, name, before, desired_meta, keys):
         p = self.params
         read_acl = _swift.normalize_acl(p['read_acl'])
         write_acl = _swift.normalize_acl(p['write_acl'])
         current = before or {'metadata': {}, 'read_acl': '', 'write_acl': ''}
         to_set, to_remove, meta_after = _swift.plan_metadata(
             current['metadata'], desired_meta, p['purge_metadata'])
-        headers = _swift.container_metadata_headers(to_set, to_remove)
-        headers.update(_swift.acl_headers(current['read_acl'], current['write_acl'],
-                                          read_acl, write_acl))
-        after = dict(before or {'name': name, 'object_count': 0, 'bytes': 0})
+        changes = (
+            ('metadata differs', _swift.container_metadata_headers(to_set, to_remove)),
+            ('ACL differs', _swift.acl_headers(current['read_acl'], current['write_acl'],
+                                               read_acl, write_acl)),
+            ('quota differs', _swift.quota_headers(current, self.quotas)),
+            ('temp URL key differs', _swift.temp_url_key_headers(
+                keys, dict((k, p[k]) for k in _swift.TEMP_URL_KEY_META))),
+        )
+        headers = {}
+        for _reason, part in changes:
+            headers.update(part)
+        after = dict(before or {'name': name, 'object_count': 0, 'bytes': 0, 'quota_bytes': None,
+                                'quota_count': None, 'temp_url_key_set': False,
+                                'temp_url_key_2_set': False})
         after.update(metadata=meta_after,
                      read_acl=current['read_acl'] if read_acl is None else read_acl,
                      write_acl=current['write_acl'] if write_acl is None else write_acl)
+        for option, want in self.quotas.items():
+            if want is not None:
+                after[option] = want or None
+        for option in _swift.TEMP_URL_KEY_META:
+            if p[option] is not None:
+                after[option + '_set'] = bool(p[option])
 
         if before is None:
             reason = 'container absent'
         elif headers:
-            reason = ' and '.join(r for r, keys in (
-                ('metadata differs', to_set or to_remove),
-                ('ACL differs', [h for h in headers if 'Read' in h or 'Write' in h])) if keys)
+            reason = ' and '.join(r for r, part in changes if part)
         else:
-            self.finish(False, 'container present with the same metadata and ACLs', before, before)
+            self.finish(False, 'container present with the same settings', before, before)
             return
         if not self.check_mode:
             if before is None:
@@ -256,7 +334,8 @@ class ArchiveContainer(ArchiveModule):
 def _diff_view(facts):
     if not facts:
         return {}
-    return dict((k, facts[k]) for k in ('name', 'metadata', 'read_acl', 'write_acl'))
+    return dict((k, facts[k]) for k in ('name', 'metadata', 'read_acl', 'write_acl', 'quota_bytes',
+                                        'quota_count', 'temp_url_key_set', 'temp_url_key_2_set'))
 
 
 def main():

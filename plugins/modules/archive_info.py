@@ -43,6 +43,31 @@ options:
       - List at most this many entries. Without it, the whole listing is returned, fetched in
         pages of the server's listing limit (10,000).
     type: int
+  temp_url_seconds:
+    description:
+      - With O(name), also return RV(temp_url), a temporary URL of the object valid for this many
+        seconds, which anyone may use without credentials (Swift's C(tempurl)).
+      - It is signed here, with O(temp_url_key) or else the key stored on the container
+        (M(ncloud.archive.archive_container) O(ncloud.archive.archive_container#module:temp_url_key))
+        or the account; the key is never returned. The digest is sha256 when the server's
+        C(/info) allows it, else sha1.
+    type: int
+  temp_url_method:
+    description:
+      - The HTTP method the temporary URL allows. V(PUT) URLs can be made for objects that do
+        not exist yet.
+    type: str
+    choices: [GET, PUT, HEAD]
+    default: GET
+  temp_url_key:
+    description:
+      - The key to sign the temporary URL with, instead of the stored one.
+    type: str
+  threads:
+    description:
+      - Parallel requests for the segments of an SLO (their expiry is read with one HEAD each).
+    type: int
+    default: 8
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.info_attributes
@@ -75,6 +100,13 @@ EXAMPLES = r"""
 - name: Fail unless the dump is there
   ansible.builtin.assert:
     that: dump.exists
+
+- name: A download link for the dump, valid for a day, for someone without credentials
+  ncloud.archive.archive_info:
+    container: backups
+    name: db/full.dump
+    temp_url_seconds: 86400
+  register: link
 """
 
 RETURN = r"""
@@ -142,6 +174,18 @@ container:
     write_acl:
       description: Write ACL, empty when none.
       type: str
+    quota_bytes:
+      description: The byte quota, null when none.
+      type: int
+    quota_count:
+      description: The object count quota, null when none.
+      type: int
+    temp_url_key_set:
+      description: Whether a temp URL key is set (its value is never returned).
+      type: bool
+    temp_url_key_2_set:
+      description: Whether a second temp URL key is set.
+      type: bool
 objects:
   description: The container's listing.
   returned: when O(container) is given without O(name) and the container exists
@@ -217,9 +261,32 @@ segments:
     hash:
       description: md5 of the segment.
       type: str
+    delete_at:
+      description: Unix time at which Swift deletes the segment, when set.
+      type: int
+      returned: when set
+segments_expiry_differs:
+  description: Whether any segment's expiry differs from the manifest's (a segment that outlives
+    its manifest stays billed; one that expires first breaks the object). Converge them with
+    M(ncloud.archive.archive_slo) O(ncloud.archive.archive_slo#module:delete_at).
+  returned: when O(name) is a Static Large Object
+  type: bool
+  sample: false
+temp_url:
+  description: A temporary URL of the object, signed for O(temp_url_method).
+  returned: when O(temp_url_seconds) is given
+  type: str
+  sample: https://kr.archive.ncloudstorage.com/v1/AUTH_p1/backups/db/full.dump?temp_url_sig=5c1e...&temp_url_expires=1796245200
+temp_url_expires:
+  description: Unix time at which RV(temp_url) stops working.
+  returned: when O(temp_url_seconds) is given
+  type: int
+  sample: 1796245200
 """
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _swift
+import time
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -232,13 +299,22 @@ class ArchiveInfo(ArchiveModule):
         delimiter=dict(type='str'),
         marker=dict(type='str'),
         limit=dict(type='int'),
+        temp_url_seconds=dict(type='int'),
+        temp_url_method=dict(type='str', default='GET', choices=['GET', 'PUT', 'HEAD']),
+        temp_url_key=dict(type='str', no_log=True),
+        threads=dict(type='int', default=8),
     )
-    module_kwargs = dict(supports_check_mode=True, required_by={'name': 'container'})
+    module_kwargs = dict(supports_check_mode=True, required_by={'name': 'container',
+                                                                'temp_url_seconds': 'name'})
 
     def run(self):
         p = self.params
         if p['limit'] is not None and p['limit'] < 1:
             raise ArchiveError('limit must be a positive number; leave it out for the whole listing')
+        if p['temp_url_seconds'] is not None and p['temp_url_seconds'] < 1:
+            raise ArchiveError('temp_url_seconds must be a positive number of seconds')
+        if p['threads'] < 1:
+            raise ArchiveError('threads must be at least 1')
         if p['container'] is None:
             self.exit(changed=False, exists=True, **self.account())
         container = _swift.validate_container_name(p['container'], 'container')
@@ -278,13 +354,55 @@ class ArchiveInfo(ArchiveModule):
 
     def object(self, container, name):
         facts = self.head_object(container, name)
-        if facts is None:
+        if facts is None and self.params['temp_url_method'] != 'PUT':
             return {'exists': False}
-        result = {'exists': True, 'object': facts}
-        if facts['is_slo']:
-            result['segments'] = [dict((k, s[k]) for k in ('name', 'bytes', 'hash'))
-                                  for s in self.get_manifest(container, name)]
+        result = {'exists': facts is not None}
+        if facts is not None:
+            result['object'] = facts
+        if facts and facts['is_slo']:
+            segments = self.get_manifest(container, name)
+            # Each segment expires on its own: one that outlives the manifest is billed
+            # forever, one that expires first breaks the object.
+            expiries = _transfer.segment_expiries(self.request, self.connector().connect,
+                                                  [s['name'] for s in segments],
+                                                  self.params['threads'])
+            result['segments'] = []
+            for segment in segments:
+                view = dict((k, segment[k]) for k in ('name', 'bytes', 'hash'))
+                if expiries[segment['name']]:
+                    view['delete_at'] = expiries[segment['name']]
+                result['segments'].append(view)
+            result['segments_expiry_differs'] = any(
+                value != (facts.get('delete_at') or 0) for value in expiries.values())
+        if self.params['temp_url_seconds']:
+            result.update(self.temp_url(container, name))
         return result
+
+    def temp_url(self, container, name):
+        """A signed URL for the object, made here from the temp URL key (the option's, else
+        the container's, else the account's): no request carries it."""
+        p = self.params
+        key = p['temp_url_key'] or self.stored_temp_url_key(container)
+        if not key:
+            raise ArchiveError("temp_url_seconds: container '%s' and the account have no temp "
+                               "URL key: set one with ncloud.archive.archive_container "
+                               "temp_url_key, or give temp_url_key" % container)
+        limits = self.limits()
+        if not limits['tempurl']:
+            raise ArchiveError('temp_url_seconds: this server does not offer temporary URLs '
+                               '(no tempurl in its /info)')
+        expires = int(time.time()) + p['temp_url_seconds']
+        url = _swift.temp_url(self.conn.url, container, name, p['temp_url_method'], expires, key,
+                              _swift.temp_url_digest(limits))
+        return {'temp_url': url, 'temp_url_expires': expires}
+
+    def stored_temp_url_key(self, container):
+        keys = _swift.temp_url_keys(self.container_headers(container) or {}, 'container')
+        if not keys:
+            headers = self.request('HEAD account', self.conn.head_account)
+            keys = _swift.temp_url_keys(headers, 'account')
+            self.module.no_log_values.update(keys.values())
+        return keys.get('temp_url_key') or keys.get('temp_url_key_2')
 
 
 def main():

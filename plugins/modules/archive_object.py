@@ -78,7 +78,16 @@ options:
     description:
       - Ask Swift to delete the object this many seconds after it is written (C(X-Delete-After)).
       - Only set when the object is uploaded or has no expiry yet, so re-runs stay idempotent.
+      - Mutually exclusive with O(delete_at).
     type: int
+  delete_at:
+    description:
+      - When Swift deletes the object (C(X-Delete-At)), as epoch seconds or an ISO 8601 date and
+        time (UTC unless it says otherwise), for example C(2027-06-30T00:00:00Z). An existing
+        object is converged with a POST.
+      - V(never) removes the expiry.
+      - Not with O(files) (the batch mode sets O(delete_after) only).
+    type: str
   overwrite:
     description:
       - V(different) uploads when the bytes differ. V(always) uploads every time.
@@ -281,6 +290,7 @@ deleted:
 
 import mimetypes
 import os
+import time
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
@@ -303,6 +313,7 @@ class ArchiveObject(ArchiveModule):
         metadata=dict(type='dict'),
         purge_metadata=dict(type='bool', default=False),
         delete_after=dict(type='int'),
+        delete_at=dict(type='str'),
         overwrite=dict(type='str', default='different', choices=['different', 'always', 'never']),
         dest=dict(type='path'),
         files=dict(type='list', elements='dict', options=dict(
@@ -318,7 +329,8 @@ class ArchiveObject(ArchiveModule):
     module_kwargs = dict(
         supports_check_mode=True,
         add_file_common_args=True,
-        mutually_exclusive=[('src', 'content', 'directory', 'files'), ('name', 'files')],
+        mutually_exclusive=[('src', 'content', 'directory', 'files'), ('name', 'files'),
+                            ('delete_after', 'delete_at'), ('delete_at', 'files')],
         required_one_of=[('name', 'files')],
         required_if=[('state', 'downloaded', ['dest'])],
     )
@@ -326,6 +338,7 @@ class ArchiveObject(ArchiveModule):
     def run(self):
         p = self.params
         self.container = _swift.validate_container_name(p['container'], 'container')
+        _swift.check_header_value(p['content_type'], 'content_type')
         if p['threads'] < 1:
             raise ArchiveError('threads must be at least 1')
         if p['files'] is not None:
@@ -378,6 +391,7 @@ class ArchiveObject(ArchiveModule):
                 raise ArchiveError("src: '%s' is not readable" % p['src'])
         if p['delete_after'] is not None and p['delete_after'] < 1:
             raise ArchiveError('delete_after must be a positive number of seconds')
+        self.delete_at = _swift.parse_delete_at(p['delete_at'])
         self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
 
     def local_source(self):
@@ -421,16 +435,21 @@ class ArchiveObject(ArchiveModule):
             changes.append('metadata differs')
         if content_type and content_type != before['content_type']:
             changes.append('content type differs')
-        if p['delete_after'] and not before.get('delete_at'):
-            changes.append('expiry not set')
+        expiry = _swift.plan_expiry(before.get('delete_at'), self.delete_at, p['delete_after'],
+                                    time.time(), rewritten=False)
+        if expiry is not None and expiry != (before.get('delete_at') or 0):
+            changes.append('expiry differs' if before.get('delete_at') else 'expiry not set')
         if not changes:
             self.finish(False, 'identical' if p['overwrite'] != 'never' else 'present, overwrite=never',
                         before, before)
             return
         after = dict(before, metadata=meta_after, content_type=content_type or before['content_type'])
         if not self.check_mode:
-            headers = _swift.object_post_headers(meta_after, content_type, before.get('delete_at'),
-                                                 p['delete_after'])
+            if self.delete_at is not None:  # absolute, or 0: none
+                headers = _swift.object_post_headers(meta_after, content_type, self.delete_at, None)
+            else:  # an existing expiry is repeated; delete_after counts on the server's clock
+                headers = _swift.object_post_headers(meta_after, content_type,
+                                                     before.get('delete_at'), p['delete_after'])
             self.request('POST ' + self.what, self.conn.post_object, self.container, self.name,
                          headers)
             after = self.head_object(self.container, self.name)
@@ -451,15 +470,20 @@ class ArchiveObject(ArchiveModule):
             return
         old_segments = self.get_manifest(self.container, self.name) if before and before['is_slo'] else []
         headers = _swift.object_metadata_headers(metadata)
-        if p['delete_after']:
+        if self.delete_at:
+            headers['X-Delete-At'] = str(self.delete_at)
+        elif p['delete_after']:
             headers['X-Delete-After'] = str(p['delete_after'])
-        if path is not None:
-            _transfer.put_file(self.request, self.conn, self.container, self.name, path,
-                               content_type, headers, md5=md5)
-        else:
-            self.request('PUT ' + self.what, self.conn.put_object, self.container, self.name,
-                         data.decode('utf-8') if data else '', content_length=size, etag=md5,
-                         content_type=content_type, headers=headers)
+        try:
+            if path is not None:
+                _transfer.put_file(self.request, self.conn, self.container, self.name, path,
+                                   content_type, headers, md5=md5)
+            else:
+                self.request('PUT ' + self.what, self.conn.put_object, self.container, self.name,
+                             data.decode('utf-8') if data else '', content_length=size, etag=md5,
+                             content_type=content_type, headers=headers)
+        except ArchiveError as exc:
+            raise self.quota_hint(exc, self.container) from None
         result = {}
         if old_segments:
             result['segments_deleted'] = self.delete_segments(old_segments)
@@ -693,7 +717,10 @@ class ArchiveObject(ArchiveModule):
             if old_segments:
                 self.delete_segments(old_segments, conn)
 
-        _transfer.run_pool(self.connector().connect, upload, items, p['threads'])
+        try:
+            _transfer.run_pool(self.connector().connect, upload, items, p['threads'])
+        except _transfer.PoolError as exc:
+            raise self.quota_hint(exc, self.container) from None
 
     def batch_delete(self, entries):
         plain = []

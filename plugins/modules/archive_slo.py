@@ -99,6 +99,23 @@ options:
     type: str
     choices: [keep, delete]
     default: keep
+  delete_after:
+    description:
+      - Have Swift delete the SLO this many seconds after it is written (C(X-Delete-At)). The
+        manifest B(and every segment) get the same expiry, so no segment is left behind, billed,
+        after the manifest expired.
+      - An SLO that already has an expiry keeps it (a re-run changes nothing); an upload of a new
+        version sets now + O(delete_after). Use O(delete_at) to move an expiry.
+      - Mutually exclusive with O(delete_at).
+    type: int
+  delete_at:
+    description:
+      - When Swift deletes the SLO, manifest and segments, as epoch seconds or an ISO 8601 date and
+        time (UTC unless it says otherwise), for example C(2027-06-30T00:00:00Z).
+      - V(never) removes the expiry from the manifest and every segment.
+      - An existing SLO is converged with POSTs (nothing is uploaded again); segments whose own
+        expiry differs from the manifest's are fixed too.
+    type: str
   stale_segment_age:
     description:
       - Seconds after which a segment of this object (under C(<name>/slo/) in
@@ -130,6 +147,20 @@ EXAMPLES = r"""
     src: /var/backups/db.tar.zst
     segment_size: 128MB
     checksum: true
+
+- name: Keep it for 90 days; Swift deletes the manifest and every segment then
+  ncloud.archive.archive_slo:
+    container: backups
+    name: db/2026-11-26.tar.zst
+    src: /var/backups/db.tar.zst
+    delete_after: 7776000
+
+- name: Keep it after all (the expiry is removed from the manifest and the segments)
+  ncloud.archive.archive_slo:
+    container: backups
+    name: db/2026-11-26.tar.zst
+    src: /var/backups/db.tar.zst
+    delete_at: never
 
 - name: Delete it with all its segments
   ncloud.archive.archive_slo:
@@ -169,6 +200,10 @@ object:
     is_slo:
       description: Whether the object is a Static Large Object.
       type: bool
+    delete_at:
+      description: Unix time at which Swift deletes the object (and its segments), when set.
+      type: int
+      returned: when set
 segments:
   description: The segments of the SLO (after the task), in order.
   returned: always
@@ -194,6 +229,12 @@ segments_reused:
   returned: always
   type: int
   sample: 4
+segments_expiry_changed:
+  description: Number of segments whose expiry was (or, in check mode, would be) changed to the
+    manifest's with a POST.
+  returned: always
+  type: int
+  sample: 0
 segments_deleted:
   description: Number of segments deleted (of the replaced version, or with O(state=absent)).
   returned: always
@@ -239,17 +280,22 @@ class ArchiveSlo(ArchiveModule):
         checksum=dict(type='bool', default=False),
         on_failure=dict(type='str', default='keep', choices=['keep', 'delete']),
         stale_segment_age=dict(type='int', default=86400),
+        delete_after=dict(type='int'),
+        delete_at=dict(type='str'),
     )
-    module_kwargs = dict(supports_check_mode=True, required_if=[('state', 'present', ['src'])])
+    module_kwargs = dict(supports_check_mode=True, required_if=[('state', 'present', ['src'])],
+                         mutually_exclusive=[('delete_after', 'delete_at')])
 
     def run(self):
         p = self.params
         self.container = _swift.validate_container_name(p['container'], 'container')
         self.name = _swift.validate_object_name(p['name'], 'name')
+        _swift.check_header_value(p['content_type'], 'content_type')
         self.segment_container = _swift.validate_container_name(
             p['segment_container'] or '%s_segments' % self.container, 'segment_container')
         self.what = "SLO '%s' in container '%s'" % (self.name, self.container)
-        self.result = dict(segments_uploaded=0, segments_reused=0, segments_deleted=0)
+        self.result = dict(segments_uploaded=0, segments_reused=0, segments_deleted=0,
+                           segments_expiry_changed=0)
         if p['state'] == 'present':
             self.check_input()
             self.present(self.head())
@@ -291,6 +337,9 @@ class ArchiveSlo(ArchiveModule):
             raise ArchiveError('segment_threads must be at least 1')
         if p['stale_segment_age'] < 0:
             raise ArchiveError('stale_segment_age must be 0 or more seconds')
+        if p['delete_after'] is not None and p['delete_after'] < 1:
+            raise ArchiveError('delete_after must be a positive number of seconds')
+        self.delete_at = _swift.parse_delete_at(p['delete_at'])
         self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
         if self.desired_meta and 'mtime' in self.desired_meta:
             raise ArchiveError("metadata: the key 'mtime' is reserved for the file's modification time")
@@ -325,30 +374,65 @@ class ArchiveSlo(ArchiveModule):
             or mimetypes.guess_type(self.name)[0] or 'application/octet-stream'
 
         if reason is None:
-            to_set, to_remove, _after = _swift.plan_metadata(current_meta, desired, True)
-            changes = []
-            if to_set or to_remove:
-                changes.append('metadata differs')
-            if content_type != before['content_type']:
-                changes.append('content type differs')
-            self.result['segments'] = _segment_view(remote['segments'])
-            # The stored SLO's own segment size (its first segment): no /info request.
-            self.result['segment_size'] = remote['segments'][0]['bytes'] if remote['segments'] else 0
-            if not changes:
-                self.finish(False, 'identical', before, before)
-                return
-            after = dict(before, metadata=desired, content_type=content_type)
-            if not self.check_mode:
-                headers = _swift.object_post_headers(desired, content_type, before.get('delete_at'), None)
-                self.request('POST ' + self.what, self.conn.post_object, self.container, self.name,
-                             headers)
-                after = self.head()['facts']
-            self.finish(True, ' and '.join(changes), before, after)
+            self.converge(remote, desired, content_type)
             return
         if segment_size is None:
             segment_size = _swift.choose_segment_size(size, self.limits())
         self.result['segment_size'] = segment_size
         self.upload(remote, reason, src, size, mtime, segment_size, desired, content_type)
+
+    def converge(self, remote, metadata, content_type):
+        """An identical SLO: POST what differs of metadata, content type and expiry to the
+        manifest, and the expiry to the segments whose own differs."""
+        before = remote['facts']
+        to_set, to_remove, _after = _swift.plan_metadata(before['metadata'], metadata, True)
+        expiry = self.expiry(before, rewritten=False)
+        current_expiry = before.get('delete_at') or 0
+        stale = self.segments_to_expire(remote['segments'], expiry)
+        changes = [change for change, differs in (
+            ('metadata differs', to_set or to_remove),
+            ('content type differs', content_type != before['content_type']),
+            ('expiry differs' if current_expiry else 'expiry not set',
+             expiry is not None and expiry != current_expiry),
+            ('segment expiry differs', stale)) if differs]
+        self.result['segments'] = _segment_view(remote['segments'])
+        # The stored SLO's own segment size (its first segment): no /info request.
+        self.result['segment_size'] = remote['segments'][0]['bytes'] if remote['segments'] else 0
+        if not changes:
+            self.finish(False, 'identical', before, before)
+            return
+        keep_expiry = current_expiry if expiry is None else expiry
+        after = dict(before, metadata=metadata, content_type=content_type)
+        after.pop('delete_at', None)
+        if keep_expiry:
+            after['delete_at'] = keep_expiry
+        if not self.check_mode:
+            if stale:
+                _transfer.set_expiry(self.request, self.connector().connect, stale, keep_expiry,
+                                     self.params['segment_threads'])
+            if changes != ['segment expiry differs']:
+                headers = _swift.object_post_headers(metadata, content_type, keep_expiry, None)
+                self.request('POST ' + self.what, self.conn.post_object, self.container,
+                             self.name, headers)
+            after = self.head()['facts']
+        self.finish(True, ' and '.join(changes), before, after)
+
+    def expiry(self, before, rewritten):
+        """The X-Delete-At the SLO should end with (None: not managed by this task)."""
+        return _swift.plan_expiry(before.get('delete_at') if before else None, self.delete_at,
+                                  self.params['delete_after'], time.time(), rewritten)
+
+    def segments_to_expire(self, segments, expiry):
+        """Paths of the segments whose X-Delete-At is not ``expiry`` (0: none), HEADed on the
+        pool; none when the expiry is not managed. Sets segments_expiry_changed."""
+        stale = []
+        if expiry is not None and segments:
+            found = _transfer.segment_expiries(self.request, self.connector().connect,
+                                               [s['name'] for s in segments],
+                                               self.params['segment_threads'])
+            stale = sorted(path for path, value in found.items() if value != expiry)
+        self.result['segments_expiry_changed'] = len(stale)
+        return stale
 
     def differs(self, remote, src, size, mtime):
         """Why the remote object is not this file's SLO, or None when it is."""
@@ -382,6 +466,10 @@ class ArchiveSlo(ArchiveModule):
                 plan.append(job)
         self.result.update(segments_uploaded=len(plan), segments_reused=len(reused))
         keep = set(self.segment_path(j['name']) for j in plan + reused)
+        expiry = self.expiry(before, rewritten=True)
+        # Reused segments must expire with the new manifest (or not at all), never before it.
+        stale = self.segments_to_expire([{'name': self.segment_path(j['name'])} for j in reused],
+                                        expiry or 0)
         if self.check_mode:
             self.result['segments_deleted'] = len(self.obsolete_segments(remote, keep))
             self.result['segments'] = [{'name': self.segment_path(j['name']),
@@ -390,6 +478,8 @@ class ArchiveSlo(ArchiveModule):
             after = {'container': self.container, 'name': self.name, 'etag': '', 'bytes': size,
                      'content_type': content_type, 'metadata': metadata, 'is_slo': True,
                      'last_modified': ''}
+            if expiry:
+                after['delete_at'] = expiry
             self.finish(True, reason, before, after)
             return
 
@@ -397,15 +487,18 @@ class ArchiveSlo(ArchiveModule):
         try:
             uploaded = _transfer.upload_segments(self.request, self.connector().connect, src,
                                                  self.segment_container, plan,
-                                                 self.params['segment_threads'])
+                                                 self.params['segment_threads'],
+                                                 headers=_swift.expiry_headers(expiry))
+            _transfer.set_expiry(self.request, self.connector().connect, stale, expiry,
+                                 self.params['segment_threads'])
         except _transfer.PoolError as exc:
-            self.fail_upload(exc, plan, len(exc.done))
+            self.fail_upload(self.quota_hint(exc, self.segment_container), plan, len(exc.done))
         segments = sorted(uploaded + reused, key=lambda j: j['offset'])
         expected = _swift.slo_etag([s['etag'] for s in segments])
         # What the manifest PUT replaces, read as late as possible: a concurrent writer's
         # manifest that landed meanwhile is replaced too, and its segments become obsolete.
         replaced = self.head()
-        after = self.put_manifest(segments, expected, metadata, content_type, plan)
+        after = self.put_manifest(segments, expected, metadata, content_type, plan, expiry)
         if after is None or after['facts']['etag'] != expected:
             self.lost_race(after, plan)
         self.result['segments_deleted'] = self.delete_segments(
@@ -416,18 +509,20 @@ class ArchiveSlo(ArchiveModule):
     def segment_path(self, name):
         return '/%s/%s' % (self.segment_container, name)
 
-    def put_manifest(self, segments, expected, metadata, content_type, plan):
+    def put_manifest(self, segments, expected, metadata, content_type, plan, expiry):
         """PUT the manifest; returns the object read back afterwards.
 
         A PUT whose answer was lost may have taken effect: the object is read back before the
         run counts as failed, and segments are never deleted while that is unknown.
         """
+        headers = _swift.object_metadata_headers(metadata)
+        headers.update(_swift.expiry_headers(expiry))
         try:
             _transfer.long_request(self.conn, lambda: self.request(
                 'PUT manifest of ' + self.what, self.conn.put_object, self.container, self.name,
                 _swift.manifest_body(self.segment_container, segments),
                 query_string='multipart-manifest=put', content_type=content_type,
-                headers=_swift.object_metadata_headers(metadata)))
+                headers=headers))
         except ArchiveError as exc:
             try:
                 after = self.head()
@@ -436,7 +531,7 @@ class ArchiveSlo(ArchiveModule):
                                    'segments were kept' % (exc.message, unknown.message),
                                    exc.status, exc.transaction_id) from None
             if after is None or after['facts']['etag'] != expected:
-                self.fail_upload(exc, plan, len(plan))
+                self.fail_upload(self.quota_hint(exc, self.container), plan, len(plan))
             return after
         return self.head()
 

@@ -183,6 +183,9 @@ class Lab:
             # Updaters: listings get async-pending object updates, account stats converge.
             Service('container-updater', conf['container'], binary='swift.container.updater'),
             Service('object-updater', conf['object'], binary='swift.obj.updater'),
+            # Deletes what X-Delete-At says is due (retention tests); its [object-expirer]
+            # section is in object-server.conf, its pipeline in internal-client.conf.
+            Service('object-expirer', conf['object'], binary='swift.obj.expirer'),
             Service('proxy', conf['proxy'], 8080, '/healthcheck'),
             Service('keystone', self.keystone_conf, 5000, '/v3', binary='gunicorn'),
         ]
@@ -376,7 +379,7 @@ class Lab:
             with open(os.path.join(TEMPLATES, name), encoding='utf-8') as handle:
                 configs[os.path.join(directory, name)] = handle.read()
         for name in ('swift.conf', 'proxy-server.conf', 'account-server.conf',
-                     'container-server.conf', 'object-server.conf'):
+                     'container-server.conf', 'object-server.conf', 'internal-client.conf'):
             configs[os.path.join(self.swift_dir, name)] = self.render(name)
         if self.memcached_binary():
             configs[self.memcached_conf] = self.render('memcached.conf')

@@ -224,3 +224,51 @@ def test_only_this_objects_old_segments_are_stale():
     assert _swift.stale_segments(entries, 'db', now, 0) == ['db/slo/1.5/10/4/00000000',
                                                             'db/slo/1.5/10/4/00000001']
     assert _swift.stale_segments(entries, 'd', now, 0) == []  # another object's prefix
+
+
+@pytest.mark.parametrize('value, expected', [
+    (None, None), ('never', 0), ('NEVER', 0), ('1800000000', 1800000000), (1800000000, 1800000000),
+    ('2027-01-15T08:00:00Z', 1800000000), ('2027-01-15T08:00:00', 1800000000),
+    ('2027-01-15T17:00:00+09:00', 1800000000), ('2027-01-15', 1799971200),
+])
+def test_delete_at_takes_epochs_iso_dates_and_never(value, expected):
+    assert _swift.parse_delete_at(value) == expected
+
+
+def test_delete_at_names_itself_when_unreadable():
+    with pytest.raises(ArchiveError, match="^delete_at: 'next week' is neither epoch seconds"):
+        _swift.parse_delete_at('next week')
+
+
+@pytest.mark.parametrize('current, delete_at, delete_after, rewritten, expected', [
+    (None, None, None, False, None),        # not managed
+    (500, None, None, True, None),          # not managed: a PUT stores none
+    (None, None, 60, False, 1060),          # no expiry yet: now + 60
+    (500, None, 60, False, 500),            # an existing expiry is kept: re-runs change nothing
+    (500, None, 60, True, 1060),            # a new version counts from now
+    (500, 2000, None, False, 2000),         # absolute
+    (500, 0, None, False, 0),               # never
+])
+def test_plan_expiry(current, delete_at, delete_after, rewritten, expected):
+    assert _swift.plan_expiry(current, delete_at, delete_after, 1000.5, rewritten) == expected
+
+
+def test_temp_url_signs_the_unquoted_path_with_the_digest_the_server_allows():
+    import hashlib
+    import hmac
+    url = _swift.temp_url('https://host:8080/v1/AUTH_p/', 'c', 'dir/a b\u00e9', 'GET',
+                          1800000000, 'key', _swift.temp_url_digest({'tempurl_digests': ['sha256']}))
+    base, _sep, query = url.partition('?')
+    assert base == 'https://host:8080/v1/AUTH_p/c/dir/a%20b%C3%A9'
+    body = 'GET\n1800000000\n/v1/AUTH_p/c/dir/a b\u00e9'.encode('utf-8')
+    assert query == 'temp_url_sig=%s&temp_url_expires=1800000000' % hmac.new(
+        b'key', body, hashlib.sha256).hexdigest()
+    assert _swift.temp_url_digest({}) == 'sha1'  # no /info tempurl section: what Pike accepts
+
+
+@pytest.mark.parametrize('value', ['a\r\nX-Evil: 1', 'text/plain\n', 'a\x00b'])
+def test_header_values_with_line_breaks_are_refused_without_echoing_them(value):
+    with pytest.raises(ArchiveError) as err:
+        _swift.check_header_value(value, 'temp_url_key')
+    assert err.value.message == ('temp_url_key must not contain line breaks or NUL: it is sent as '
+                                 'an HTTP header')
