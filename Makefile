@@ -19,7 +19,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test check venv collection sanity units integration molecule bench bench-tree lab-up lab-down clean
+.PHONY: demo test check venv collection sanity units integration molecule system bench bench-tree lab-up lab-down clean
 
 demo: venv lab-up collection
 	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
@@ -32,7 +32,7 @@ test: venv
 	if [ $$rc -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED ($$rc)"; fi; \
 	exit $$rc
 
-check: collection sanity units integration molecule
+check: collection sanity units integration molecule system
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,11 @@ integration:
 # The archive_upload role on localhost (extensions/molecule/default), against the built collection.
 molecule:
 	eval "$$($(LAB) env)" && $(BIN)/molecule test
+
+# The fault suite (tests/system, docs/reliability.md): the built collection through a
+# fault-injecting proxy in front of the lab, and the bad-input catalogue.
+system:
+	ARCHIVE_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/python -m pytest -p no:cacheprovider -q -rfE tests/system
 
 # Benchmarks against the lab (docs/benchmarks.md); never part of `make test`.
 bench: venv lab-up

@@ -1,0 +1,628 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fault injection: the modules against a real Swift and Keystone with faults in between.
+
+Every case asserts what a user sees (bytes, md5s, ``changed``, messages, what is left in the
+containers) and that the fault really happened (the proxy's rule fired), so no case passes
+because nothing was injected. docs/reliability.md lists the cases.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import time
+
+import pytest
+from swiftclient.exceptions import ClientException
+
+from conftest import auth_defaults_yaml, auth_options, make_file, md5_file, md5_object
+
+pytestmark = pytest.mark.fault
+
+MIB = 1024 * 1024
+SEGMENT_SIZE = '1MB'  # human_to_bytes: 1 MiB
+MANIFEST_PUT = r'multipart-manifest=put'
+
+
+# --- helpers ------------------------------------------------------------------------------
+
+def object_path(container, name):
+    """Regex of the requests for exactly this object (any query string)."""
+    return r'^/v1/AUTH_[^/]+/%s/%s(\?|$)' % (re.escape(container), re.escape(name))
+
+
+def segment_path(container, name):
+    """Regex of the requests for the segments of the SLO ``name`` (default segment container)."""
+    return r'^/v1/AUTH_[^/]+/%s_segments/%s/slo/' % (re.escape(container), re.escape(name))
+
+
+def slo_args(container, name, src, **extra):
+    return dict(dict(container=container, name=name, src=str(src), segment_size=SEGMENT_SIZE), **extra)
+
+
+def ok(result):
+    """Assert the run succeeded; return its JSON."""
+    assert not result.failed, 'the module failed (rc %s, %.1f s): %s\n%s' % (
+        result.rc, result.seconds, result.msg, result.output[-3000:])
+    return result.json
+
+
+def failed(result):
+    """Assert the run failed cleanly (a message, no traceback); return the message."""
+    assert result.failed, 'the module succeeded but should have failed: %s' % result.output[-3000:]
+    assert not result.timed_out, 'the module did not finish within %.0f s' % result.seconds
+    assert result.msg, 'failed without a message: %s' % result.output[-3000:]
+    assert 'Traceback' not in result.output and 'exception' not in (result.json or {}), \
+        'a traceback was shown: %s' % result.output[-3000:]
+    assert 'Unsupported parameters' not in result.msg, 'an option of the case is unknown: %s' % result.msg
+    return result.msg
+
+
+def segments_in(swift, container, name):
+    """Names (``/container/object``) of the stored segments of ``name``, sorted."""
+    seg = container + '_segments'
+    try:
+        entries = swift.get_container(seg, prefix=name + '/slo/', full_listing=True)[1]
+    except ClientException as exc:
+        if exc.http_status == 404:
+            return []
+        raise
+    return sorted('/%s/%s' % (seg, e['name']) for e in entries)
+
+
+def all_segments(swift, container):
+    try:
+        entries = swift.get_container(container + '_segments', full_listing=True)[1]
+    except ClientException as exc:
+        if exc.http_status == 404:
+            return []
+        raise
+    return sorted('/%s_segments/%s' % (container, e['name']) for e in entries)
+
+
+def manifest_of(swift, container, name):
+    """Segment names of the live manifest, in order."""
+    body = swift.get_object(container, name, query_string='multipart-manifest=get')[1]
+    return [s['name'] for s in json.loads(body)]
+
+
+def assert_object_is(swift, container, name, path):
+    got = md5_object(swift, container, name)
+    assert got == md5_file(path), '%s/%s reads back with md5 %s, %s has %s' % (
+        container, name, got, path, md5_file(path))
+
+
+def assert_only_live_segments(swift, container, name):
+    live = sorted(manifest_of(swift, container, name))
+    stored = all_segments(swift, container)
+    assert stored == live, 'segment container: %d stored, %d referenced; not referenced: %s' % (
+        len(stored), len(live), sorted(set(stored) - set(live))[:10])
+
+
+def fired(rule, at_least=1):
+    assert rule.fired >= at_least, 'the fault was not injected: %r' % rule
+
+
+def cut(proxy, rule, at_least=1):
+    """Assert a reset_response rule really cut answers (not just bodies shorter than its cut)."""
+    really = [r for r in proxy.hits(rule) if r['status'] == 'reset']
+    assert len(really) >= at_least, 'no answer was cut: %r %r' % (rule, proxy.hits(rule))
+
+
+def closed_port():
+    sock = socket.socket()
+    sock.bind(('127.0.0.1', 0))
+    port = sock.getsockname()[1]
+    sock.close()
+    return port
+
+
+def wait_for(predicate, timeout, what):
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if predicate():
+            return
+        time.sleep(0.05)
+    raise AssertionError('timed out after %d s waiting for %s' % (timeout, what))
+
+
+# --- a. transient faults: everything still succeeds byte-exact ----------------------------
+
+@pytest.mark.parametrize('code', [503, 429])
+def test_transient_segment_put_errors(code, run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'big.bin', 4 * MIB + 123, seed=code)
+    rule = proxy.add_rule('status', method='PUT', path=segment_path(container, 'big.bin'),
+                          count=2, code=code)
+    result = ok(run_module('archive_slo', slo_args(container, 'big.bin', src)))
+    assert result['changed'] and result['segments_uploaded'] == 5
+    assert rule.fired == 2
+    assert_object_is(swift, container, 'big.bin', src)
+    assert_only_live_segments(swift, container, 'big.bin')
+
+
+def test_one_401_on_head(run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'small.bin', 64 * 1024, seed=401)
+    rule = proxy.add_rule('status', method='HEAD', path=object_path(container, 'small.bin'),
+                          count=1, code=401)
+    result = ok(run_module('archive_object', dict(container=container, name='small.bin', src=str(src))))
+    assert result['changed']
+    fired(rule)
+    # The 401 made it fetch a new token and repeat the HEAD.
+    assert len(proxy.find('POST', r'^/v3/auth/tokens')) >= 2
+    assert_object_is(swift, container, 'small.bin', src)
+
+
+@pytest.mark.parametrize('module', ['archive_object', 'archive_slo'])
+def test_reset_mid_request_body(module, run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 3 * MIB, seed=7)
+    if module == 'archive_object':
+        args = dict(container=container, name='data.bin', src=str(src))
+        path = object_path(container, 'data.bin')
+    else:
+        args = slo_args(container, 'data.bin', src)
+        path = segment_path(container, 'data.bin')
+    rule = proxy.add_rule('reset_request', method='PUT', path=path, count=1, after=512 * 1024)
+    assert ok(run_module(module, args))['changed']
+    assert rule.fired == 1
+    assert_object_is(swift, container, 'data.bin', src)
+
+
+def test_reset_mid_response_body_plain(run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 3 * MIB, seed=8)
+    with open(src, 'rb') as handle:
+        swift.put_object(container, 'data.bin', handle)
+    dest = tmp_path / 'out.bin'
+    rule = proxy.add_rule('reset_response', method='GET', path=object_path(container, 'data.bin'),
+                          count=1, after=MIB + 17)
+    result = ok(run_module('archive_object', dict(container=container, name='data.bin',
+                                                  state='downloaded', dest=str(dest))))
+    assert result['changed']
+    cut(proxy, rule)
+    assert md5_file(dest) == md5_file(src)
+
+
+def test_reset_mid_response_body_slo(run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 3 * MIB + 5, seed=9)
+    ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
+    proxy.clear()
+    dest = tmp_path / 'out.bin'
+    rule = proxy.add_rule('reset_response', method='GET', path=segment_path(container, 'data.bin'),
+                          count=1, after=300 * 1024)
+    result = ok(run_module('archive_object', dict(container=container, name='data.bin',
+                                                  state='downloaded', dest=str(dest))))
+    assert result['changed']
+    cut(proxy, rule)
+    assert md5_file(dest) == md5_file(src)
+
+
+def test_reset_mid_listing_response(run_module, proxy, swift, container, tmp_path):
+    # Not a download: swiftclient reads a listing in one piece and does not retry a body
+    # broken half-way (urllib3 ProtocolError); the module has to.
+    src = make_file(tmp_path / 'data.bin', 2 * MIB, seed=10)
+    ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
+    src.write_bytes(src.read_bytes()[::-1])
+    proxy.clear()
+    rule = proxy.add_rule('reset_response', method='GET', path=r'_segments\?', count=1, after=0)
+    result = ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
+    assert result['changed']
+    cut(proxy, rule)
+    assert_object_is(swift, container, 'data.bin', src)
+
+
+# --- b. persistent server errors -------------------------------------------------------
+
+@pytest.mark.parametrize('module', ['archive_object', 'archive_slo'])
+def test_persistent_503(module, run_module, proxy, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 2 * MIB, seed=503)
+    if module == 'archive_object':
+        args = dict(container=container, name='data.bin', src=str(src), retries=1)
+        path, operation = object_path(container, 'data.bin'), 'PUT object'
+    else:
+        args = slo_args(container, 'data.bin', src, retries=1, segment_threads=1)
+        path, operation = segment_path(container, 'data.bin'), 'PUT segment'
+    rule = proxy.add_rule('status', method='PUT', path=path, code=503)
+    msg = failed(run_module(module, args))
+    # retries=1: two attempts (of each segment already started when the first one failed).
+    assert rule.fired == 2 if module == 'archive_object' else rule.fired >= 2, rule
+    assert operation in msg and 'data.bin' in msg and 'HTTP 503' in msg, msg
+
+
+# --- c. broken and corrupted downloads --------------------------------------------------
+
+@pytest.mark.parametrize('fault', ['reset', 'flip'])
+def test_download_always_broken(fault, run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 2 * MIB, seed=11)
+    with open(src, 'rb') as handle:
+        swift.put_object(container, 'data.bin', handle)
+    dest_dir = tmp_path / 'restore'
+    dest_dir.mkdir()
+    dest = dest_dir / 'data.bin'
+    dest.write_bytes(b'the old bytes\n')
+    path = object_path(container, 'data.bin')
+    if fault == 'reset':
+        rule = proxy.add_rule('reset_response', method='GET', path=path, after=256 * 1024)
+    else:
+        rule = proxy.add_rule('flip_response', method='GET', path=path, offset=1000)
+    msg = failed(run_module('archive_object', dict(container=container, name='data.bin',
+                                                   state='downloaded', dest=str(dest), retries=1)))
+    if fault == 'reset':
+        cut(proxy, rule)
+    fired(rule)
+    assert dest.read_bytes() == b'the old bytes\n'
+    assert sorted(os.listdir(dest_dir)) == ['data.bin'], 'left behind: %s' % os.listdir(dest_dir)
+    assert 'download' in msg and str(dest) in msg, msg
+    if fault == 'flip':
+        assert 'md5' in msg, msg
+
+
+def test_download_corrupted_once_is_retried(run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 2 * MIB, seed=12)
+    with open(src, 'rb') as handle:
+        swift.put_object(container, 'data.bin', handle)
+    dest = tmp_path / 'out.bin'
+    path = object_path(container, 'data.bin')
+    rule = proxy.add_rule('flip_response', method='GET', path=path, count=1, offset=MIB)
+    result = run_module('archive_object', dict(container=container, name='data.bin',
+                                               state='downloaded', dest=str(dest)))
+    assert rule.fired == 1
+    assert ok(result)['changed'], 'a download whose md5 fails must be retried once'
+    assert md5_file(dest) == md5_file(src)
+    assert len([r for r in proxy.find('GET', path) if r['status'] == 200]) == 2
+
+
+# --- d. kill -9 in the middle of an SLO upload -------------------------------------------
+
+def test_sigkill_mid_slo_upload(run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'big.bin', 24 * MIB, seed=99)
+    segs = segment_path(container, 'big.bin')
+    slow = proxy.add_rule('delay', method='PUT', path=segs, seconds=1)
+    running = run_module.start('archive_slo', slo_args(container, 'big.bin', src))
+
+    def stored():
+        return [r for r in proxy.find('PUT', segs) if r['status'] == 201]
+
+    wait_for(lambda: len(stored()) >= 5, 60, '5 segment PUTs')
+    running.kill()
+    killed = running.wait(30)
+    assert killed.rc == -9 and slow.fired >= 5
+    done_before = len(stored())
+    assert done_before < 24, 'the upload finished before the kill'
+    # The killed run's requests that the proxy was still delaying end first (forwarded or
+    # dropped): a dead client sends nothing more.
+    proxy.wait_idle()
+    done_before = len(stored())
+    proxy.clear()
+    result = ok(run_module('archive_slo', slo_args(container, 'big.bin', src)))
+    assert result['changed'] and result['segments_reused'] >= done_before
+    assert result['segments_reused'] + result['segments_uploaded'] == 24
+    assert_object_is(swift, container, 'big.bin', src)
+    assert_only_live_segments(swift, container, 'big.bin')
+
+
+# --- e, f. Keystone or Swift unreachable: bounded failure ---------------------------------
+
+def test_keystone_down(run_module, proxy, container):
+    proxy.set_upstream('keystone', '127.0.0.1', closed_port())
+    result = run_module('archive_object', dict(container=container, name='x', content='x'), timeout=120)
+    msg = failed(result)
+    assert result.seconds < 40, 'took %.1f s' % result.seconds
+    assert 'auth_url' in msg or 'Keystone' in msg, msg
+    assert proxy.keystone_requests(), 'no Keystone request reached the proxy'
+    assert proxy.swift_requests() == []
+
+
+def test_keystone_blackholed(run_module, proxy, container):
+    rule = proxy.add_rule('blackhole', upstream='keystone')
+    result = run_module('archive_object', dict(container=container, name='x', content='x',
+                                               deadline=10), timeout=90)
+    assert not result.timed_out, 'still running after %.0f s' % result.seconds
+    msg = failed(result)
+    fired(rule)
+    assert result.seconds < 40, 'took %.1f s' % result.seconds
+    assert any(word in msg for word in ('auth_url', 'Keystone', 'deadline')), msg
+    assert proxy.swift_requests() == []
+
+
+def test_swift_blackholed(run_module, proxy, container):
+    rule = proxy.add_rule('blackhole', upstream='swift')
+    result = run_module('archive_object', dict(container=container, name='x', content='x',
+                                               deadline=10, timeout=60), timeout=90)
+    assert not result.timed_out, 'still running after %.0f s' % result.seconds
+    msg = failed(result)
+    fired(rule)
+    assert result.seconds < 40, 'took %.1f s' % result.seconds
+    assert 'deadline' in msg, msg
+
+
+# --- g. concurrent writers of one object ------------------------------------------------
+
+def start_writer(run_module, proxy, lab, container, src, **extra):
+    return run_module.start('archive_slo', slo_args(container, 'shared.bin', src, **extra),
+                            auth=auth_options(proxy, lab))
+
+
+def manifest_done(proxy):
+    """End time of the (last) successful manifest PUT through ``proxy``, or None."""
+    ends = [r['ended'] for r in proxy.find('PUT', MANIFEST_PUT) if r['status'] == 201]
+    return max(ends) if ends else None
+
+
+def check_writers(swift, container, writers):
+    """``writers``: [(label, src, proxy, result)]. The object is one whole file; its writer
+    says it succeeded; a loser that says it succeeded had its manifest in place earlier."""
+    live = md5_object(swift, container, 'shared.bin')
+    winners = [w for w in writers if md5_file(w[1]) == live]
+    assert len(winners) == 1, 'the object (md5 %s) is none of the files written' % live
+    win_label, _src, win_proxy, win_result = winners[0]
+    assert not win_result.failed, 'writer %s won but reported: %s' % (win_label, win_result.msg)
+    live_etag = swift.head_object(container, 'shared.bin')['etag'].strip('"')
+    assert win_result.json['object']['etag'] == live_etag
+    for label, _src, lose_proxy, result in writers:
+        if label == win_label:
+            continue
+        if result.failed:
+            failed(result)
+            continue
+        done, win_done = manifest_done(lose_proxy), manifest_done(win_proxy)
+        assert done is not None and done < win_done, \
+            'writer %s reported success but its manifest did not precede the winner\'s' % label
+
+
+def cleanup_run(run_module, proxy, swift, container, tmp_path):
+    """A third write with stale_segment_age=0: only the live manifest's segments remain."""
+    proxy.clear()
+    third = make_file(tmp_path / 'c.bin', 5 * MIB, seed=3)
+    result = ok(run_module('archive_slo', slo_args(container, 'shared.bin', third,
+                                                   stale_segment_age=0)))
+    assert result['changed']
+    assert_object_is(swift, container, 'shared.bin', third)
+    assert_only_live_segments(swift, container, 'shared.bin')
+
+
+@pytest.mark.parametrize('order', ['a_manifest_late', 'a_cleanup_late'])
+def test_concurrent_writers(order, run_module, proxy, make_proxy, lab, swift, container, tmp_path):
+    proxy_a, proxy_b = proxy, make_proxy()
+    file_a = make_file(tmp_path / 'a.bin', 6 * MIB, seed=1)
+    file_b = make_file(tmp_path / 'b.bin', 7 * MIB, seed=2)
+    if order == 'a_manifest_late':
+        # B's manifest lands first (and B cleans up), then A's.
+        rules = [proxy_a.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=3)]
+    else:
+        # A's manifest lands first, B's 1.5 s later; whatever A then does in the segment
+        # container (listing, deleting: its clean-up) waits 3 s, until after B's manifest.
+        mark = proxy_a.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=0)
+        rules = [mark, proxy_b.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=1.5)]
+        proxy_a.add_rule('delay', path=r'_segments(/|\?|$)|bulk-delete', when=lambda: mark.fired > 0,
+                         seconds=3)
+    run_a = start_writer(run_module, proxy_a, lab, container, file_a)
+    run_b = start_writer(run_module, proxy_b, lab, container, file_b)
+    result_a, result_b = run_a.wait(120), run_b.wait(120)
+    for rule in rules:
+        fired(rule)
+    check_writers(swift, container, [('A', file_a, proxy_a, result_a), ('B', file_b, proxy_b, result_b)])
+    cleanup_run(run_module, proxy_a, swift, container, tmp_path)
+
+
+def test_writer_finishing_first_keeps_slow_writers_segments(run_module, proxy, make_proxy, lab, swift,
+                                                            container, tmp_path):
+    proxy_a, proxy_b = proxy, make_proxy()
+    file_a = make_file(tmp_path / 'a.bin', 6 * MIB, seed=4)
+    file_b = make_file(tmp_path / 'b.bin', 7 * MIB, seed=5)
+    segs = segment_path(container, 'shared.bin')
+    slow = proxy_a.add_rule('delay', method='PUT', path=segs, skip=2, seconds=1)
+    run_a = start_writer(run_module, proxy_a, lab, container, file_a, segment_threads=1)
+    wait_for(lambda: len([r for r in proxy_a.find('PUT', segs) if r['status'] == 201]) >= 2,
+             60, "A's first two segments")
+    result_b = start_writer(run_module, proxy_b, lab, container, file_b).wait(120)
+    assert run_a.proc.poll() is None, 'A finished before B: the case did not happen'
+    result_a = run_a.wait(120)
+    fired(slow, 3)
+    ok(result_b)
+    assert ok(result_a)['changed'], "B's clean-up broke A's upload"
+    assert_object_is(swift, container, 'shared.bin', file_a)
+    check_writers(swift, container, [('A', file_a, proxy_a, result_a), ('B', file_b, proxy_b, result_b)])
+    cleanup_run(run_module, proxy_a, swift, container, tmp_path)
+
+
+# --- h. on_failure ------------------------------------------------------------------------
+
+def segment_claims(msg):
+    return [int(n) for n in re.findall(r'(\d+) (?:SLO )?segment', msg)]
+
+
+def test_on_failure_delete_after_manifest_503(run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 4 * MIB, seed=21)
+    rule = proxy.add_rule('status', method='PUT', path=MANIFEST_PUT, code=503)
+    msg = failed(run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0,
+                                                    on_failure='delete')))
+    assert rule.fired == 1
+    uploaded = len([r for r in proxy.find('PUT', segment_path(container, 'data.bin'))
+                    if r['status'] == 201])
+    assert uploaded == 4
+    assert segments_in(swift, container, 'data.bin') == []
+    claims = segment_claims(msg)
+    assert uploaded in claims and max(claims) <= uploaded, \
+        'the message must say the %d segments were deleted: %s' % (uploaded, msg)
+    assert 'manifest' in msg and 'HTTP 503' in msg, msg
+
+
+@pytest.mark.parametrize('fault', ['answer_lost', 'body_flipped'])
+def test_on_failure_delete_after_bad_segment(fault, run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 4 * MIB, seed=22)
+    segs = segment_path(container, 'data.bin')
+    if fault == 'answer_lost':
+        rule = proxy.add_rule('lose_response', method='PUT', path=segs, skip=1, count=1)
+    else:
+        rule = proxy.add_rule('flip_request', method='PUT', path=segs, skip=1, count=1, offset=100)
+    msg = failed(run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0,
+                                                    segment_threads=2, on_failure='delete')))
+    assert rule.fired == 1
+    hit = proxy.hits(rule)[0]
+    assert hit['upstream_status'] == 201, 'Swift did not store the segment: %r' % hit
+    if fault == 'body_flipped':
+        assert 'md5' in msg, msg
+    assert segments_in(swift, container, 'data.bin') == [], 'segments left after on_failure=delete'
+    with pytest.raises(ClientException) as info:
+        swift.head_object(container, 'data.bin')
+    assert info.value.http_status == 404
+
+
+def test_on_failure_keep_resumes(run_module, proxy, swift, container, tmp_path):
+    src = make_file(tmp_path / 'data.bin', 4 * MIB, seed=23)
+    segs = segment_path(container, 'data.bin')
+    rule = proxy.add_rule('status', method='PUT', path=segs, skip=2, code=503)
+    msg = failed(run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0,
+                                                    segment_threads=1, on_failure='keep')))
+    fired(rule)
+    stored = len([r for r in proxy.find('PUT', segs) if r['status'] == 201])
+    assert stored == 2 and len(segments_in(swift, container, 'data.bin')) == stored
+    assert stored in segment_claims(msg), msg
+    proxy.clear()
+    result = ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
+    assert result['segments_reused'] == stored and result['segments_uploaded'] == 4 - stored
+    assert_object_is(swift, container, 'data.bin', src)
+    assert_only_live_segments(swift, container, 'data.bin')
+
+
+# --- i. the archive_upload role through faults --------------------------------------------
+
+ROLE_PLAY = """\
+- name: Upload a tree through the fault proxy
+  hosts: localhost
+  gather_facts: false
+%(defaults)s  tasks:
+    - name: Upload
+      ansible.builtin.include_role:
+        name: ncloud.archive.archive_upload
+      vars: %(vars)s
+"""
+
+
+def make_tree(root):
+    (root / 'sub' / 'deeper').mkdir(parents=True)
+    (root / 'empty').mkdir()
+    files = {'a.txt': 10, 'sub/b.bin': 100 * 1024, 'sub/deeper/c.txt': 1, 'big.bin': 3 * MIB + 9}
+    for index, (name, size) in enumerate(sorted(files.items())):
+        make_file(root / name, size, seed=100 + index)
+    return sorted(files), ['empty/', 'sub/', 'sub/deeper/']
+
+
+def test_role_tree_through_faults(run_playbook, proxy, auth, swift, container, tmp_path):
+    root = tmp_path / 'tree'
+    files, markers = make_tree(root)
+    role_vars = dict(archive_upload_src=str(root), archive_upload_container=container,
+                     archive_upload_slo_threshold=2 * MIB, archive_upload_segment_size=MIB)
+    play = ROLE_PLAY % {'defaults': auth_defaults_yaml(auth), 'vars': json.dumps(role_vars)}
+    object_put = r'^/v1/AUTH_[^/]+/%s/' % re.escape(container)
+    rules = [proxy.add_rule('status', method='PUT', path=object_put, count=2, code=503),
+             proxy.add_rule('reset_request', method='PUT', path=segment_path(container, 'big.bin'),
+                            count=1, after=100 * 1024),
+             proxy.add_rule('status', method='GET', path=r'^/v1/AUTH_[^/]+/%s\?' % re.escape(container),
+                            count=1, code=503),
+             proxy.add_rule('lose_response', method='PUT', path=object_put + r'sub/$', count=1)]
+    first = run_playbook(play)
+    assert first.rc == 0, first.output[-4000:]
+    for rule in rules:
+        fired(rule)
+    listing = swift.get_container(container, full_listing=True)[1]
+    assert sorted(e['name'] for e in listing) == sorted(files + markers)
+    for entry in listing:
+        if entry['name'] in markers:
+            assert entry['bytes'] == 0 and entry['content_type'].startswith('application/directory')
+        else:
+            assert md5_object(swift, container, entry['name']) == md5_file(root / entry['name'])
+    assert swift.head_object(container, 'big.bin').get('x-static-large-object') == 'True'
+    assert_only_live_segments(swift, container, 'big.bin')
+
+    proxy.clear()
+    second = run_playbook(play)
+    assert second.rc == 0, second.output[-4000:]
+    assert re.search(r'localhost\s*:\s*ok=\d+\s+changed=0\b', second.stdout), second.stdout[-2000:]
+    assert proxy.writes() == []
+
+
+# --- j. secrets never shown ---------------------------------------------------------------
+
+SECRETS_PLAY = """\
+- name: Every module at -vvv through the proxy
+  hosts: localhost
+  gather_facts: false
+%(defaults)s  tasks:
+    - ncloud.archive.archive_container:
+        name: %(container)s
+    - ncloud.archive.archive_object:
+        container: %(container)s
+        name: note.txt
+        content: "hello\\n"
+    - ncloud.archive.archive_object:
+        container: %(container)s
+        name: note.txt
+        state: downloaded
+        dest: %(dest)s
+    - ncloud.archive.archive_slo:
+        container: %(container)s
+        name: big.bin
+        src: %(big)s
+        segment_size: 1MB
+    - ncloud.archive.archive_info:
+        container: %(container)s
+"""
+
+REFUSED_PLAY = """\
+- name: Credentials in auth_url, at -vvv
+  hosts: localhost
+  gather_facts: false
+%(defaults)s  tasks:
+    - ncloud.archive.archive_info:
+        container: %(container)s
+        auth_url: %(bad_url)s
+      ignore_errors: true
+      register: refused
+    - ansible.builtin.assert:
+        that: refused is failed and 'auth_url' in refused.msg
+"""
+
+CANARY = 'CANARY-u5er-pa55-7f3a9c'
+
+
+def url_with_canary(proxy):
+    return proxy.auth_url.replace('http://', 'http://ncuser:%s@' % CANARY)
+
+
+def test_secrets_not_shown_at_vvv(run_playbook, run_module, proxy, auth, lab, container, tmp_path):
+    big = make_file(tmp_path / 'big.bin', 2 * MIB + 1, seed=31)
+    play = SECRETS_PLAY % {'defaults': auth_defaults_yaml(auth), 'container': container,
+                           'dest': tmp_path / 'note.out', 'big': big}
+    result = run_playbook(play, verbosity=3)
+    assert result.rc == 0, result.output[-4000:]
+    direct = [run_module('archive_object', dict(container=container, name='note.txt',
+                                                state='downloaded', dest=str(tmp_path / 'n2'))),
+              run_module('archive_info', dict(container=container), diff=True),
+              run_module('archive_slo', dict(container=container, name='big.bin', state='absent'))]
+    for each in direct:
+        ok(each)
+    tokens = proxy.tokens()
+    assert tokens, 'the proxy saw no token: the check would prove nothing'
+    canaries = [lab['password'], CANARY] + tokens
+    for label, text in [('playbook', result.output)] + [('module', r.output) for r in direct]:
+        shown = [c[:12] + '...' for c in canaries if c in text]
+        assert not shown, '%s output shows secrets: %s' % (label, shown)
+
+
+def test_auth_url_with_credentials_refused(run_module, run_playbook, proxy, auth, container):
+    result = run_module('archive_info', dict(container=container),
+                        auth=dict(auth, auth_url=url_with_canary(proxy)))
+    msg = failed(result)
+    assert 'auth_url' in msg, msg
+    assert CANARY not in result.output, 'the password in auth_url was shown'
+    assert CANARY not in json.dumps(result.json), 'the password is in the result (module_args?)'
+    assert proxy.swift_requests() == []
+    play = REFUSED_PLAY % {'defaults': auth_defaults_yaml(auth), 'container': container,
+                           'bad_url': url_with_canary(proxy)}
+    played = run_playbook(play, verbosity=3)
+    assert played.rc == 0, played.output[-4000:]
+    assert CANARY not in played.output, 'the password in auth_url was shown at -vvv'
