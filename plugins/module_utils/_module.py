@@ -67,7 +67,8 @@ class ArchiveModule:
         self.check_mode = self.module.check_mode
         self._connector = None
         self._conn = None
-        self.deadline = None
+        # No deadline until connector() has checked the option and starts the clock.
+        self.deadline = _connection.Deadline(0)
 
     # --- connection -----------------------------------------------------------------
     def connector(self):
