@@ -326,6 +326,8 @@ class ArchiveSlo(ArchiveModule):
     def check_input(self):
         p = self.params
         src = p['src']
+        if not os.path.exists(src):
+            raise ArchiveError("src: '%s' does not exist" % src)
         if not os.path.isfile(src):
             raise ArchiveError("src: '%s' is not a regular file" % src)
         if not os.access(src, os.R_OK):

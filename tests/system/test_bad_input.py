@@ -156,7 +156,7 @@ SLO_CASES = [
     case('src-directory', {'container': '{container}', 'name': 'x', 'src': '{dir}'},
          'src', ['regular file']),
     case('src-missing', {'container': '{container}', 'name': 'x', 'src': '{missing}'},
-         'src', ['regular file']),
+         'src', ['does not exist']),
     case('metadata-mtime', {'container': '{container}', 'name': 'x', 'src': '{file}',
                             'metadata': {'mtime': 1}},
          'metadata', ['mtime', 'reserved']),
