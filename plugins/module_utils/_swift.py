@@ -487,8 +487,19 @@ def bulk_delete_body(paths):
     return '\n'.join(quote(path) for path in paths).encode('utf-8')
 
 
+class BulkDeleteError(ArchiveError):
+    """A bulk delete that did not delete everything: ``deleted`` were, ``retry`` lists the
+    paths (as the answer names them) that failed with a server error, when those are all the
+    failures (worth another try), else it is empty."""
+
+    def __init__(self, message, deleted, retry):
+        super().__init__(message)
+        self.deleted = deleted
+        self.retry = retry
+
+
 def parse_bulk_delete(body):
-    """(deleted, not_found) of a bulk-delete answer; raises ArchiveError if anything failed.
+    """(deleted, not_found) of a bulk-delete answer; raises BulkDeleteError if anything failed.
 
     Swift answers 200 even when the deletion failed: the outcome is only in the body.
     """
@@ -500,13 +511,18 @@ def parse_bulk_delete(body):
         raise ArchiveError('bulk delete answered something that is not JSON: %r' % body[:200]) from None
     status = str(result.get('Response Status', ''))
     errors = result.get('Errors') or []
+    deleted = int(result.get('Number Deleted', 0))
     if errors or not status.startswith('200'):
         shown = '; '.join('%s: %s' % tuple(e) if isinstance(e, list) and len(e) == 2 else str(e)
                           for e in errors[:5])
-        raise ArchiveError('bulk delete failed (%s): %s%s'
-                           % (status, shown or result.get('Response Body', ''),
-                              ' and %d more' % (len(errors) - 5) if len(errors) > 5 else ''))
-    return int(result.get('Number Deleted', 0)), int(result.get('Number Not Found', 0))
+        pairs = [e for e in errors if isinstance(e, list) and len(e) == 2]
+        transient = bool(errors) and len(pairs) == len(errors) and all(
+            str(code).startswith(('5', '429')) for _path, code in pairs)
+        raise BulkDeleteError('bulk delete failed (%s): %s%s'
+                              % (status, shown or result.get('Response Body', ''),
+                                 ' and %d more' % (len(errors) - 5) if len(errors) > 5 else ''),
+                              deleted, [path for path, _code in pairs] if transient else [])
+    return deleted, int(result.get('Number Not Found', 0))
 
 
 # --- Static Large Objects ------------------------------------------------------------

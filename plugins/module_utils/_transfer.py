@@ -13,6 +13,8 @@ import hashlib
 import os
 import tempfile
 import threading
+import time
+from urllib.parse import quote
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift
@@ -254,11 +256,7 @@ def delete_paths(call, conn, paths, limits):
     if limits['bulk_delete']:
         step = limits['bulk_max_deletes_per_request']
         for start in range(0, len(paths), step):
-            deleted += long_request(conn, lambda: _swift.parse_bulk_delete(call(
-                'bulk delete of %d object(s)' % len(paths[start:start + step]), conn.post_account,
-                headers={'Accept': 'application/json', 'Content-Type': 'text/plain'},
-                query_string='bulk-delete',
-                data=_swift.bulk_delete_body(paths[start:start + step]))[1])[0])
+            deleted += bulk_delete(call, conn, paths[start:start + step])
         return deleted
     for path in paths:
         # A name from a listing or a manifest goes into a URL here (a bulk-delete body is
@@ -273,6 +271,31 @@ def delete_paths(call, conn, paths, limits):
             if exc.status != 404:
                 raise
     return deleted
+
+
+def bulk_delete(call, conn, paths):
+    """One ``?bulk-delete`` of ``paths``; returns the number deleted.
+
+    Swift reports each object that failed inside a 200 answer, so swiftclient's retries never
+    see them: objects that failed with a server error (an object server busy for a moment)
+    are sent again, with the connection's retries and back-off.
+    """
+    deleted = 0
+    for attempt in range(getattr(conn, 'retries', 0) + 1):
+        try:
+            return deleted + long_request(conn, lambda: _swift.parse_bulk_delete(call(
+                'bulk delete of %d object(s)' % len(paths), conn.post_account,
+                headers={'Accept': 'application/json', 'Content-Type': 'text/plain'},
+                query_string='bulk-delete', data=_swift.bulk_delete_body(paths))[1])[0])
+        except _swift.BulkDeleteError as exc:
+            named = set(exc.retry)
+            retry = [p for p in paths if p in named or quote(p) in named]
+            if not retry or len(retry) != len(named) or attempt == getattr(conn, 'retries', 0):
+                raise
+            deleted += exc.deleted
+            paths = retry
+            time.sleep(min(2 ** attempt, 16))
+    return deleted  # pragma: no cover - the loop returns or raises
 
 
 def delete_slo(call, conn, container, name, what):

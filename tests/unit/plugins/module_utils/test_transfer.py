@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 
 import pytest
@@ -214,3 +215,46 @@ def test_bulk_delete_takes_dot_segment_names_in_its_body():
     assert _transfer.delete_paths(lambda _op, func, *a, **kw: func(*a, **kw), conn, ['/c/../x'],
                                   limits) == 1
     assert sent == [b'/c/../x']
+
+
+def bulk_answer(deleted, errors=()):
+    status = '502 Bad Gateway' if errors else '200 OK'
+    return json.dumps({'Response Status': status, 'Number Deleted': deleted,
+                       'Number Not Found': 0, 'Errors': [list(e) for e in errors]}).encode()
+
+
+class BulkStub:
+    def __init__(self, answers, retries=5):
+        self.answers = list(answers)
+        self.bodies = []
+        self.retries = retries
+        self.session = None
+
+    def post_account(self, headers, query_string, data):
+        self.bodies.append(data)
+        return {}, self.answers.pop(0)
+
+
+def kw_call(_operation, func, *args, **kwargs):
+    return func(*args, **kwargs)
+
+
+def test_bulk_delete_sends_again_what_failed_with_a_server_error(monkeypatch):
+    monkeypatch.setattr(_transfer.time, 'sleep', lambda seconds: None)
+    conn = BulkStub([bulk_answer(2, [('/c/b c', '503 Service Unavailable')]), bulk_answer(1)])
+    limits = {'bulk_delete': True, 'bulk_max_deletes_per_request': 100}
+    assert _transfer.delete_paths(kw_call, conn, ['/c/a', '/c/b c', '/c/d'], limits) == 3
+    assert conn.bodies == [b'/c/a\n/c/b%20c\n/c/d', b'/c/b%20c']
+
+
+def test_bulk_delete_gives_up_on_other_errors_and_after_the_retries(monkeypatch):
+    monkeypatch.setattr(_transfer.time, 'sleep', lambda seconds: None)
+    limits = {'bulk_delete': True, 'bulk_max_deletes_per_request': 100}
+    conflict = BulkStub([bulk_answer(0, [('/c/a', '409 Conflict')])])
+    with pytest.raises(ArchiveError, match='/c/a: 409 Conflict'):
+        _transfer.delete_paths(kw_call, conflict, ['/c/a'], limits)
+    assert len(conflict.bodies) == 1
+    busy = BulkStub([bulk_answer(0, [('/c/a', '503 Service Unavailable')])] * 3, retries=2)
+    with pytest.raises(ArchiveError, match='/c/a: 503'):
+        _transfer.delete_paths(kw_call, busy, ['/c/a'], limits)
+    assert len(busy.bodies) == 3
