@@ -17,6 +17,13 @@ import sys
 import time
 from urllib.parse import urlsplit
 
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import (  # noqa: F401 (re-exported)
+    DEFAULT_LIMITS,
+    ArchiveError,
+    parse_limits,
+    scrub,
+)
+
 # swiftclient imports python-keystoneclient (and oslo.config with it) whenever it is
 # installed, for its own v2/v3 auth. These modules authenticate with a keystoneauth1 session
 # and never use it: marking it absent saves ~0.25 s of CPU and ~7 MiB in every module run on
@@ -62,22 +69,6 @@ finally:
         gc.enable()
     gc.freeze()
 
-# Limits of a Swift cluster without /info (Swift's own defaults, also those of 2.15.1).
-DEFAULT_LIMITS = {
-    'max_file_size': 5368709122,
-    'max_object_name_length': 1024,
-    'container_listing_limit': 10000,
-    'max_meta_name_length': 128,
-    'max_meta_value_length': 256,
-    'max_meta_count': 90,
-    'max_meta_overall_size': 4096,
-    'slo_max_manifest_segments': 1000,
-    'slo_max_manifest_size': 8388608,
-    'slo_min_segment_size': 1,
-    'bulk_delete': False,
-    'bulk_max_deletes_per_request': 10000,
-}
-
 # Request bodies are sent in blocks of this size. urllib3 reads a file-like body 16 KiB at a
 # time: for 1 GiB that is 65,536 reads, md5 updates and sends, about 15% of the client's CPU
 # (benchmarks/; the lab shares 2 cores with it). 1 MiB blocks make it 1,024;
@@ -100,11 +91,6 @@ _STATUS_HINTS = {
     507: 'the storage is full',
 }
 
-_USERINFO_RE = re.compile(r'(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/\s@]+@')
-_QUERY_RE = re.compile(r'(?P<url>[a-zA-Z][a-zA-Z0-9+.-]*://[^\s?\'"]*)\?[^\s\'"]*')
-_TOKEN_RE = re.compile(r'(?i)(x-auth-token|x-subject-token|x-storage-token)(["\']?\s*[:=]\s*["\']?)[^\s"\',}]+')
-
-
 _URL_RE = re.compile(r'[a-zA-Z][a-zA-Z0-9+.-]*://[^\s\'"]+?(?=/auth/tokens|[\s\'":]*$|:\s)')
 _ERRNO_RE = re.compile(r'\[Errno -?\d+\] ([^"\')]+)')
 
@@ -119,16 +105,6 @@ def _reason(text):
     if match:
         return ' (%s)' % match.group(1).strip()
     return ' (%s)' % text if len(text) < 300 else ''
-
-
-class ArchiveError(Exception):
-    """A failure explained for the user: message already scrubbed of secrets."""
-
-    def __init__(self, message, status=None, transaction_id=None):
-        super().__init__(message)
-        self.message = message
-        self.status = status
-        self.transaction_id = transaction_id
 
 
 class DeadlineExceeded(ArchiveError):
@@ -192,13 +168,6 @@ def check_url(url, option):
         raise ArchiveError('%s: %r is not an http(s) URL with a host name, for example '
                            'https://kr.archive.ncloudstorage.com:5000/v3' % (option, url))
     return url
-
-
-def scrub(text):
-    """Remove user:password@ from URLs, query strings and token values from a text."""
-    text = _USERINFO_RE.sub(r'\g<scheme>', str(text))
-    text = _QUERY_RE.sub(r'\g<url>', text)
-    return _TOKEN_RE.sub(r'\1\2<redacted>', text)
 
 
 def is_client_error(exc):
@@ -368,6 +337,33 @@ class _Connection(swift_client.Connection if HAS_CLIENTS else object):
                 raise ChunkedEncodingError('the answer was cut off: %s' % exc) from exc
         return super()._retry(reset_func, attempt, *args, **kwargs)
 
+    def body_request(self, method, container, name=None, query_string=None, headers=None,
+                     data=None):
+        """A Swift request whose answer body matters (swiftclient drops it for DELETE/POST).
+
+        Goes through the connection's retry and re-authentication. Returns (status, headers,
+        body bytes); raises ClientException on a non-2xx answer.
+        """
+        def _call(url, token, http_conn=None, service_token=None):
+            parsed, conn = http_conn
+            path = '%s/%s' % (parsed.path.rstrip('/'), swift_client.quote(container))
+            if name:
+                path += '/' + swift_client.quote(name)
+            if query_string:
+                path += '?' + query_string
+            sent = dict(headers or {})
+            sent['X-Auth-Token'] = token
+            if service_token:
+                sent['X-Service-Token'] = service_token
+            conn.request(method, path, data or '', sent)
+            resp = conn.getresponse()
+            body = resp.read()
+            if resp.status < 200 or resp.status >= 300:
+                raise ClientException.from_response(resp, '%s failed' % method, body)
+            return resp.status, swift_client.resp_header_dict(resp), body
+
+        return self._retry(None, _call)
+
 
 def _capabilities(connection):
     # Authentication errors must surface; a cluster without /info must not stop us.
@@ -379,60 +375,6 @@ def _capabilities(connection):
         return {}
     finally:
         connection.close()
-
-
-def parse_limits(info):
-    limits = dict(DEFAULT_LIMITS)
-    swift = info.get('swift') or {}
-    for key in ('max_file_size', 'max_object_name_length', 'container_listing_limit',
-                'max_meta_name_length', 'max_meta_value_length', 'max_meta_count',
-                'max_meta_overall_size'):
-        if isinstance(swift.get(key), int):
-            limits[key] = swift[key]
-    slo = info.get('slo')
-    if isinstance(slo, dict):
-        for key in ('max_manifest_segments', 'max_manifest_size', 'min_segment_size'):
-            if isinstance(slo.get(key), int):
-                limits['slo_' + key] = slo[key]
-    limits['slo'] = 'slo' in info if info else True
-    tempurl = info.get('tempurl')
-    limits['tempurl'] = isinstance(tempurl, dict) if info else True
-    if isinstance(tempurl, dict) and isinstance(tempurl.get('allowed_digests'), list):
-        limits['tempurl_digests'] = tempurl['allowed_digests']
-    bulk = info.get('bulk_delete')
-    if isinstance(bulk, dict):
-        limits['bulk_delete'] = True
-        if isinstance(bulk.get('max_deletes_per_request'), int):
-            limits['bulk_max_deletes_per_request'] = bulk['max_deletes_per_request']
-    return limits
-
-
-def request(connection, method, container, name=None, query_string=None, headers=None,
-            data=None):
-    """A Swift request whose answer body matters (swiftclient drops it for DELETE/POST).
-
-    Goes through the connection's retry and re-authentication. Returns (status, headers,
-    body bytes); raises ClientException on a non-2xx answer.
-    """
-    def _call(url, token, http_conn=None, service_token=None):
-        parsed, conn = http_conn
-        path = '%s/%s' % (parsed.path.rstrip('/'), swift_client.quote(container))
-        if name:
-            path += '/' + swift_client.quote(name)
-        if query_string:
-            path += '?' + query_string
-        sent = dict(headers or {})
-        sent['X-Auth-Token'] = token
-        if service_token:
-            sent['X-Service-Token'] = service_token
-        conn.request(method, path, data or '', sent)
-        resp = conn.getresponse()
-        body = resp.read()
-        if resp.status < 200 or resp.status >= 300:
-            raise ClientException.from_response(resp, '%s failed' % method, body)
-        return resp.status, swift_client.resp_header_dict(resp), body
-
-    return connection._retry(None, _call)  # pylint: disable=protected-access
 
 
 def renew_token(connection, force=False):

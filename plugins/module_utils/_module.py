@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import gc
 import os
+import traceback
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _connection, _swift
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils import _client, _connection
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError, scrub
 
 DEFAULT_AUTH_URL = 'https://kr.archive.ncloudstorage.com:5000/v3'
 
@@ -48,8 +49,10 @@ _REQUIRED_AUTH = (
 class ArchiveModule:
     """Subclasses set ``argument_spec`` and ``module_kwargs`` and implement ``run()``.
 
-    ``run()`` raises ArchiveError for anything the user must fix; ``__call__`` turns it
-    (and any keystoneauth/swiftclient exception) into one scrubbed ``fail_json``.
+    ``run()`` observes through ``self.client``, plans with _plan, applies the plan unless in
+    check mode, and returns the result; ``__call__`` exits with it. An ArchiveError (for
+    anything the user must fix) or a keystoneauth/swiftclient exception becomes one scrubbed
+    ``fail_json``.
     """
 
     argument_spec = {}
@@ -66,7 +69,7 @@ class ArchiveModule:
         self.params = self.module.params
         self.check_mode = self.module.check_mode
         self._connector = None
-        self._conn = None
+        self._client = None
         # No deadline until connector() has checked the option and starts the clock.
         self.deadline = _connection.Deadline(0)
 
@@ -96,113 +99,27 @@ class ArchiveModule:
         return self._connector
 
     @property
-    def conn(self):
-        if self._conn is None:
-            self._conn = self.connector().connect()
-        return self._conn
-
-    def limits(self):
-        """Cluster limits from /info (read once), Swift defaults where it says nothing."""
-        return self.request('reading the cluster limits (/info)', self.connector().limits, self.conn)
-
-    def request(self, operation, func, *args, **kwargs):
-        """Call ``func``; a client exception becomes an ArchiveError naming ``operation``."""
-        try:
-            result = func(*args, **kwargs)
-        except _connection.DeadlineExceeded as exc:
-            raise ArchiveError('%s did not finish: %s' % (operation, exc.message)) from None
-        except ArchiveError:
-            raise
-        except Exception as exc:  # pylint: disable=broad-except
-            if _connection.is_client_error(exc):
-                raise _connection.describe_error(exc, operation) from None
-            raise
-        token = getattr(self._conn, 'token', None)
-        if token:
-            self.module.no_log_values.add(token)
-        return result
-
-    # --- common requests ------------------------------------------------------------
-    def container_headers(self, container):
-        """A container's HEAD headers, or None when it does not exist. The temp URL keys that
-        the owner sees there are secrets: they join no_log_values."""
-        try:
-            headers = self.request("HEAD container '%s'" % container, self.conn.head_container,
-                                   container)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        self.module.no_log_values.update(_swift.temp_url_keys(headers, 'container').values())
-        return headers
-
-    def head_container(self, container):
-        """Facts of a container, or None when it does not exist."""
-        headers = self.container_headers(container)
-        return None if headers is None else _swift.container_facts(container, headers)
-
-    def quota_hint(self, exc, container):
-        """``exc`` with the container's quotas named, when it is a 413 of an upload into it."""
-        if exc.status != 413:
-            return exc
-        try:
-            facts = self.head_container(container)
-        except ArchiveError:
-            return exc
-        quotas = ['%s=%d (%s now)' % (option, facts[option], facts[used])
-                  for option, used in (('quota_bytes', 'bytes'), ('quota_count', 'object_count'))
-                  if facts and facts[option]]
-        if not quotas:
-            return exc
-        return ArchiveError("%s; container '%s' has %s: raise or remove it with "
-                            "ncloud.archive.archive_container, or delete objects"
-                            % (exc.message, container, ' and '.join(quotas)),
-                            exc.status, exc.transaction_id)
-
-    def require_container(self, container):
-        """Facts of a container that must exist before anything is written into it."""
-        facts = self.head_container(container)
-        if facts is None:
-            raise ArchiveError("container '%s' does not exist: create it with "
-                               "ncloud.archive.archive_container" % container)
-        return facts
-
-    def head_object(self, container, name, conn=None):
-        """Facts of an object, or None when it does not exist."""
-        try:
-            headers = self.request("HEAD object '%s' in container '%s'" % (name, container),
-                                   (conn or self.conn).head_object, container, name)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return None
-            raise
-        return _swift.object_facts(container, name, headers)
-
-    def get_manifest(self, container, name, conn=None):
-        """The segments of an SLO, from ``?multipart-manifest=get``."""
-        _headers, body = self.request(
-            "GET manifest of object '%s' in container '%s'" % (name, container),
-            (conn or self.conn).get_object, container, name, query_string='multipart-manifest=get')
-        return _swift.parse_manifest(body)
-
-    def list_container(self, container, prefix=None, delimiter=None, marker=None, limit=None):
-        """A container's listing, page by page (past the server's 10,000 a page)."""
-        return _swift.page_through(
-            lambda page_marker, page_limit: self.request(
-                "list container '%s'" % container, self.conn.get_container, container,
-                marker=page_marker, limit=page_limit, prefix=prefix, delimiter=delimiter)[1],
-            marker=marker, limit=limit, page_size=self.limits()['container_listing_limit'])
+    def client(self):
+        """The Client of this run: every request goes through it (built on first use)."""
+        if self._client is None:
+            self._client = _client.Client(self.connector(), self.module.no_log_values)
+        return self._client
 
     # --- results --------------------------------------------------------------------
+    def diff(self, before, after):
+        """{'diff': ...} in diff mode, else {}."""
+        return {'diff': dict(before=before, after=after)} if self.module._diff else {}
+
     def exit(self, **result):
         _before_exit()
         self.module.exit_json(**result)
 
     def fail(self, msg, **result):
         _before_exit()
-        self.module.fail_json(msg=_connection.scrub(msg), **result)
+        self.module.fail_json(msg=scrub(msg), **result)
 
     def run(self):  # pragma: no cover - abstract
+        """Observe, plan, apply unless in check mode; returns the result."""
         raise NotImplementedError
 
     def __call__(self):
@@ -211,18 +128,25 @@ class ArchiveModule:
                 msg=missing_required_lib('python-swiftclient and keystoneauth1'),
                 exception=str(_connection.CLIENTS_IMPORT_ERROR))
         try:
-            self.run()
+            result = self.run()
         except ArchiveError as exc:
-            result = {'changed': False}
-            if exc.status:
-                result['status'] = exc.status
-            if exc.transaction_id:
-                result['transaction_id'] = exc.transaction_id
-            self.fail(exc.message, **result)
+            self.fail_with(exc)
         except Exception as exc:  # pylint: disable=broad-except
             if not _connection.is_client_error(exc):
                 raise
-            self.fail(_connection.describe_error(exc, 'request').message)
+            self.fail_with(_connection.describe_error(exc, 'request'))
+        self.exit(**result)
+
+    def fail_with(self, exc):
+        """fail_json for ``exc``: its message, status and transaction id, and the scrubbed
+        traceback of its cause (Ansible shows it at -vvv; fail_json also removes no_log
+        values from it)."""
+        result = {'changed': False}
+        if exc.status:
+            result['status'] = exc.status
+        if exc.transaction_id:
+            result['transaction_id'] = exc.transaction_id
+        self.fail(exc.message, exception=scrub(''.join(traceback.format_exc())), **result)
 
 
 def _auth_url_has_credentials():
@@ -238,11 +162,9 @@ def _auth_url_has_credentials():
 def _before_exit():
     """Put every object in the garbage collector's permanent generation.
 
-    While it tears the modules down, the interpreter's finalization runs garbage collections
-    that visit every object still tracked again and again: measured before the client imports
-    froze theirs (_connection), 35-85 ms of every module run for the ~37,000 objects of the
-    imports. What is left for this call: Ansible's imports when they came after the clients'
-    (as in archive_slo), and what the run made. Frozen objects are skipped; the process is
-    about to end anyway.
+    While it tears the module down, the interpreter's finalization runs garbage collections
+    that visit every object still tracked, again and again, for nothing: the process is about
+    to end. Frozen objects are skipped. The client imports froze theirs (_connection); this
+    covers Ansible's imports when they came later and what the run made (docs/benchmarks.md).
     """
     gc.freeze()

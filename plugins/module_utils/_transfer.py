@@ -9,44 +9,19 @@ nothing reads a whole file or a whole segment into memory.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import tempfile
 import threading
-import time
-from urllib.parse import quote
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import (
-    ArchiveError,
-    renew_token,
-    request,
-    sub_requests_unauthorized,
-)
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils._plan import CHUNK, md5_comparable, md5_file
 
 try:
     from swiftclient.utils import LengthWrapper
 except ImportError:  # pragma: no cover - reported by the module base
     LengthWrapper = None
-
-CHUNK = 1024 * 1024
-
-
-def md5_file(path, offset=0, length=None):
-    """md5 hex digest of ``length`` bytes of ``path`` from ``offset`` (to the end if None)."""
-    digest = hashlib.md5()
-    with open(path, 'rb') as handle:
-        handle.seek(offset)
-        remaining = length
-        while remaining is None or remaining > 0:
-            chunk = handle.read(CHUNK if remaining is None else min(CHUNK, remaining))
-            if not chunk:
-                break
-            digest.update(chunk)
-            if remaining is not None:
-                remaining -= len(chunk)
-    return digest.hexdigest()
 
 
 def md5_files(paths, threads):
@@ -56,28 +31,6 @@ def md5_files(paths, threads):
         return {}
     with ThreadPoolExecutor(max_workers=max(1, min(threads, len(paths)))) as pool:
         return dict(zip(paths, pool.map(md5_file, paths)))
-
-
-def md5_comparable(segment):
-    """Whether a manifest entry's hash is the md5 of its bytes: not for a byte range of a
-    segment or a nested SLO (whose hash is its own manifest's ETag)."""
-    return 'range' not in segment and not segment.get('sub_slo') and bool(segment.get('hash'))
-
-
-def file_matches_segments(path, segments):
-    """Whether the file, cut at the segments' sizes, gives the segments' md5s.
-
-    ``segments`` is a parsed SLO manifest (dicts with ``bytes`` and ``hash``). Reads the file
-    once, stops at the first slice that differs.
-    """
-    if os.path.getsize(path) != sum(s['bytes'] for s in segments):
-        return False
-    offset = 0
-    for segment in segments:
-        if not md5_comparable(segment) or md5_file(path, offset, segment['bytes']) != segment['hash']:
-            return False
-        offset += segment['bytes']
-    return True
 
 
 class VerifyError(ArchiveError):
@@ -106,7 +59,7 @@ class SegmentVerifier:
             self.segments = [(expected_bytes, etag)]
         self.index = 0
         self.left = self.segments[0][0] if self.segments else 0
-        self.digest = hashlib.md5()
+        self.digest = _swift.new_md5()
 
     def update(self, chunk):
         self.received += len(chunk)
@@ -130,7 +83,7 @@ class SegmentVerifier:
                               if len(self.segments) > 1 else
                               'the data has md5 %s, the ETag says %s' % (actual, expected))
         self.index += 1
-        self.digest = hashlib.md5()
+        self.digest = _swift.new_md5()
         self.left = self.segments[self.index][0] if self.index < len(self.segments) else 0
         if self.left == 0 and self.index < len(self.segments):
             self._close_segment()
@@ -197,7 +150,7 @@ def parallel_download_possible(segments):
     return bool(segments) and len(segments) > 1 and all(md5_comparable(s) for s in segments)
 
 
-def download_segments(path, connect, call, segments, threads):
+def download_segments(path, client, segments, threads):
     """Write an SLO to ``path`` atomically by GETting its segments on ``threads`` connections.
 
     Each segment lands at its offset of the temp file (``os.pwrite``) and its md5 is checked
@@ -215,9 +168,9 @@ def download_segments(path, connect, call, segments, threads):
         handle.truncate(total)
         fd = handle.fileno()
 
-        def fetch(conn, job):
+        def fetch(worker, job):
             container, name = _swift.split_segment_path(job['name'])
-            headers, body = conn.get_object(container, name, resp_chunk_size=CHUNK)
+            headers, body = worker.conn.get_object(container, name, resp_chunk_size=CHUNK)
             if _swift.strip_etag(headers.get('etag')) != job['hash']:
                 raise ArchiveError("segment %d '%s' is not the one the manifest lists (ETag %s, "
                                    "the manifest says %s): the object changed while it was read; "
@@ -237,96 +190,15 @@ def download_segments(path, connect, call, segments, threads):
             except VerifyError as exc:
                 raise VerifyError("segment %d '%s': %s" % (job['index'] + 1, job['name'], exc.message)) from None
 
-        def work(conn, job):
-            call("GET segment %d '%s'" % (job['index'] + 1, job['name']), fetch, conn, job)
+        def work(worker, job):
+            worker.call("GET segment %d '%s'" % (job['index'] + 1, job['name']), fetch, worker, job)
 
-        run_pool(connect, work, jobs, threads)
+        run_pool(client, work, jobs, threads)
 
     write_atomically(path, fill)
 
 
-def delete_paths(call, conn, paths, limits):
-    """Delete ``/container/object`` paths: bulk delete when the server has it, else one by one.
-
-    ``call(operation, func, *args, **kwargs)`` performs a request and translates errors.
-    Returns the number deleted (missing ones are not an error).
-    """
-    paths = list(paths)
-    deleted = 0
-    if limits['bulk_delete']:
-        step = limits['bulk_max_deletes_per_request']
-        for start in range(0, len(paths), step):
-            deleted += bulk_delete(call, conn, paths[start:start + step])
-        return deleted
-    for path in paths:
-        # A name from a listing or a manifest goes into a URL here (a bulk-delete body is
-        # not resolved): checked before anything is deleted.
-        _swift.check_dot_segments(path, 'the object to delete')
-    for path in paths:
-        container, name = _swift.split_segment_path(path)
-        try:
-            call("DELETE '%s'" % path, conn.delete_object, container, name)
-            deleted += 1
-        except ArchiveError as exc:
-            if exc.status != 404:
-                raise
-    return deleted
-
-
-def bulk_delete(call, conn, paths):
-    """One ``?bulk-delete`` of ``paths``; returns the number deleted.
-
-    Swift reports each object that failed inside a 200 answer, so swiftclient's retries never
-    see them: objects that failed with a server error (an object server busy for a moment)
-    are sent again, with the connection's retries and back-off.
-    """
-    deleted = 0
-    for attempt in range(getattr(conn, 'retries', 0) + 1):
-        try:
-            return deleted + long_request(conn, lambda: _swift.parse_bulk_delete(call(
-                'bulk delete of %d object(s)' % len(paths), conn.post_account,
-                headers={'Accept': 'application/json', 'Content-Type': 'text/plain'},
-                query_string='bulk-delete', data=_swift.bulk_delete_body(paths))[1])[0])
-        except _swift.BulkDeleteError as exc:
-            named = set(exc.retry)
-            retry = [p for p in paths if p in named or quote(p) in named]
-            if not retry or len(retry) != len(named) or attempt == getattr(conn, 'retries', 0):
-                raise
-            deleted += exc.deleted
-            paths = retry
-            time.sleep(min(2 ** attempt, 16))
-    return deleted  # pragma: no cover - the loop returns or raises
-
-
-def delete_slo(call, conn, container, name, what):
-    """Delete an SLO's manifest and segments; returns the number of segments deleted.
-
-    Swift answers 200 whatever happened: the JSON body says what was deleted and what failed.
-    """
-    def delete():
-        _status, _headers, body = call('DELETE (with segments) ' + what, request, conn, 'DELETE',
-                                       container, name, query_string='multipart-manifest=delete',
-                                       headers={'Accept': 'application/json'})
-        return _swift.parse_bulk_delete(body)[0]
-    return max(long_request(conn, delete) - 1, 0)
-
-
-def long_request(conn, func):
-    """Run ``func`` (a request that runs long on the server) with a token that lasts.
-
-    Retried once with a new token when its sub-requests were refused with 401.
-    """
-    renew_token(conn)
-    try:
-        return func()
-    except ArchiveError as exc:
-        if not sub_requests_unauthorized(exc):
-            raise
-    renew_token(conn, force=True)
-    return func()
-
-
-def put_file(call, conn, container, name, path, content_type, headers, md5=None):
+def put_file(client, container, name, path, content_type, headers, md5=None):
     """Upload a whole file as one object, streamed from disk, with its md5 as ETag.
 
     Swift refuses a body that does not match the ETag (422); an open file is retry-safe
@@ -334,17 +206,16 @@ def put_file(call, conn, container, name, path, content_type, headers, md5=None)
     """
     md5 = md5 or md5_file(path)
     with open(path, 'rb') as handle:
-        call("PUT object '%s' in container '%s'" % (name, container), conn.put_object,
-             container, name, handle, content_length=os.fstat(handle.fileno()).st_size,
-             etag=md5, content_type=content_type, headers=headers, chunk_size=CHUNK)
+        client.put_object(container, name, handle, content_length=os.fstat(handle.fileno()).st_size,
+                          etag=md5, content_type=content_type, headers=headers, chunk_size=CHUNK)
     return md5
 
 
-def run_pool(connect, work, items, threads):
-    """Run ``work(conn, item)`` for every item on a pool of ``threads``.
+def run_pool(client, work, items, threads):
+    """Run ``work(worker, item)`` for every item on a pool of ``threads``.
 
-    A swiftclient Connection is not thread-safe: each thread makes its own with ``connect()``
-    (all share one Keystone session). The first failure cancels what has not started and is
+    A swiftclient Connection is not thread-safe: each thread gets its own Client with
+    ``client.worker()`` (all share one Keystone session). The first failure cancels what has not started and is
     raised as a PoolError that lists the items that did complete. Returns the results in order.
     """
     if not items:
@@ -352,9 +223,9 @@ def run_pool(connect, work, items, threads):
     local = threading.local()
 
     def run(item):
-        if not hasattr(local, 'conn'):
-            local.conn = connect()
-        return work(local.conn, item)
+        if not hasattr(local, 'worker'):
+            local.worker = client.worker()
+        return work(local.worker, item)
 
     pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(items))))
     futures = [pool.submit(run, item) for item in items]
@@ -371,29 +242,31 @@ def run_pool(connect, work, items, threads):
     return [f.result() for f in futures]
 
 
-def segment_expiries(call, connect, paths, threads):
+def segment_expiries(client, paths, threads):
     """{'/container/object': X-Delete-At (0 when none)} of segments, HEADed on ``threads``."""
-    def head(conn, path):
-        container, name = _swift.split_segment_path(path)
-        headers = call("HEAD segment '%s'" % path, conn.head_object, container, name)
-        return _swift.to_int(headers.get('x-delete-at')) or 0
+    def head(worker, path):
+        facts = worker.head_path(path)
+        if facts is None:
+            raise ArchiveError("segment '%s' that the manifest lists does not exist" % path,
+                               status=404)
+        return facts.get('delete_at') or 0
 
     paths = list(paths)
-    return dict(zip(paths, run_pool(connect, head, paths, threads)))
+    return dict(zip(paths, run_pool(client, head, paths, threads)))
 
 
-def set_expiry(call, connect, paths, target, threads):
+def set_expiry(client, paths, target, threads):
     """POST the expiry ``target`` (0: none) to segments. A segment has no user metadata, so the
     POST, which replaces it, changes only the expiry."""
-    def post(conn, path):
+    def post(worker, path):
         container, name = _swift.split_segment_path(path)
-        call("POST expiry of segment '%s'" % path, conn.post_object, container, name,
-             _swift.expiry_headers(target))
+        worker.call("POST expiry of segment '%s'" % path, worker.conn.post_object, container,
+                    name, _swift.expiry_headers(target))
 
-    run_pool(connect, post, list(paths), threads)
+    run_pool(client, post, list(paths), threads)
 
 
-def upload_segments(call, connect, path, container, jobs, threads, headers=None):
+def upload_segments(client, path, container, jobs, threads, headers=None):
     """Upload file slices as segments; returns the jobs with ``etag`` set, in order.
 
     ``jobs`` are dicts with name, offset and bytes. Each slice streams from its own file handle
@@ -401,25 +274,26 @@ def upload_segments(call, connect, path, container, jobs, threads, headers=None)
     it is sent and checked against the ETag Swift answers. On failure a PoolError lists the
     jobs that were uploaded.
     """
-    def put(conn, job):
+    def put(worker, job):
         with open(path, 'rb') as handle:
             handle.seek(job['offset'])
             body = LengthWrapper(handle, job['bytes'], md5=True)
-            etag = call("PUT segment '%s/%s'" % (container, job['name']), conn.put_object,
-                        container, job['name'], body, content_length=job['bytes'],
-                        content_type='application/octet-stream', headers=headers)
+            etag = worker.call("PUT segment '%s/%s'" % (container, job['name']),
+                               worker.conn.put_object, container, job['name'], body,
+                               content_length=job['bytes'],
+                               content_type='application/octet-stream', headers=headers)
         sent = body.get_md5sum()
         if not etag:
             # An answer without ETag (a PUT that raced another one of the same segment) says
             # nothing about the data: what Swift stores does.
-            etag = call("HEAD segment '%s/%s'" % (container, job['name']), conn.head_object,
-                        container, job['name']).get('etag')
+            stored = worker.head_object(container, job['name'])
+            etag = stored['etag'] if stored else None
         if _swift.strip_etag(etag) != sent:
             raise ArchiveError("segment '%s' arrived with md5 %s, %s was sent: the data was "
                                "damaged on the way" % (job['name'], etag, sent))
         return dict(job, etag=sent)
 
-    return run_pool(connect, put, jobs, threads)
+    return run_pool(client, put, jobs, threads)
 
 
 class PoolError(ArchiveError):

@@ -185,8 +185,8 @@ import time
 
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
 
@@ -209,99 +209,60 @@ class ArchiveContainer(ArchiveModule):
     def run(self):
         p = self.params
         name = _swift.validate_container_name(p['name'], 'name')
-        desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
+        desired = self.desired()
+        headers = self.client.container_headers(name)
+        before = None if headers is None else _swift.container_facts(name, headers)
+        plan = _plan.plan_container(name, before, _swift.temp_url_keys(headers or {}, 'container'),
+                                    desired)
+        after = plan.after
+        if plan.changed and not self.check_mode:
+            after = self.apply(name, plan)
+        result = dict(changed=plan.changed, changed_reason=plan.reason, container=after or {},
+                      **plan.result)
+        result.update(self.diff(_diff_view(plan.before), _diff_view(after)))
+        return result
+
+    def desired(self):
+        p = self.params
+        metadata = _swift.normalize_metadata(p['metadata'], 'metadata')
         for option in ('read_acl', 'write_acl', 'temp_url_key', 'temp_url_key_2'):
             _swift.check_header_value(p[option], option)
-        for key in set(desired_meta or ()) & _swift.SETTINGS_META:
+        for key in set(metadata or ()) & _swift.SETTINGS_META:
             raise ArchiveError("metadata: set %r with the option %s instead"
                                % (key, key.replace('-', '_')))
-        self.quotas = dict(quota_bytes=_swift.parse_quota(p['quota_bytes'], 'quota_bytes',
-                                                          human_to_bytes),
-                           quota_count=_swift.parse_quota(p['quota_count'], 'quota_count'))
-        headers = self.container_headers(name)
-        before = None if headers is None else _swift.container_facts(name, headers)
-        if p['state'] == 'present':
-            keys = _swift.temp_url_keys(headers or {}, 'container')
-            self.present(name, before, desired_meta, keys)
-        else:
-            self.absent(name, before)
+        return dict(
+            state=p['state'], metadata=metadata, purge_metadata=p['purge_metadata'],
+            read_acl=_swift.normalize_acl(p['read_acl']),
+            write_acl=_swift.normalize_acl(p['write_acl']),
+            quotas=dict(quota_bytes=_swift.parse_quota(p['quota_bytes'], 'quota_bytes',
+                                                       human_to_bytes),
+                        quota_count=_swift.parse_quota(p['quota_count'], 'quota_count')),
+            temp_url_keys=dict((k, p[k]) for k in _swift.TEMP_URL_KEY_META),
+            force=p['force'])
 
-    def present(self, name, before, desired_meta, keys):
-        p = self.params
-        read_acl = _swift.normalize_acl(p['read_acl'])
-        write_acl = _swift.normalize_acl(p['write_acl'])
-        current = before or {'metadata': {}, 'read_acl': '', 'write_acl': ''}
-        to_set, to_remove, meta_after = _swift.plan_metadata(
-            current['metadata'], desired_meta, p['purge_metadata'])
-        changes = (
-            ('metadata differs', _swift.container_metadata_headers(to_set, to_remove)),
-            ('ACL differs', _swift.acl_headers(current['read_acl'], current['write_acl'],
-                                               read_acl, write_acl)),
-            ('quota differs', _swift.quota_headers(current, self.quotas)),
-            ('temp URL key differs', _swift.temp_url_key_headers(
-                keys, dict((k, p[k]) for k in _swift.TEMP_URL_KEY_META))),
-        )
-        headers = {}
-        for _reason, part in changes:
-            headers.update(part)
-        after = dict(before or {'name': name, 'object_count': 0, 'bytes': 0, 'quota_bytes': None,
-                                'quota_count': None, 'temp_url_key_set': False,
-                                'temp_url_key_2_set': False})
-        after.update(metadata=meta_after,
-                     read_acl=current['read_acl'] if read_acl is None else read_acl,
-                     write_acl=current['write_acl'] if write_acl is None else write_acl)
-        for option, want in self.quotas.items():
-            if want is not None:
-                after[option] = want or None
-        for option in _swift.TEMP_URL_KEY_META:
-            if p[option] is not None:
-                after[option + '_set'] = bool(p[option])
-
-        if before is None:
-            reason = 'container absent'
-        elif headers:
-            reason = ' and '.join(r for r, part in changes if part)
-        else:
-            self.finish(False, 'container present with the same settings', before, before)
-            return
-        if not self.check_mode:
-            if before is None:
-                self.request("create container '%s'" % name, self.conn.put_container, name,
-                             headers=headers)
-            else:
-                self.request("update container '%s'" % name, self.conn.post_container, name,
-                             headers)
-            after = self.head_container(name)
-        self.finish(True, reason, before, after)
-
-    def absent(self, name, before):
-        if before is None:
-            self.finish(False, 'container already absent', None, None)
-            return
-        count = before['object_count'] or 0
-        if count and not self.params['force']:
-            raise ArchiveError("container '%s' still holds %d object(s): set force=true to delete "
-                               "them with the container" % (name, count))
-        deleted = 0
-        if not self.check_mode:
-            deleted = self.delete_all_objects(name) if self.params['force'] else 0
-            self.delete_container(name)
-        else:
-            deleted = count
-        self.finish(True, 'container present', before, None, deleted_objects=deleted)
+    def apply(self, name, plan):
+        """Carry out the plan; returns the container's facts afterwards (None: deleted)."""
+        for action in plan.actions:
+            if action[0] == 'create':
+                self.client.put_container(name, headers=action[1])
+            elif action[0] == 'update':
+                self.client.post_container(name, action[1])
+            elif action[0] == 'empty':
+                plan.result['deleted_objects'] = self.delete_all_objects(name)
+            elif action[0] == 'delete':
+                self.delete_container(name)
+        return None if plan.after is None else self.client.head_container(name)
 
     def delete_all_objects(self, name):
-        limits = self.limits()
         deleted = 0
         idle_rounds = 0
         while True:
             # Listing from the start each round: what is deleted is gone from it. A listing
             # may lag behind deletions, so rounds that delete nothing are tolerated briefly.
-            names = [e['name'] for e in self.list_container(name)]
+            names = [e['name'] for e in self.client.list_container(name) or ()]
             if not names:
                 return deleted
-            now = _transfer.delete_paths(self.request, self.conn,
-                                         ('/%s/%s' % (name, obj) for obj in names), limits)
+            now = self.client.delete_paths('/%s/%s' % (name, obj) for obj in names)
             deleted += now
             idle_rounds = 0 if now else idle_rounds + 1
             if idle_rounds > 3:
@@ -315,20 +276,12 @@ class ArchiveContainer(ArchiveModule):
         # usually clears within a few seconds.
         for attempt in range(6):
             try:
-                self.request("delete container '%s'" % name, self.conn.delete_container, name)
+                self.client.delete_container(name)
                 return
             except ArchiveError as exc:
-                if exc.status == 404:
-                    return
                 if exc.status != 409 or attempt == 5:
                     raise
                 time.sleep(1 + attempt)
-
-    def finish(self, changed, reason, before, after, **extra):
-        result = dict(changed=changed, changed_reason=reason, container=after or {}, **extra)
-        if self.module._diff:
-            result['diff'] = dict(before=_diff_view(before), after=_diff_view(after))
-        self.exit(**result)
 
 
 def _diff_view(facts):

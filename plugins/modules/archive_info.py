@@ -287,7 +287,7 @@ temp_url_expires:
 import time
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
 
@@ -308,6 +308,7 @@ class ArchiveInfo(ArchiveModule):
                                                                 'temp_url_seconds': 'name'})
 
     def run(self):
+        """Read only: the same requests and the same result in check mode."""
         p = self.params
         if p['limit'] is not None and p['limit'] < 1:
             raise ArchiveError('limit must be a positive number; leave it out for the whole listing')
@@ -316,21 +317,18 @@ class ArchiveInfo(ArchiveModule):
         if p['threads'] < 1:
             raise ArchiveError('threads must be at least 1')
         if p['container'] is None:
-            self.exit(changed=False, exists=True, **self.account())
+            return dict(changed=False, exists=True, **self.account())
         container = _swift.validate_container_name(p['container'], 'container')
         if p['name'] is not None:
             name = _swift.validate_object_name(p['name'], 'name')
-            self.exit(changed=False, **self.object(container, name))
-        self.exit(changed=False, **self.container(container))
+            return dict(changed=False, **self.object(container, name))
+        return dict(changed=False, **self.container(container))
 
     def account(self):
-        headers = self.request('HEAD account', self.conn.head_account)
+        headers = self.client.head_account()
         p = self.params
-        containers = _swift.page_through(
-            lambda marker, limit: self.request('list account', self.conn.get_account,
-                                               marker=marker, limit=limit, prefix=p['prefix'])[1],
-            marker=p['marker'], limit=p['limit'],
-            page_size=self.limits()['container_listing_limit'])
+        containers = self.client.list_account(prefix=p['prefix'], marker=p['marker'],
+                                              limit=p['limit'])
         return {
             'account': {
                 'container_count': _swift.to_int(headers.get('x-account-container-count')),
@@ -343,28 +341,29 @@ class ArchiveInfo(ArchiveModule):
         }
 
     def container(self, container):
-        facts = self.head_container(container)
+        facts = self.client.head_container(container)
         if facts is None:
             return {'exists': False}
         p = self.params
-        entries = self.list_container(container, prefix=p['prefix'], delimiter=p['delimiter'],
-                                      marker=p['marker'], limit=p['limit'])
+        entries = self.client.list_container(container, prefix=p['prefix'], delimiter=p['delimiter'],
+                                             marker=p['marker'], limit=p['limit'])
+        if entries is None:  # deleted between the HEAD and the listing
+            return {'exists': False}
         return {'exists': True, 'container': facts,
                 'objects': [_swift.listing_entry(e) for e in entries]}
 
     def object(self, container, name):
-        facts = self.head_object(container, name)
+        facts = self.client.head_object(container, name)
         if facts is None and self.params['temp_url_method'] != 'PUT':
             return {'exists': False}
         result = {'exists': facts is not None}
         if facts is not None:
             result['object'] = facts
         if facts and facts['is_slo']:
-            segments = self.get_manifest(container, name)
+            segments = self.client.get_manifest(container, name) or []
             # Each segment expires on its own: one that outlives the manifest is billed
             # forever, one that expires first breaks the object.
-            expiries = _transfer.segment_expiries(self.request, self.connector().connect,
-                                                  [s['name'] for s in segments],
+            expiries = _transfer.segment_expiries(self.client, [s['name'] for s in segments],
                                                   self.params['threads'])
             result['segments'] = []
             for segment in segments:
@@ -387,20 +386,19 @@ class ArchiveInfo(ArchiveModule):
             raise ArchiveError("temp_url_seconds: container '%s' and the account have no temp "
                                "URL key: set one with ncloud.archive.archive_container "
                                "temp_url_key, or give temp_url_key" % container)
-        limits = self.limits()
+        limits = self.client.limits()
         if not limits['tempurl']:
             raise ArchiveError('temp_url_seconds: this server does not offer temporary URLs '
                                '(no tempurl in its /info)')
         expires = int(time.time()) + p['temp_url_seconds']
-        url = _swift.temp_url(self.conn.url, container, name, p['temp_url_method'], expires, key,
-                              _swift.temp_url_digest(limits))
+        url = _swift.temp_url(self.client.storage_url(), container, name, p['temp_url_method'],
+                              expires, key, _swift.temp_url_digest(limits))
         return {'temp_url': url, 'temp_url_expires': expires}
 
     def stored_temp_url_key(self, container):
-        keys = _swift.temp_url_keys(self.container_headers(container) or {}, 'container')
+        keys = _swift.temp_url_keys(self.client.container_headers(container) or {}, 'container')
         if not keys:
-            headers = self.request('HEAD account', self.conn.head_account)
-            keys = _swift.temp_url_keys(headers, 'account')
+            keys = _swift.temp_url_keys(self.client.head_account(), 'account')
             self.module.no_log_values.update(keys.values())
         return keys.get('temp_url_key') or keys.get('temp_url_key_2')
 

@@ -288,16 +288,13 @@ deleted:
   elements: str
 """
 
-import mimetypes
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
-EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
-DIRECTORY_TYPE = 'application/directory'
 CHANGED_WHILE_READ = 'the object changed while it was being read; run the task again'
 
 
@@ -342,41 +339,32 @@ class ArchiveObject(ArchiveModule):
         if p['threads'] < 1:
             raise ArchiveError('threads must be at least 1')
         if p['files'] is not None:
-            self.batch()
-            return
+            return self.batch()
         self.name = _swift.validate_object_name(p['name'], 'name')
         self.what = "object '%s' in container '%s'" % (self.name, self.container)
         if p['state'] == 'present':
-            self.check_present_input()
-        elif p['state'] == 'downloaded':
-            self.check_dest()
-        remote = self.head_object(self.container, self.name)
-        if p['state'] == 'present':
-            self.present(remote)
-        elif p['state'] == 'downloaded':
-            self.downloaded(remote)
-        else:
-            self.absent(remote)
+            return self.present()
+        if p['state'] == 'downloaded':
+            return self.downloaded()
+        return self.absent()
 
-    # --- facts ----------------------------------------------------------------------
-    def same_data(self, remote, path, size, md5=None):
-        """Whether the local data (a file, or bytes with their md5) equals the remote object's."""
-        if remote['bytes'] != size:
-            return False
-        if remote['is_slo']:
-            if path is None:
-                return False
-            return _transfer.file_matches_segments(path, self.get_manifest(self.container, self.name))
-        return (md5 or self.file_md5(path)) == remote['etag']
+    def observe(self):
+        """(facts, manifest segments or None) of the object; (None, None) when absent."""
+        remote = self.client.head_object(self.container, self.name)
+        segments = None
+        if remote is not None and remote['is_slo']:
+            segments = self.client.get_manifest(self.container, self.name)
+        return remote, segments
 
-    def file_md5(self, path):
-        """md5 of a local file, computed once per run."""
-        if getattr(self, '_md5', (None, None))[0] != path:
-            self._md5 = (path, _transfer.md5_file(path))
-        return self._md5[1]
+    def result(self, plan, after, **extra):
+        result = dict(changed=plan.changed, changed_reason=plan.reason, **plan.result)
+        result.update(extra)
+        result['object'] = (plan.before if self.params['state'] == 'absent' else after or plan.before) or {}
+        result.update(self.diff(_swift.object_diff_view(plan.before), _swift.object_diff_view(after)))
+        return result
 
     # --- present --------------------------------------------------------------------
-    def check_present_input(self):
+    def desired(self):
         p = self.params
         if p['src'] is None and p['content'] is None and not p['directory']:
             raise ArchiveError('state=present needs one of src (a file), content (a string) or '
@@ -391,108 +379,54 @@ class ArchiveObject(ArchiveModule):
                 raise ArchiveError("src: '%s' is not readable" % p['src'])
         if p['delete_after'] is not None and p['delete_after'] < 1:
             raise ArchiveError('delete_after must be a positive number of seconds')
-        self.delete_at = _swift.parse_delete_at(p['delete_at'])
-        self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
+        return dict(overwrite=p['overwrite'], delete_after=p['delete_after'],
+                    delete_at=_swift.parse_delete_at(p['delete_at']),
+                    metadata=_swift.normalize_metadata(p['metadata'], 'metadata'),
+                    purge_metadata=p['purge_metadata'],
+                    content_type=p['content_type'] or (_plan.DIRECTORY_TYPE if p['directory'] else None))
 
-    def local_source(self):
-        """(path or None, data bytes or None, size, md5 or None, default content type)."""
+    def local(self):
         p = self.params
         if p['directory']:
-            return None, b'', 0, EMPTY_MD5, DIRECTORY_TYPE
+            return _plan.Local(data=b'')
         if p['content'] is not None:
-            data = p['content'].encode('utf-8')
-            return None, data, len(data), _swift.md5_hex(data), None
-        return p['src'], None, os.path.getsize(p['src']), None, None
+            return _plan.Local(data=p['content'].encode('utf-8'))
+        return _plan.Local(p['src'])
 
-    def present(self, remote):
-        p = self.params
-        path, data, size, md5, forced_type = self.local_source()
-        limits = self.limits()
-        if size > limits['max_file_size']:
+    def present(self):
+        desired = self.desired()
+        remote, segments = self.observe()
+        local = self.local()
+        limits = self.client.limits()
+        if local.size > limits['max_file_size']:
             raise ArchiveError('src is %d bytes, more than the %d bytes this server accepts in one '
                                'object: upload it with ncloud.archive.archive_slo'
-                               % (size, limits['max_file_size']))
-        content_type = p['content_type'] or forced_type
-        before = remote
+                               % (local.size, limits['max_file_size']))
+        plan = _plan.plan_object(self.container, self.name, remote, segments, local, desired,
+                                 time.time())
+        after = plan.after
+        if plan.changed and not self.check_mode:
+            for action in plan.actions:
+                if action[0] == 'put':
+                    self.put(local, action[1], action[2])
+                elif action[0] == 'delete_segments':
+                    plan.result['segments_deleted'] = self.client.delete_paths(action[1])
+                elif action[0] == 'post':
+                    self.client.post_object(self.container, self.name, action[1])
+            after = self.client.head_object(self.container, self.name)
+        return self.result(plan, after)
 
-        if remote is None:
-            reason = 'absent'
-        elif p['overwrite'] == 'always':
-            reason = 'overwrite=always'
-        elif p['overwrite'] == 'never' or self.same_data(remote, path, size, md5):
-            reason = None
-        else:
-            reason = 'content differs'
-
-        current_meta = before['metadata'] if before else {}
-        to_set, to_remove, meta_after = _swift.plan_metadata(current_meta, self.desired_meta,
-                                                             p['purge_metadata'])
-        if reason:
-            self.upload(remote, path, data, size, md5, content_type, meta_after)
-            return
-        changes = []
-        if to_set or to_remove:
-            changes.append('metadata differs')
-        if content_type and content_type != before['content_type']:
-            changes.append('content type differs')
-        expiry = _swift.plan_expiry(before.get('delete_at'), self.delete_at, p['delete_after'],
-                                    time.time(), rewritten=False)
-        if expiry is not None and expiry != (before.get('delete_at') or 0):
-            changes.append('expiry differs' if before.get('delete_at') else 'expiry not set')
-        if not changes:
-            self.finish(False, 'identical' if p['overwrite'] != 'never' else 'present, overwrite=never',
-                        before, before)
-            return
-        after = dict(before, metadata=meta_after, content_type=content_type or before['content_type'])
-        if not self.check_mode:
-            if self.delete_at is not None:  # absolute, or 0: none
-                headers = _swift.object_post_headers(meta_after, content_type, self.delete_at, None)
-            else:  # an existing expiry is repeated; delete_after counts on the server's clock
-                headers = _swift.object_post_headers(meta_after, content_type,
-                                                     before.get('delete_at'), p['delete_after'])
-            self.request('POST ' + self.what, self.conn.post_object, self.container, self.name,
-                         headers)
-            after = self.head_object(self.container, self.name)
-        self.finish(True, ' and '.join(changes), before, after)
-
-    def upload(self, remote, path, data, size, md5, content_type, metadata):
-        p = self.params
-        reason = 'absent' if remote is None else (
-            'overwrite=always' if p['overwrite'] == 'always' else 'content differs')
-        before = remote
-        content_type = content_type or mimetypes.guess_type(self.name)[0] or 'application/octet-stream'
-        md5 = md5 or self.file_md5(path)
-        if self.check_mode:
-            after = {'container': self.container, 'name': self.name, 'etag': md5,
-                     'bytes': size, 'content_type': content_type, 'metadata': metadata,
-                     'is_slo': False, 'last_modified': ''}
-            self.finish(True, reason, before, after)
-            return
-        old_segments = self.get_manifest(self.container, self.name) if before and before['is_slo'] else []
-        headers = _swift.object_metadata_headers(metadata)
-        if self.delete_at:
-            headers['X-Delete-At'] = str(self.delete_at)
-        elif p['delete_after']:
-            headers['X-Delete-After'] = str(p['delete_after'])
+    def put(self, local, headers, content_type):
         try:
-            if path is not None:
-                _transfer.put_file(self.request, self.conn, self.container, self.name, path,
-                                   content_type, headers, md5=md5)
+            if local.path is not None:
+                _transfer.put_file(self.client, self.container, self.name, local.path,
+                                   content_type, headers, md5=local.md5())
             else:
-                self.request('PUT ' + self.what, self.conn.put_object, self.container, self.name,
-                             data.decode('utf-8') if data else '', content_length=size, etag=md5,
-                             content_type=content_type, headers=headers)
+                self.client.put_object(self.container, self.name, local.data.decode('utf-8'),
+                                       content_length=local.size, etag=local.md5(),
+                                       content_type=content_type, headers=headers)
         except ArchiveError as exc:
-            raise self.quota_hint(exc, self.container) from None
-        result = {}
-        if old_segments:
-            result['segments_deleted'] = self.delete_segments(old_segments)
-        self.finish(True, reason, before, self.head_object(self.container, self.name), **result)
-
-    def delete_segments(self, segments, conn=None):
-        """Delete the segments of a replaced SLO; returns how many were deleted."""
-        return _transfer.delete_paths(self.request, conn or self.conn, (s['name'] for s in segments),
-                                      self.limits())
+            raise self.client.quota_hint(exc, self.container) from exc
 
     # --- downloaded -----------------------------------------------------------------
     def check_dest(self):
@@ -508,39 +442,33 @@ class ArchiveObject(ArchiveModule):
         if os.path.exists(dest) and not os.path.isfile(dest):
             raise ArchiveError("dest: '%s' exists and is not a regular file" % dest)
 
-    def downloaded(self, remote):
+    def downloaded(self):
         p = self.params
         dest = p['dest']
+        self.check_dest()
+        remote, segments = self.observe()
         if remote is None:
             raise ArchiveError('%s does not exist: nothing to download' % self.what)
         exists = os.path.exists(dest)
-        if not exists:
-            reason = 'dest absent'
-        elif p['overwrite'] == 'never':
-            reason = None
-        elif p['overwrite'] == 'always':
-            reason = 'overwrite=always'
-        elif self.same_data(remote, dest, os.path.getsize(dest)):
-            reason = None
-        else:
-            reason = 'content differs'
-        if reason and not self.check_mode:
-            self.download(remote, dest)
+        plan = _plan.plan_download(remote, segments, _plan.Local(dest) if exists else None,
+                                   p['overwrite'])
+        if plan.changed and not self.check_mode:
+            self.download(remote, segments, dest)
+        # File attributes: Ansible's own check, which keeps to check mode itself.
         file_args = self.module.load_file_common_arguments(p, path=dest)
-        changed = bool(reason)
-        if (exists or reason) and not (self.check_mode and not exists):
+        changed = plan.changed
+        if (exists or changed) and not (self.check_mode and not exists):
             changed = self.module.set_fs_attributes_if_different(file_args, changed)
-        if changed and not reason:
+        reason = plan.reason
+        if changed and not plan.changed:
             reason = 'file attributes differ'
-        result = dict(changed=changed, changed_reason=reason or 'identical', object=remote, dest=dest)
-        if self.module._diff:
-            result['diff'] = dict(before={'dest': dest, 'exists': exists},
-                                  after={'dest': dest, 'exists': True, 'etag': remote['etag'],
-                                         'bytes': remote['bytes']})
-        self.exit(**result)
+        result = dict(changed=changed, changed_reason=reason, object=remote, dest=dest)
+        result.update(self.diff({'dest': dest, 'exists': exists},
+                                {'dest': dest, 'exists': True, 'etag': remote['etag'],
+                                 'bytes': remote['bytes']}))
+        return result
 
-    def download(self, facts, dest):
-        segments = self.get_manifest(self.container, self.name) if facts['is_slo'] else None
+    def download(self, facts, segments, dest):
         fetch = self.download_segments if _transfer.parallel_download_possible(segments) \
             else self.download_stream
         try:
@@ -555,48 +483,36 @@ class ArchiveObject(ArchiveModule):
                 fetch(facts, dest, segments)
         except ArchiveError as exc:
             raise ArchiveError("download of %s failed, '%s' was left as it was: %s"
-                               % (self.what, dest, exc.message), exc.status, exc.transaction_id) from None
+                               % (self.what, dest, exc.message), exc.status, exc.transaction_id) from exc
         except OSError as exc:
-            raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from None
+            raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from exc
 
     def download_stream(self, facts, dest, segments):
         """One GET of the whole object, checked against its md5 or its segments' md5s."""
         verifier = _transfer.SegmentVerifier(facts['bytes'], etag=None if segments else facts['etag'],
                                              segments=segments)
-        headers, body = self.request('GET ' + self.what, self.conn.get_object, self.container,
-                                     self.name, resp_chunk_size=_transfer.CHUNK)
+        headers, body = self.client.get_object(self.container, self.name, _transfer.CHUNK)
         if _swift.strip_etag(headers.get('etag')) != facts['etag']:
             raise ArchiveError(CHANGED_WHILE_READ)
-        self.request('GET ' + self.what, _transfer.download_to, dest, body, verifier)
+        self.client.call('GET ' + self.what, _transfer.download_to, dest, body, verifier)
 
     def download_segments(self, facts, dest, segments):
         """An SLO's segments on O(threads) connections, each checked against the manifest."""
         if _swift.slo_etag([s['hash'] for s in segments]) != facts['etag'] or \
                 sum(s['bytes'] for s in segments) != facts['bytes']:
             raise ArchiveError(CHANGED_WHILE_READ)
-        _transfer.download_segments(dest, self.connector().connect, self.request, segments,
-                                    self.params['threads'])
+        _transfer.download_segments(dest, self.client, segments, self.params['threads'])
 
     # --- absent ---------------------------------------------------------------------
-    def absent(self, remote):
-        if remote is None:
-            self.finish(False, 'already absent', None, None)
-            return
-        result = {}
-        if remote['is_slo']:
-            if self.check_mode:
-                result['segments_deleted'] = len(self.get_manifest(self.container, self.name))
+    def absent(self):
+        remote, segments = self.observe()
+        plan = _plan.plan_object_absent(remote, segments)
+        if plan.changed and not self.check_mode:
+            if plan.actions[0][0] == 'delete_slo':
+                plan.result['segments_deleted'] = self.client.delete_slo(self.container, self.name)
             else:
-                result['segments_deleted'] = _transfer.delete_slo(
-                    self.request, self.conn, self.container, self.name, self.what)
-        elif not self.check_mode:
-            try:
-                self.request('DELETE ' + self.what, self.conn.delete_object, self.container,
-                             self.name)
-            except ArchiveError as exc:
-                if exc.status != 404:
-                    raise
-        self.finish(True, 'present', remote, None, **result)
+                self.client.delete_object(self.container, self.name)
+        return self.result(plan, None)
 
     # --- batch ----------------------------------------------------------------------
     def batch(self):
@@ -607,43 +523,26 @@ class ArchiveObject(ArchiveModule):
         if p['delete_extra'] and p['prefix'] is None:
             raise ArchiveError("delete_extra needs prefix: the part of the container this batch "
                                "owns ('' for the whole container)")
-        self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
+        metadata = _swift.normalize_metadata(p['metadata'], 'metadata')
         items = self.batch_items()
-        names = [item['name'] for item in items]
-        prefix = p['prefix'] if p['prefix'] is not None else os.path.commonprefix(names)
-        listing = self.batch_listing(prefix)
-        to_upload, identical = [], 0
+        prefix = p['prefix'] if p['prefix'] is not None else \
+            os.path.commonprefix([item['name'] for item in items])
+        self.client.require_container(self.container)
+        listing = dict((e['name'], e) for e in self.client.list_container(
+            self.container, prefix=prefix or None) or () if 'name' in e)
+        remote_slos = self.batch_slos(items, listing)
         hashes = self.batch_md5s(items, listing) if p['overwrite'] == 'different' else {}
-        for item in items:
-            entry = listing.get(item['name'])
-            if entry is not None and (p['overwrite'] == 'never' or (
-                    p['overwrite'] == 'different' and self.batch_identical(item, entry, hashes))):
-                identical += 1
-            else:
-                to_upload.append(dict(item, replaces=entry, md5=hashes.get(item['src'])))
-        extra = []
-        if p['delete_extra']:
-            wanted = set(names) | set(p['keep'])
-            extra = sorted(name for name in listing if name not in wanted)
-            for name in extra:
-                # Put there by another tool; a request would reach another object.
-                _swift.check_dot_segments(name, 'delete_extra: the object to delete')
-        summary = {
-            'uploaded': sum(1 for i in to_upload if not i['directory']),
-            'markers_created': sum(1 for i in to_upload if i['directory']),
-            'identical': identical,
-            'deleted': len(extra),
-        }
-        result = dict(changed=bool(to_upload or extra), summary=summary,
-                      uploaded=[i['name'] for i in to_upload], deleted=extra,
-                      changed_reason=_batch_reason(summary))
-        if self.module._diff:
-            result['diff'] = dict(before={'objects': sorted(listing)},
-                                  after={'objects': sorted((set(listing) | set(names)) - set(extra))})
-        if not self.check_mode:
-            self.batch_upload(to_upload)
-            self.batch_delete([listing[name] for name in extra])
-        self.exit(**result)
+        plan = _plan.plan_batch(items, listing, remote_slos, hashes, dict(
+            overwrite=p['overwrite'], delete_extra=p['delete_extra'], keep=p['keep']))
+        if plan.changed and not self.check_mode:
+            for action in plan.actions:
+                if action[0] == 'upload':
+                    self.batch_upload(action[1], metadata)
+                elif action[0] == 'delete':
+                    self.batch_delete(action[1])
+        result = dict(changed=plan.changed, changed_reason=plan.reason, **plan.result)
+        result.update(self.diff(plan.before, plan.after))
+        return result
 
     def batch_items(self):
         items, seen = [], set()
@@ -660,24 +559,21 @@ class ArchiveObject(ArchiveModule):
             items.append({'name': name, 'src': item['src'], 'directory': item['directory']})
         return items
 
-    def batch_listing(self, prefix):
-        self.require_container(self.container)
-        return dict((e['name'], e) for e in self.list_container(self.container, prefix=prefix or None)
-                    if 'name' in e)
-
-    def batch_identical(self, item, entry, hashes):
-        if item['directory']:
-            return entry.get('bytes') == 0 and _swift.listing_content_type(entry) == DIRECTORY_TYPE
-        size = os.path.getsize(item['src'])
-        if _swift.listing_maybe_slo(entry):
-            remote = self.head_object(self.container, item['name'])
-            if remote is None or not remote['is_slo']:
-                return remote is not None and remote['bytes'] == size and \
-                    _transfer.md5_file(item['src']) == remote['etag']
-            return remote['bytes'] == size and _transfer.file_matches_segments(
-                item['src'], self.get_manifest(self.container, item['name']))
-        return entry.get('bytes') == size and \
-            _swift.strip_etag(entry.get('hash')) == hashes[item['src']]
+    def batch_slos(self, items, listing):
+        """{name: (facts, segments)} of the listed objects of files that may be SLOs (their
+        listing shows the manifest's size and hash, not the data's)."""
+        if self.params['overwrite'] == 'never':
+            return {}
+        found = {}
+        for item in items:
+            entry = listing.get(item['name'])
+            if item['directory'] or entry is None or not _swift.listing_maybe_slo(entry):
+                continue
+            facts = self.client.head_object(self.container, item['name'])
+            segments = self.client.get_manifest(self.container, item['name']) \
+                if facts is not None and facts['is_slo'] else None
+            found[item['name']] = (facts, segments)
+        return found
 
     def batch_md5s(self, items, listing):
         """{src: md5} of the files whose listed object is plain and has their size, hashed on
@@ -690,64 +586,37 @@ class ArchiveObject(ArchiveModule):
                 paths.append(item['src'])
         return _transfer.md5_files(paths, self.params['threads'])
 
-    def batch_upload(self, items):
+    def batch_upload(self, items, metadata):
         p = self.params
-        headers = _swift.object_metadata_headers(self.desired_meta)
+        headers = _swift.object_metadata_headers(metadata)
         if p['delete_after']:
             headers['X-Delete-After'] = str(p['delete_after'])
 
-        def upload(conn, item):
+        def upload(worker, item):
             name = item['name']
-            what = "object '%s' in container '%s'" % (name, self.container)
             if item['directory']:
-                self.request('PUT ' + what, conn.put_object, self.container, name, '',
-                             content_length=0, etag=EMPTY_MD5, content_type=DIRECTORY_TYPE,
-                             headers=headers)
+                worker.put_object(self.container, name, '', content_length=0,
+                                  etag=_plan.EMPTY_MD5, content_type=_plan.DIRECTORY_TYPE,
+                                  headers=headers)
                 return
-            replaced = item['replaces']
-            old_segments = []
-            if replaced is not None and _swift.listing_maybe_slo(replaced):
-                remote = self.head_object(self.container, name, conn)
-                if remote is not None and remote['is_slo']:
-                    old_segments = self.get_manifest(self.container, name, conn)
-            content_type = p['content_type'] or mimetypes.guess_type(name)[0] or \
-                'application/octet-stream'
-            _transfer.put_file(self.request, conn, self.container, name, item['src'],
-                               content_type, headers, md5=item['md5'])
-            if old_segments:
-                self.delete_segments(old_segments, conn)
+            _transfer.put_file(worker, self.container, name, item['src'],
+                               p['content_type'] or _plan.guess_type(name), headers,
+                               md5=item['md5'])
+            worker.delete_paths(item['replaced_segments'])
 
         try:
-            _transfer.run_pool(self.connector().connect, upload, items, p['threads'])
+            _transfer.run_pool(self.client, upload, items, p['threads'])
         except _transfer.PoolError as exc:
-            raise self.quota_hint(exc, self.container) from None
+            raise self.client.quota_hint(exc, self.container) from exc
 
     def batch_delete(self, entries):
         plain = []
         for entry in entries:
-            name = entry['name']
             if _swift.listing_maybe_slo(entry):
-                _transfer.delete_slo(self.request, self.conn, self.container, name,
-                                     "object '%s' in container '%s'" % (name, self.container))
+                self.client.delete_slo(self.container, entry['name'])
             else:
-                plain.append('/%s/%s' % (self.container, name))
-        if plain:
-            _transfer.delete_paths(self.request, self.conn, plain, self.limits())
-
-    def finish(self, changed, reason, before, after, **extra):
-        result = dict(changed=changed, changed_reason=reason, object=after or before or {}, **extra)
-        if self.params['state'] == 'absent':
-            result['object'] = before or {}
-        if self.module._diff:
-            result['diff'] = dict(before=_swift.object_diff_view(before), after=_swift.object_diff_view(after))
-        self.exit(**result)
-
-
-def _batch_reason(summary):
-    parts = ['%d %s' % (summary[key], label) for key, label in (
-        ('uploaded', 'uploaded'), ('markers_created', 'markers created'), ('deleted', 'deleted'))
-        if summary[key]]
-    return ', '.join(parts) if parts else 'all %d identical' % summary['identical']
+                plain.append('/%s/%s' % (self.container, entry['name']))
+        self.client.delete_paths(plain)
 
 
 def main():

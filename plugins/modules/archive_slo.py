@@ -254,15 +254,16 @@ changed_reason:
   sample: content differs
 """
 
-import mimetypes
 import os
 import time
 
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
+
+COUNTS = ('segments_uploaded', 'segments_reused', 'segments_deleted', 'segments_expiry_changed')
 
 
 class ArchiveSlo(ArchiveModule):
@@ -294,33 +295,48 @@ class ArchiveSlo(ArchiveModule):
         self.segment_container = _swift.validate_container_name(
             p['segment_container'] or '%s_segments' % self.container, 'segment_container')
         self.what = "SLO '%s' in container '%s'" % (self.name, self.container)
-        self.result = dict(segments_uploaded=0, segments_reused=0, segments_deleted=0,
-                           segments_expiry_changed=0)
         if p['state'] == 'present':
             self.check_input()
-            self.present(self.head())
-        else:
-            self.absent(self.head())
+            return self.present(*self.observe())
+        before, segments = self.observe()
+        plan = _plan.plan_slo_absent(self.container, before, segments)
+        if plan.changed and not self.check_mode:
+            plan.result['segments_deleted'] = self.client.delete_slo(self.container, self.name)
+        return self.result(plan, before)
 
     # --- facts ----------------------------------------------------------------------
-    def head(self):
-        """The SLO's facts and segments, or None when there is no object."""
-        facts = self.head_object(self.container, self.name)
+    def observe(self):
+        """(facts, manifest segments) of the object; (None, None) when there is none."""
+        facts = self.client.head_object(self.container, self.name)
         if facts is None:
-            return None
-        segments = self.get_manifest(self.container, self.name) if facts['is_slo'] else []
-        return {'facts': facts, 'segments': segments}
+            return None, None
+        segments = self.client.get_manifest(self.container, self.name) if facts['is_slo'] else []
+        return facts, segments or []
 
     def list_segments(self, prefix):
-        """{name: listing entry} of the segment container under ``prefix`` (none when the
-        container does not exist: its listing answers 404)."""
-        try:
-            entries = self.list_container(self.segment_container, prefix=prefix)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return {}
-            raise
-        return dict((e['name'], e) for e in entries)
+        """Listing entries of the segment container under ``prefix`` (none when the
+        container does not exist)."""
+        return self.client.list_container(self.segment_container, prefix=prefix) or []
+
+    def segment_path(self, name):
+        return '/%s/%s' % (self.segment_container, name)
+
+    def expiry(self, before, rewritten):
+        """The X-Delete-At the SLO should end with (None: not managed by this task)."""
+        return _swift.plan_expiry(before.get('delete_at') if before else None, self.delete_at,
+                                  self.params['delete_after'], time.time(), rewritten)
+
+    def segment_expiries(self, paths):
+        """{path: X-Delete-At or 0} of segments, HEADed on the pool."""
+        return _transfer.segment_expiries(self.client, paths, self.params['segment_threads'])
+
+    def result(self, plan, after, **extra):
+        result = dict((key, 0) for key in COUNTS)
+        result.update(plan.result, changed=plan.changed, changed_reason=plan.reason, **extra)
+        result['object'] = (plan.before if self.params['state'] == 'absent' else after) or {}
+        result.setdefault('segments', [])
+        result.update(self.diff(_swift.object_diff_view(plan.before), _swift.object_diff_view(after)))
+        return result
 
     # --- present --------------------------------------------------------------------
     def check_input(self):
@@ -353,166 +369,99 @@ class ArchiveSlo(ArchiveModule):
                 raise ArchiveError("segment_size: '%s' is not a size; give bytes or a size like "
                                    "64MB" % p['segment_size']) from None
 
-    def present(self, remote):
+    def present(self, before, segments):
         p = self.params
-        src = p['src']
-        stat = os.stat(src)
-        size, mtime = stat.st_size, _swift.source_mtime(stat.st_mtime)
+        local = _plan.Local(p['src'])
         segment_size = None
         if self.requested_size is not None:
             # A given size is checked against /info even when nothing is to be uploaded.
-            segment_size = _swift.choose_segment_size(size, self.limits(), self.requested_size)
-
-        before = remote['facts'] if remote else None
-        if remote is None:
+            segment_size = _swift.choose_segment_size(local.size, self.client.limits(),
+                                                      self.requested_size)
+        if before is None:
             # Before any segment goes up: the manifest PUT would fail with 404 after them.
-            self.require_container(self.container)
-        reason = self.differs(remote, src, size, mtime)
-        current_meta = before['metadata'] if before else {}
-        _to_set, _to_remove, desired = _swift.plan_metadata(current_meta, self.desired_meta,
-                                                            p['purge_metadata'])
-        desired['mtime'] = mtime
+            self.client.require_container(self.container)
+        reason = _plan.slo_reason(before, segments, local, p['checksum'])
+        _to_set, _to_remove, metadata = _swift.plan_metadata(
+            before['metadata'] if before else {}, self.desired_meta, p['purge_metadata'])
+        metadata['mtime'] = local.mtime
         content_type = p['content_type'] or (before['content_type'] if before and not reason else None) \
-            or mimetypes.guess_type(self.name)[0] or 'application/octet-stream'
-
+            or _plan.guess_type(self.name)
         if reason is None:
-            self.converge(remote, desired, content_type)
-            return
+            return self.converge(before, segments, metadata, content_type)
         if segment_size is None:
-            segment_size = _swift.choose_segment_size(size, self.limits())
-        self.result['segment_size'] = segment_size
-        self.upload(remote, reason, src, size, mtime, segment_size, desired, content_type)
+            segment_size = _swift.choose_segment_size(local.size, self.client.limits())
+        return self.upload(before, segments, reason, local, segment_size, metadata, content_type)
 
-    def converge(self, remote, metadata, content_type):
+    def converge(self, before, segments, metadata, content_type):
         """An identical SLO: POST what differs of metadata, content type and expiry to the
         manifest, and the expiry to the segments whose own differs."""
-        before = remote['facts']
-        to_set, to_remove, _after = _swift.plan_metadata(before['metadata'], metadata, True)
         expiry = self.expiry(before, rewritten=False)
-        current_expiry = before.get('delete_at') or 0
-        stale = self.segments_to_expire(remote['segments'], expiry)
-        changes = [change for change, differs in (
-            ('metadata differs', to_set or to_remove),
-            ('content type differs', content_type != before['content_type']),
-            ('expiry differs' if current_expiry else 'expiry not set',
-             expiry is not None and expiry != current_expiry),
-            ('segment expiry differs', stale)) if differs]
-        self.result['segments'] = _segment_view(remote['segments'])
-        # The stored SLO's own segment size (its first segment): no /info request.
-        self.result['segment_size'] = remote['segments'][0]['bytes'] if remote['segments'] else 0
-        if not changes:
-            self.finish(False, 'identical', before, before)
-            return
-        keep_expiry = current_expiry if expiry is None else expiry
-        after = dict(before, metadata=metadata, content_type=content_type)
-        after.pop('delete_at', None)
-        if keep_expiry:
-            after['delete_at'] = keep_expiry
-        if not self.check_mode:
-            if stale:
-                _transfer.set_expiry(self.request, self.connector().connect, stale, keep_expiry,
-                                     self.params['segment_threads'])
-            if changes != ['segment expiry differs']:
-                headers = _swift.object_post_headers(metadata, content_type, keep_expiry, None)
-                self.request('POST ' + self.what, self.conn.post_object, self.container,
-                             self.name, headers)
-            after = self.head()['facts']
-        self.finish(True, ' and '.join(changes), before, after)
+        expiries = self.segment_expiries([s['name'] for s in segments]) \
+            if expiry is not None and segments else {}
+        plan = _plan.plan_slo_converge(before, segments, metadata, content_type, expiry, expiries)
+        after = plan.after
+        if plan.changed and not self.check_mode:
+            for action in plan.actions:
+                if action[0] == 'expire_segments':
+                    _transfer.set_expiry(self.client, action[1], action[2],
+                                         self.params['segment_threads'])
+                elif action[0] == 'post':
+                    self.client.post_object(self.container, self.name, action[1])
+            after = self.observe()[0]
+        return self.result(plan, after)
 
-    def expiry(self, before, rewritten):
-        """The X-Delete-At the SLO should end with (None: not managed by this task)."""
-        return _swift.plan_expiry(before.get('delete_at') if before else None, self.delete_at,
-                                  self.params['delete_after'], time.time(), rewritten)
-
-    def segments_to_expire(self, segments, expiry):
-        """Paths of the segments whose X-Delete-At is not ``expiry`` (0: none), HEADed on the
-        pool; none when the expiry is not managed. Sets segments_expiry_changed."""
-        stale = []
-        if expiry is not None and segments:
-            found = _transfer.segment_expiries(self.request, self.connector().connect,
-                                               [s['name'] for s in segments],
-                                               self.params['segment_threads'])
-            stale = sorted(path for path, value in found.items() if value != expiry)
-        self.result['segments_expiry_changed'] = len(stale)
-        return stale
-
-    def differs(self, remote, src, size, mtime):
-        """Why the remote object is not this file's SLO, or None when it is."""
-        if remote is None:
-            return 'absent'
-        facts = remote['facts']
-        if not facts['is_slo']:
-            return 'stored as a plain object'
-        if facts['bytes'] != size:
-            return 'content differs'
-        if not self.params['checksum'] and facts['metadata'].get('mtime') == mtime:
-            return None
-        if _transfer.file_matches_segments(src, remote['segments']):
-            return None
-        return 'content differs'
-
-    def upload(self, remote, reason, src, size, mtime, segment_size, metadata, content_type):
-        before = remote['facts'] if remote else None
-        prefix = _swift.segment_prefix(self.name, mtime, size, segment_size)
-        existing = self.list_segments(prefix)
-        plan = []
-        reused = []
-        for index, offset, length in _swift.slices(size, segment_size):
-            name = _swift.segment_name(prefix, index)
-            job = {'name': name, 'offset': offset, 'bytes': length}
-            found = existing.get(name)
-            if found and found['bytes'] == length and \
-                    _swift.strip_etag(found['hash']) == _transfer.md5_file(src, offset, length):
-                reused.append(dict(job, etag=_swift.strip_etag(found['hash'])))
-            else:
-                plan.append(job)
-        self.result.update(segments_uploaded=len(plan), segments_reused=len(reused))
-        keep = set(self.segment_path(j['name']) for j in plan + reused)
+    def upload(self, before, segments, reason, local, segment_size, metadata, content_type):
+        p = self.params
+        prefix = _swift.segment_prefix(self.name, local.mtime, local.size, segment_size)
+        # One listing of all versions of this object's segments: the ones of this version
+        # may be reused, old ones may be stale.
+        versions = self.list_segments(_swift.versions_prefix(self.name))
+        existing = dict((e['name'], e) for e in versions if e['name'].startswith(prefix))
+        upload, reused = _plan.slo_jobs(local, prefix, segment_size, existing)
+        keep = [self.segment_path(j['name']) for j in upload + reused]
         expiry = self.expiry(before, rewritten=True)
         # Reused segments must expire with the new manifest (or not at all), never before it.
-        stale = self.segments_to_expire([{'name': self.segment_path(j['name'])} for j in reused],
-                                        expiry or 0)
+        reused_expiries = self.segment_expiries([self.segment_path(j['name']) for j in reused])
+        now = time.time()
+        obsolete = _plan.obsolete_segments(segments, self.segment_container, versions, self.name,
+                                           keep, now, p['stale_segment_age'])
+        plan = _plan.plan_slo_upload(self.container, self.name, before, reason, local, upload,
+                                     reused, self.segment_container, metadata, content_type,
+                                     expiry, reused_expiries, obsolete)
         if self.check_mode:
-            self.result['segments_deleted'] = len(self.obsolete_segments(remote, keep))
-            self.result['segments'] = [{'name': self.segment_path(j['name']),
-                                        'bytes': j['bytes'], 'etag': j.get('etag', '')}
-                                       for j in sorted(plan + reused, key=lambda j: j['offset'])]
-            after = {'container': self.container, 'name': self.name, 'etag': '', 'bytes': size,
-                     'content_type': content_type, 'metadata': metadata, 'is_slo': True,
-                     'last_modified': ''}
-            if expiry:
-                after['delete_at'] = expiry
-            self.finish(True, reason, before, after)
-            return
+            return self.result(plan, plan.after, segment_size=segment_size)
 
         self.ensure_segment_container()
+        uploaded = []
         try:
-            uploaded = _transfer.upload_segments(self.request, self.connector().connect, src,
-                                                 self.segment_container, plan,
-                                                 self.params['segment_threads'],
-                                                 headers=_swift.expiry_headers(expiry))
-            _transfer.set_expiry(self.request, self.connector().connect, stale, expiry,
-                                 self.params['segment_threads'])
+            for action in plan.actions:
+                if action[0] == 'upload':
+                    uploaded = _transfer.upload_segments(
+                        self.client, local.path, self.segment_container, action[1],
+                        p['segment_threads'], headers=_swift.expiry_headers(expiry))
+                elif action[0] == 'expire_segments':
+                    _transfer.set_expiry(self.client, action[1], action[2], p['segment_threads'])
         except _transfer.PoolError as exc:
-            self.fail_upload(self.quota_hint(exc, self.segment_container), plan, len(exc.done))
-        segments = sorted(uploaded + reused, key=lambda j: j['offset'])
-        expected = _swift.slo_etag([s['etag'] for s in segments])
+            self.fail_upload(self.client.quota_hint(exc, self.segment_container), upload,
+                             len(exc.done))
+        jobs = sorted(uploaded + reused, key=lambda j: j['offset'])
+        expected = _swift.slo_etag([j['etag'] for j in jobs])
         # What the manifest PUT replaces, read as late as possible: a concurrent writer's
         # manifest that landed meanwhile is replaced too, and its segments become obsolete.
-        replaced = self.head()
-        after = self.put_manifest(segments, expected, metadata, content_type, plan, expiry)
-        if after is None or after['facts']['etag'] != expected:
-            self.lost_race(after, plan)
-        self.result['segments_deleted'] = self.delete_segments(
-            self.obsolete_segments(replaced, keep))
-        self.result['segments'] = _segment_view(after['segments'])
-        self.finish(True, reason, before, after['facts'])
+        replaced = self.observe()[1]
+        after, after_segments = self.put_manifest(jobs, expected, metadata, content_type, upload,
+                                                  expiry)
+        if after is None or after['etag'] != expected:
+            self.lost_race(after, after_segments, upload)
+        obsolete = _plan.obsolete_segments(
+            replaced, self.segment_container, self.list_segments(_swift.versions_prefix(self.name)),
+            self.name, keep, time.time(), p['stale_segment_age'])
+        plan.result['segments_deleted'] = self.client.delete_paths(obsolete)
+        plan.result['segments'] = _plan.slo_segment_view(after_segments)
+        return self.result(plan, after, segment_size=segment_size)
 
-    def segment_path(self, name):
-        return '/%s/%s' % (self.segment_container, name)
-
-    def put_manifest(self, segments, expected, metadata, content_type, plan, expiry):
-        """PUT the manifest; returns the object read back afterwards.
+    def put_manifest(self, jobs, expected, metadata, content_type, upload, expiry):
+        """PUT the manifest; returns the object read back afterwards (facts, segments).
 
         A PUT whose answer was lost may have taken effect: the object is read back before the
         run counts as failed, and segments are never deleted while that is unknown.
@@ -520,109 +469,57 @@ class ArchiveSlo(ArchiveModule):
         headers = _swift.object_metadata_headers(metadata)
         headers.update(_swift.expiry_headers(expiry))
         try:
-            _transfer.long_request(self.conn, lambda: self.request(
-                'PUT manifest of ' + self.what, self.conn.put_object, self.container, self.name,
-                _swift.manifest_body(self.segment_container, segments),
-                query_string='multipart-manifest=put', content_type=content_type,
-                headers=headers))
+            self.client.put_manifest(self.container, self.name,
+                                     _swift.manifest_body(self.segment_container, jobs),
+                                     content_type, headers)
         except ArchiveError as exc:
             try:
-                after = self.head()
+                after, segments = self.observe()
             except ArchiveError as unknown:
                 raise ArchiveError('%s; whether the manifest was written is unknown (%s), so the '
                                    'segments were kept' % (exc.message, unknown.message),
-                                   exc.status, exc.transaction_id) from None
-            if after is None or after['facts']['etag'] != expected:
-                self.fail_upload(self.quota_hint(exc, self.container), plan, len(plan))
-            return after
-        return self.head()
+                                   exc.status, exc.transaction_id) from exc
+            if after is None or after['etag'] != expected:
+                self.fail_upload(self.client.quota_hint(exc, self.container), upload, len(upload))
+            return after, segments
+        return self.observe()
 
-    def obsolete_segments(self, replaced, keep):
-        """Segments to delete once the new manifest is live: those the replaced manifest
-        references, and this object's segments left long ago by failed or killed runs
-        (older than stale_segment_age), except ``keep``. Younger unreferenced segments may
-        belong to a concurrent upload and stay."""
-        listing = self.list_segments(_swift.versions_prefix(self.name)).values()
-        stale = _swift.stale_segments(listing, self.name, time.time(),
-                                      self.params['stale_segment_age'])
-        paths = set(self.segment_path(name) for name in stale)
-        if replaced:
-            paths.update(s['name'] for s in replaced['segments'])
-        return paths - keep
-
-    def delete_segments(self, paths):
-        if not paths:
-            return 0
-        return _transfer.delete_paths(self.request, self.conn, sorted(paths), self.limits())
-
-    def lost_race(self, live, plan):
+    def lost_race(self, live, live_segments, upload):
         """Another writer's manifest replaced this run's: delete what this run uploaded that
         the live manifest does not use, and fail saying so."""
-        used = set(s['name'] for s in live['segments']) if live else set()
-        mine = set(self.segment_path(j['name']) for j in plan) - used
-        deleted = self.delete_segments(mine)
+        used = set(s['name'] for s in live_segments or ())
+        mine = sorted(set(self.segment_path(j['name']) for j in upload) - used)
+        deleted = self.client.delete_paths(mine)
         raise ArchiveError('%s was replaced by another writer right after this run wrote it: it '
                            'now holds %s; the %d segment(s) this run uploaded that it does not use '
                            'were deleted. Run the task again to store this file'
-                           % (self.what, 'ETag %s' % live['facts']['etag'] if live else 'nothing',
-                              deleted))
+                           % (self.what, 'ETag %s' % live['etag'] if live else 'nothing', deleted))
 
     def ensure_segment_container(self):
-        if self.head_container(self.segment_container) is None:
-            self.request("create container '%s'" % self.segment_container,
-                         self.conn.put_container, self.segment_container)
+        if self.client.head_container(self.segment_container) is None:
+            self.client.put_container(self.segment_container)
 
-    def fail_upload(self, exc, plan, confirmed):
-        """Fail the upload after on_failure: ``plan`` are the segments this run was to upload,
-        ``confirmed`` how many of them Swift acknowledged."""
+    def fail_upload(self, exc, upload, confirmed):
+        """Fail the upload after on_failure: ``upload`` are the segments this run was to
+        upload, ``confirmed`` how many of them Swift acknowledged."""
         if self.params['on_failure'] == 'keep':
             raise ArchiveError('%s; on_failure=keep: the %d segment(s) this run stored were kept, '
                                'the next run uploads only what is missing' % (exc.message, confirmed),
-                               exc.status, exc.transaction_id)
+                               exc.status, exc.transaction_id) from exc
         # Every segment this run may have stored, acknowledged or not (an answer can be lost
         # after Swift stored the segment); the ones never stored are simply not found.
-        paths = [self.segment_path(job['name']) for job in plan]
+        paths = [self.segment_path(job['name']) for job in upload]
         with self.deadline.grace(self.params['timeout']):
             try:
-                deleted = self.delete_segments(paths)
+                deleted = self.client.delete_paths(paths)
             except ArchiveError as cleanup:
                 raise ArchiveError('%s; on_failure=delete could not delete the segments this run '
                                    'may have stored (%s): they are under %s'
                                    % (exc.message, cleanup.message,
-                                      self.segment_path(os.path.dirname(plan[0]['name']) + '/')),
-                                   exc.status, exc.transaction_id) from None
+                                      self.segment_path(os.path.dirname(upload[0]['name']) + '/')),
+                                   exc.status, exc.transaction_id) from exc
         raise ArchiveError('%s; on_failure=delete: deleted the %d segment(s) this run had stored'
-                           % (exc.message, deleted), exc.status, exc.transaction_id)
-
-    # --- absent ---------------------------------------------------------------------
-    def absent(self, remote):
-        if remote is None:
-            self.result['segments'] = []
-            self.finish(False, 'already absent', None, None)
-            return
-        facts = remote['facts']
-        self.result['segments'] = _segment_view(remote['segments'])
-        if not facts['is_slo']:
-            raise ArchiveError('%s is a plain object, not an SLO: delete it with '
-                               'ncloud.archive.archive_object' % self.what)
-        if self.check_mode:
-            self.result['segments_deleted'] = len(remote['segments'])
-        else:
-            self.result['segments_deleted'] = _transfer.delete_slo(
-                self.request, self.conn, self.container, self.name, self.what)
-        self.finish(True, 'present', facts, None)
-
-    def finish(self, changed, reason, before, after):
-        result = dict(self.result, changed=changed, changed_reason=reason)
-        result['object'] = (before if self.params['state'] == 'absent' else after) or {}
-        result.setdefault('segments', [])
-        if self.module._diff:
-            result['diff'] = dict(before=_swift.object_diff_view(before), after=_swift.object_diff_view(after))
-        self.exit(**result)
-
-
-def _segment_view(segments):
-    return [{'name': s['name'], 'bytes': s['bytes'], 'etag': s['hash']} for s in segments]
+                           % (exc.message, deleted), exc.status, exc.transaction_id) from exc
 
 
 def main():

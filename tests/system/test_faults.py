@@ -56,8 +56,11 @@ def failed(result):
     assert result.failed, 'the module succeeded but should have failed: %s' % result.output[-3000:]
     assert not result.timed_out, 'the module did not finish within %.0f s' % result.seconds
     assert result.msg, 'failed without a message: %s' % result.output[-3000:]
-    assert 'Traceback' not in result.output and 'exception' not in (result.json or {}), \
+    assert 'Traceback' not in result.msg and 'Traceback' not in (result.stderr or ''), \
         'a traceback was shown: %s' % result.output[-3000:]
+    # The cause, shown at -vvv only: scrubbed of tokens like the message.
+    cause = (result.json or {}).get('exception', '')
+    assert 'X-Auth-Token' not in cause or 'X-Auth-Token: <redacted>' in cause, cause
     assert 'Unsupported parameters' not in result.msg, 'an option of the case is unknown: %s' % result.msg
     return result.msg
 
@@ -605,10 +608,16 @@ def test_secrets_not_shown_at_vvv(run_playbook, run_module, proxy, auth, lab, co
               run_module('archive_slo', dict(container=container, name='big.bin', state='absent'))]
     for each in direct:
         ok(each)
+    # A failure keeps its cause for -vvv (the traceback in 'exception'): scrubbed too.
+    proxy.add_rule('status', method='HEAD', path=object_path(container, 'note.txt'), code=503)
+    broken = run_module('archive_object', dict(container=container, name='note.txt',
+                                               state='absent', retries=0))
+    failed(broken)
+    assert 'ClientException' in broken.json.get('exception', ''), broken.output[-3000:]
     tokens = proxy.tokens()
     assert tokens, 'the proxy saw no token: the check would prove nothing'
     canaries = [lab['password'], CANARY] + tokens
-    for label, text in [('playbook', result.output)] + [('module', r.output) for r in direct]:
+    for label, text in [('playbook', result.output)] + [('module', r.output) for r in direct + [broken]]:
         shown = [c[:12] + '...' for c in canaries if c in text]
         assert not shown, '%s output shows secrets: %s' % (label, shown)
 

@@ -19,7 +19,7 @@ from swiftclient.exceptions import ClientException
 from swiftclient.utils import LengthWrapper
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _connection
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 
 def test_scrub_removes_userinfo_query_and_tokens():

@@ -9,7 +9,7 @@ import json
 import pytest
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 
 @pytest.mark.parametrize('name, fragment', [

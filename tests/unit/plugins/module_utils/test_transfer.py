@@ -5,13 +5,12 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 
 import pytest
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _transfer
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils import _client, _plan, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 DATA = bytes(range(256)) * 40  # 10240 bytes
 
@@ -32,8 +31,8 @@ def chunks(data, size=777):
 def test_md5_file_of_a_slice(tmp_path):
     path = tmp_path / 'f'
     path.write_bytes(DATA)
-    assert _transfer.md5_file(str(path)) == md5(DATA)
-    assert _transfer.md5_file(str(path), 100, 1000) == md5(DATA[100:1100])
+    assert _plan.md5_file(str(path)) == md5(DATA)
+    assert _plan.md5_file(str(path), 100, 1000) == md5(DATA[100:1100])
 
 
 def test_md5_files_on_threads(tmp_path):
@@ -49,10 +48,10 @@ def test_md5_files_on_threads(tmp_path):
 def test_file_matches_segments_cut_at_manifest_sizes(tmp_path):
     path = tmp_path / 'f'
     path.write_bytes(DATA)
-    assert _transfer.file_matches_segments(str(path), segments_of(DATA, 4096))
+    assert _plan.file_matches_segments(str(path), segments_of(DATA, 4096))
     changed = DATA[:5000] + b'X' + DATA[5001:]
-    assert not _transfer.file_matches_segments(str(path), segments_of(changed, 4096))
-    assert not _transfer.file_matches_segments(str(path), segments_of(DATA[:-1], 4096))
+    assert not _plan.file_matches_segments(str(path), segments_of(changed, 4096))
+    assert not _plan.file_matches_segments(str(path), segments_of(DATA[:-1], 4096))
 
 
 def test_verifier_accepts_the_right_bytes_in_any_chunking():
@@ -130,15 +129,25 @@ def manifest_of(data, size):
             for i in range(0, len(data), size)]
 
 
-def call(_operation, func, *args):
-    return func(*args)
+class OneConnection:
+    """A connector that hands out the one stub connection."""
+
+    def __init__(self, conn):
+        self.conn = conn
+
+    def connect(self):
+        return self.conn
+
+
+def client(conn):
+    return _client.Client(OneConnection(conn))
 
 
 @pytest.mark.parametrize('threads', [1, 3, 8])
 def test_segments_are_written_at_their_offsets(tmp_path, threads):
     dest = tmp_path / 'out.bin'
     store = SegmentStore(DATA, 3000)
-    _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), threads)
+    _transfer.download_segments(str(dest), client(store), manifest_of(DATA, 3000), threads)
     assert dest.read_bytes() == DATA
     assert sorted(store.requested) == sorted(['0', '3000', '6000', '9000'])
     assert os.listdir(tmp_path) == ['out.bin']
@@ -151,7 +160,7 @@ def test_a_segment_with_other_bytes_fails_and_leaves_dest(tmp_path):
     store = SegmentStore(DATA, 3000, body={'3000': damaged})
     with pytest.raises(ArchiveError, match=r"segment 2 '/s/3000': the data has md5 %s, the ETag says %s"
                        % (md5(damaged), md5(DATA[3000:6000]))) as err:
-        _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), 2)
+        _transfer.download_segments(str(dest), client(store), manifest_of(DATA, 3000), 2)
     assert dest.read_bytes() == b'old' and os.listdir(tmp_path) == ['out.bin']
     assert _transfer.is_verify_error(err.value)  # archive_object tries such a download once more
 
@@ -160,7 +169,7 @@ def test_a_replaced_segment_is_refused_by_its_etag(tmp_path):
     dest = tmp_path / 'out.bin'
     store = SegmentStore(DATA, 3000, etag={'6000': md5(b'new')})
     with pytest.raises(ArchiveError, match="segment 3 '/s/6000' is not the one the manifest lists") as err:
-        _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), 4)
+        _transfer.download_segments(str(dest), client(store), manifest_of(DATA, 3000), 4)
     assert not dest.exists() and os.listdir(tmp_path) == []
     assert not _transfer.is_verify_error(err.value)  # a changed object is not retried
 
@@ -169,7 +178,7 @@ def test_a_short_segment_fails(tmp_path):
     dest = tmp_path / 'out.bin'
     store = SegmentStore(DATA, 3000, body={'9000': DATA[9000:-1]})
     with pytest.raises(ArchiveError, match="segment 4 '/s/9000': received 1239 bytes, expected 1240"):
-        _transfer.download_segments(str(dest), lambda: store, call, manifest_of(DATA, 3000), 2)
+        _transfer.download_segments(str(dest), client(store), manifest_of(DATA, 3000), 2)
     assert os.listdir(tmp_path) == []
 
 
@@ -180,81 +189,3 @@ def test_parallel_only_for_md5_checkable_manifests():
     assert not _transfer.parallel_download_possible(None)
     assert not _transfer.parallel_download_possible(manifest[:2] + [dict(manifest[2], range='0-9')])
     assert not _transfer.parallel_download_possible(manifest[:2] + [dict(manifest[2], sub_slo=True)])
-
-
-class DeleteLog:
-    def __init__(self):
-        self.deleted = []
-
-    def delete_object(self, container, name):
-        self.deleted.append((container, name))
-
-
-def test_one_by_one_delete_refuses_dot_segments_before_deleting_anything():
-    conn = DeleteLog()
-    limits = {'bulk_delete': False}
-    with pytest.raises(ArchiveError, match="'/c/../victim' has a '.' or '..' path segment"):
-        _transfer.delete_paths(call, conn, ['/c/ok', '/c/../victim'], limits)
-    assert conn.deleted == []
-    assert _transfer.delete_paths(call, conn, ['/c/ok', '/c/a..b'], limits) == 2
-    assert conn.deleted == [('c', 'ok'), ('c', 'a..b')]
-
-
-def test_bulk_delete_takes_dot_segment_names_in_its_body():
-    # The body is not a URL: Swift deletes the object '../x' of container 'c', nothing else.
-    sent = []
-
-    class Bulk:
-        def post_account(self, headers, query_string, data):
-            sent.append(data)
-            return {}, b'{"Response Status": "200 OK", "Number Deleted": 1, "Errors": []}'
-
-    limits = {'bulk_delete': True, 'bulk_max_deletes_per_request': 100}
-    conn = Bulk()
-    conn.session = None
-    assert _transfer.delete_paths(lambda _op, func, *a, **kw: func(*a, **kw), conn, ['/c/../x'],
-                                  limits) == 1
-    assert sent == [b'/c/../x']
-
-
-def bulk_answer(deleted, errors=()):
-    status = '502 Bad Gateway' if errors else '200 OK'
-    return json.dumps({'Response Status': status, 'Number Deleted': deleted,
-                       'Number Not Found': 0, 'Errors': [list(e) for e in errors]}).encode()
-
-
-class BulkStub:
-    def __init__(self, answers, retries=5):
-        self.answers = list(answers)
-        self.bodies = []
-        self.retries = retries
-        self.session = None
-
-    def post_account(self, headers, query_string, data):
-        self.bodies.append(data)
-        return {}, self.answers.pop(0)
-
-
-def kw_call(_operation, func, *args, **kwargs):
-    return func(*args, **kwargs)
-
-
-def test_bulk_delete_sends_again_what_failed_with_a_server_error(monkeypatch):
-    monkeypatch.setattr(_transfer.time, 'sleep', lambda seconds: None)
-    conn = BulkStub([bulk_answer(2, [('/c/b c', '503 Service Unavailable')]), bulk_answer(1)])
-    limits = {'bulk_delete': True, 'bulk_max_deletes_per_request': 100}
-    assert _transfer.delete_paths(kw_call, conn, ['/c/a', '/c/b c', '/c/d'], limits) == 3
-    assert conn.bodies == [b'/c/a\n/c/b%20c\n/c/d', b'/c/b%20c']
-
-
-def test_bulk_delete_gives_up_on_other_errors_and_after_the_retries(monkeypatch):
-    monkeypatch.setattr(_transfer.time, 'sleep', lambda seconds: None)
-    limits = {'bulk_delete': True, 'bulk_max_deletes_per_request': 100}
-    conflict = BulkStub([bulk_answer(0, [('/c/a', '409 Conflict')])])
-    with pytest.raises(ArchiveError, match='/c/a: 409 Conflict'):
-        _transfer.delete_paths(kw_call, conflict, ['/c/a'], limits)
-    assert len(conflict.bodies) == 1
-    busy = BulkStub([bulk_answer(0, [('/c/a', '503 Service Unavailable')])] * 3, retries=2)
-    with pytest.raises(ArchiveError, match='/c/a: 503'):
-        _transfer.delete_paths(kw_call, busy, ['/c/a'], limits)
-    assert len(busy.bodies) == 3

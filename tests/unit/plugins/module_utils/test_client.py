@@ -1,0 +1,146 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The client layer: deletes, bulk deletes, "not found" as a value, errors with their cause."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from swiftclient.exceptions import ClientException
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _client
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+
+
+class Connector:
+    def __init__(self, conn, limits):
+        self.conn = conn
+        self._limits = limits
+
+    def connect(self):
+        return self.conn
+
+    def limits(self, _conn):
+        return self._limits
+
+
+def client(conn, **limits):
+    return _client.Client(Connector(conn, limits))
+
+
+class DeleteLog:
+    def __init__(self):
+        self.deleted = []
+
+    def delete_object(self, container, name):
+        self.deleted.append((container, name))
+
+
+def test_one_by_one_delete_refuses_dot_segments_before_deleting_anything():
+    conn = DeleteLog()
+    one_by_one = client(conn, bulk_delete=False)
+    with pytest.raises(ArchiveError, match="'/c/../victim' has a '.' or '..' path segment"):
+        one_by_one.delete_paths(['/c/ok', '/c/../victim'])
+    assert conn.deleted == []
+    assert one_by_one.delete_paths(['/c/ok', '/c/a..b']) == 2
+    assert conn.deleted == [('c', 'ok'), ('c', 'a..b')]
+
+
+def test_bulk_delete_takes_dot_segment_names_in_its_body():
+    # The body is not a URL: Swift deletes the object '../x' of container 'c', nothing else.
+    sent = []
+
+    class Bulk:
+        def post_account(self, headers, query_string, data):
+            sent.append(data)
+            return {}, b'{"Response Status": "200 OK", "Number Deleted": 1, "Errors": []}'
+
+    conn = Bulk()
+    conn.session = None
+    assert client(conn, bulk_delete=True, bulk_max_deletes_per_request=100).delete_paths(
+        ['/c/../x']) == 1
+    assert sent == [b'/c/../x']
+
+
+def bulk_answer(deleted, errors=()):
+    status = '502 Bad Gateway' if errors else '200 OK'
+    return json.dumps({'Response Status': status, 'Number Deleted': deleted,
+                       'Number Not Found': 0, 'Errors': [list(e) for e in errors]}).encode()
+
+
+class BulkStub:
+    def __init__(self, answers, retries=5):
+        self.answers = list(answers)
+        self.bodies = []
+        self.retries = retries
+        self.session = None
+
+    def post_account(self, headers, query_string, data):
+        self.bodies.append(data)
+        return {}, self.answers.pop(0)
+
+
+def test_bulk_delete_sends_again_what_failed_with_a_server_error(monkeypatch):
+    monkeypatch.setattr(_client.time, 'sleep', lambda seconds: None)
+    conn = BulkStub([bulk_answer(2, [('/c/b c', '503 Service Unavailable')]), bulk_answer(1)])
+    bulk = client(conn, bulk_delete=True, bulk_max_deletes_per_request=100)
+    assert bulk.delete_paths(['/c/a', '/c/b c', '/c/d']) == 3
+    assert conn.bodies == [b'/c/a\n/c/b%20c\n/c/d', b'/c/b%20c']
+
+
+def test_bulk_delete_gives_up_on_other_errors_and_after_the_retries(monkeypatch):
+    monkeypatch.setattr(_client.time, 'sleep', lambda seconds: None)
+    limits = {'bulk_delete': True, 'bulk_max_deletes_per_request': 100}
+    conflict = BulkStub([bulk_answer(0, [('/c/a', '409 Conflict')])])
+    with pytest.raises(ArchiveError, match='/c/a: 409 Conflict'):
+        client(conflict, **limits).delete_paths(['/c/a'])
+    assert len(conflict.bodies) == 1
+    busy = BulkStub([bulk_answer(0, [('/c/a', '503 Service Unavailable')])] * 3, retries=2)
+    with pytest.raises(ArchiveError, match='/c/a: 503'):
+        client(busy, **limits).delete_paths(['/c/a'])
+    assert len(busy.bodies) == 3
+
+
+class Missing:
+    """Answers 404 to everything, as Swift does for what is not there."""
+
+    def __getattr__(self, method):
+        def answer(*_args, **_kwargs):
+            raise ClientException('%s failed' % method, http_status=404, http_reason='Not Found')
+        return answer
+
+
+def test_not_found_is_a_value():
+    absent = client(Missing(), container_listing_limit=100, bulk_delete=False)
+    assert absent.head_container('c') is None
+    assert absent.head_object('c', 'o') is None
+    assert absent.get_manifest('c', 'o') is None
+    assert absent.list_container('c') is None
+    assert absent.delete_object('c', 'o') is False
+    assert absent.delete_container('c') is False
+    assert absent.delete_paths(['/c/a', '/c/b']) == 0
+
+
+def test_a_failure_names_the_operation_and_keeps_its_cause():
+    class Busy:
+        def put_object(self, *_args, **_kwargs):
+            raise ClientException('Object PUT failed', http_status=503, http_reason='Unavailable',
+                                  http_response_headers={'X-Trans-Id': 'tx123'})
+    with pytest.raises(ArchiveError) as err:
+        client(Busy()).put_object('c', 'o', b'')
+    assert err.value.message.startswith("PUT object 'o' in container 'c' failed: HTTP 503")
+    assert err.value.status == 503 and err.value.transaction_id == 'tx123'
+    assert isinstance(err.value.__cause__, ClientException)
+
+
+def test_the_token_joins_the_secrets():
+    class Conn:
+        token = 'tok-123'
+
+        def head_account(self):
+            return {}
+    secrets = set()
+    _client.Client(Connector(Conn(), {}), secrets).head_account()
+    assert secrets == {'tok-123'}
