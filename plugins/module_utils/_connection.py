@@ -17,27 +17,23 @@ import sys
 import time
 from urllib.parse import urlsplit
 
-from ansible_collections.ncloud.archive.plugins.module_utils._errors import (  # noqa: F401 (re-exported)
-    DEFAULT_LIMITS,
-    ArchiveError,
-    parse_limits,
-    scrub,
-)
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError, parse_limits, scrub
 
 # swiftclient imports python-keystoneclient (and oslo.config with it) whenever it is
 # installed, for its own v2/v3 auth. These modules authenticate with a keystoneauth1 session
-# and never use it: marking it absent saves ~0.25 s of CPU and ~7 MiB in every module run on
-# hosts that also have the `swift` CLI. Only when nothing in this process imported it yet.
+# and never use it, so it is marked absent: on hosts that also have the `swift` CLI, importing
+# it is a large part of a run that changes nothing (docs/benchmarks.md, "Findings"). Only
+# when nothing in this process imported it yet.
 sys.modules.setdefault('keystoneclient', None)
 # keystoneauth1.session imports netaddr when it is installed (oslo.utils, which the `swift`
 # CLI's keystoneclient needs, brings it) only to write netaddr.IPAddress values into its debug
-# log; these modules never give it one: ~12 ms of every module run on such hosts.
+# log; these modules never give it one, so it is not imported either.
 sys.modules.setdefault('netaddr', None)
 
-# The imports below create ~38,000 objects; while they run, the garbage collector scans the
-# growing heap again and again and finds nothing to free (~30 ms of a run that changes
-# nothing). It is paused for them, and what they created is moved to the permanent
-# generation, so the collections of a long upload do not scan it either.
+# The imports below create tens of thousands of objects; while they run, the garbage
+# collector scans the growing heap again and again and finds nothing to free. It is paused
+# for them, and what they created is moved to the permanent generation, so the collections
+# of a long upload do not scan it either.
 _GC_WAS_ENABLED = gc.isenabled()
 gc.disable()
 try:
@@ -70,9 +66,9 @@ finally:
     gc.freeze()
 
 # Request bodies are sent in blocks of this size. urllib3 reads a file-like body 16 KiB at a
-# time: for 1 GiB that is 65,536 reads, md5 updates and sends, about 15% of the client's CPU
-# (benchmarks/; the lab shares 2 cores with it). 1 MiB blocks make it 1,024;
-# memory grows by one block per connection. urllib3 < 2 cannot be told: it keeps its own.
+# time: for 1 GiB that is 65,536 reads, md5 updates and sends; 1 MiB blocks make it 1,024
+# (the CPU this saves: docs/benchmarks.md). Memory grows by one block per connection.
+# urllib3 < 2 cannot be told: it keeps its own.
 SEND_BLOCK = 1024 * 1024
 WIDE_BLOCKS = PoolKey is not None and 'key_blocksize' in PoolKey._fields
 

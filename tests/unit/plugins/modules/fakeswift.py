@@ -1,0 +1,327 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""An in-memory Swift behind swiftclient's Connection interface, for module unit tests.
+
+It keeps what Swift 2.15.1 keeps and answers what it answers for the requests the modules
+make: metadata that a POST replaces, ETags checked on PUT, SLO manifests checked against
+their segments, listings that show an SLO's manifest (``swift_bytes=``), bulk and SLO
+deletes reported in a JSON body. ``writes`` records every request that changes something.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime
+import hashlib
+import json
+import threading
+import time
+from urllib.parse import unquote
+
+from swiftclient.exceptions import ClientException
+
+
+def md5(data):
+    return hashlib.md5(data).hexdigest()
+
+
+def _fail(what, status, reason):
+    raise ClientException('%s failed' % what, http_status=status, http_reason=reason)
+
+
+def _stamp(seconds):
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(
+        '%Y-%m-%dT%H:%M:%S.000000')
+
+
+class FakeSwift:
+    url = 'http://swift.test/v1/AUTH_p1'
+    token = 'tok-fake-123'
+    retries = 0
+    session = None
+    deadline = None
+
+    def __init__(self, clock=None):
+        self.lock = threading.RLock()
+        self.containers = {}
+        self.account_meta = {}
+        self.writes = []
+        self.clock = int(time.time()) if clock is None else clock
+
+    # --- setting up ---------------------------------------------------------------------
+    def copy(self):
+        """An independent copy with the same stored state and an empty write log."""
+        with self.lock:
+            other = FakeSwift(self.clock)
+            other.containers = copy.deepcopy(self.containers)
+            other.account_meta = dict(self.account_meta)
+            return other
+
+    def state(self):
+        with self.lock:
+            return copy.deepcopy((self.containers, self.account_meta))
+
+    def add_container(self, name, **headers):
+        self.containers[name] = {'headers': dict((k.lower(), v) for k, v in headers.items()),
+                                 'objects': {}}
+
+    def add_object(self, container, name, data, content_type='application/octet-stream',
+                   age=0, **headers):
+        self.containers.setdefault(container, {'headers': {}, 'objects': {}})
+        self.containers[container]['objects'][name] = {
+            'data': data, 'etag': md5(data), 'content_type': content_type, 'manifest': None,
+            'modified': self.clock - age,
+            'headers': dict((k.lower(), str(v)) for k, v in headers.items())}
+
+    def add_slo(self, container, name, data, segment_size, segment_container=None,
+                prefix=None, age=0, **headers):
+        """Store ``data`` as an SLO whose segments are ``<prefix><index:08d>``."""
+        segment_container = segment_container or container + '_segments'
+        prefix = prefix or '%s/slo/1.000000/%d/%d/' % (name, len(data), segment_size)
+        manifest = []
+        for index, offset in enumerate(range(0, len(data), segment_size)):
+            part = data[offset:offset + segment_size]
+            segment = '%s%08d' % (prefix, index)
+            self.add_object(segment_container, segment, part, age=age)
+            manifest.append({'name': '/%s/%s' % (segment_container, segment), 'bytes': len(part),
+                             'hash': md5(part)})
+        self._store_slo(container, name, manifest, 'application/octet-stream',
+                        dict((k.lower(), str(v)) for k, v in headers.items()), age)
+
+    def _store_slo(self, container, name, manifest, content_type, headers, age=0):
+        self.containers[container]['objects'][name] = {
+            'data': json.dumps(manifest).encode(), 'content_type': content_type,
+            'etag': md5(''.join(s['hash'] for s in manifest).encode()), 'manifest': manifest,
+            'modified': self.clock - age, 'headers': headers}
+
+    # --- internals ----------------------------------------------------------------------
+    def _container(self, name, what):
+        if name not in self.containers:
+            _fail(what, 404, 'Not Found')
+        return self.containers[name]
+
+    def _object(self, container, name, what):
+        obj = self._container(container, what)['objects'].get(name)
+        if obj is None or (obj['headers'].get('x-delete-at') and
+                           int(obj['headers']['x-delete-at']) <= self.clock):
+            _fail(what, 404, 'Not Found')
+        return obj
+
+    def _size(self, obj):
+        return sum(s['bytes'] for s in obj['manifest']) if obj['manifest'] is not None \
+            else len(obj['data'])
+
+    def _data(self, obj):
+        if obj['manifest'] is None:
+            return obj['data']
+        parts = []
+        for segment in obj['manifest']:
+            container, _sep, name = segment['name'].lstrip('/').partition('/')
+            parts.append(self._object(container, name, 'GET segment')['data'])
+        return b''.join(parts)
+
+    @staticmethod
+    def _body(contents):
+        if contents is None:
+            return b''
+        if isinstance(contents, str):
+            return contents.encode('utf-8')
+        if isinstance(contents, bytes):
+            return contents
+        return contents.read()
+
+    def _object_headers(self, headers):
+        """User metadata and expiry of a PUT/POST, Swift-style (delete-after made absolute)."""
+        kept = {}
+        for key, value in (headers or {}).items():
+            key = key.lower()
+            if key.startswith('x-object-meta-'):
+                kept[key] = str(value)
+            elif key == 'x-delete-at':
+                kept[key] = str(value)
+            elif key == 'x-delete-after':
+                kept['x-delete-at'] = str(self.clock + int(value))
+        return kept
+
+    # --- account ------------------------------------------------------------------------
+    def get_auth(self):
+        return self.url, self.token
+
+    def head_account(self):
+        with self.lock:
+            headers = {'x-account-container-count': str(len(self.containers)),
+                       'x-account-object-count': str(sum(len(c['objects']) for c in self.containers.values())),
+                       'x-account-bytes-used': str(sum(self._size(o) for c in self.containers.values()
+                                                       for o in c['objects'].values()))}
+            headers.update(self.account_meta)
+            return headers
+
+    def get_account(self, marker=None, limit=None, prefix=None):
+        with self.lock:
+            names = sorted(n for n in self.containers if n.startswith(prefix or '') and
+                           (marker is None or n > marker))[:limit]
+            return {}, [{'name': n, 'count': len(self.containers[n]['objects']),
+                         'bytes': sum(self._size(o) for o in self.containers[n]['objects'].values())}
+                        for n in names]
+
+    def post_account(self, headers=None, query_string=None, data=None):
+        assert query_string == 'bulk-delete'
+        with self.lock:
+            self.writes.append(('POST', '?bulk-delete'))
+            deleted = not_found = 0
+            for line in data.decode('utf-8').splitlines():
+                container, _sep, name = unquote(line).lstrip('/').partition('/')
+                objects = self.containers.get(container, {}).get('objects', {})
+                if objects.pop(name, None) is None:
+                    not_found += 1
+                else:
+                    deleted += 1
+            return {}, json.dumps({'Response Status': '200 OK', 'Number Deleted': deleted,
+                                   'Number Not Found': not_found, 'Errors': []}).encode()
+
+    # --- containers ---------------------------------------------------------------------
+    def head_container(self, container):
+        with self.lock:
+            stored = self._container(container, 'Container HEAD')
+            headers = dict(stored['headers'])
+            headers['x-container-object-count'] = str(len(stored['objects']))
+            headers['x-container-bytes-used'] = str(sum(self._size(o) for o in stored['objects'].values()))
+            return headers
+
+    def put_container(self, container, headers=None):
+        with self.lock:
+            self.writes.append(('PUT', container))
+            stored = self.containers.setdefault(container, {'headers': {}, 'objects': {}})
+            self._apply_container_headers(stored, headers)
+
+    def post_container(self, container, headers):
+        with self.lock:
+            self.writes.append(('POST', container))
+            self._apply_container_headers(self._container(container, 'Container POST'), headers)
+
+    @staticmethod
+    def _apply_container_headers(stored, headers):
+        for key, value in (headers or {}).items():
+            key = key.lower()
+            if key.startswith('x-remove-'):
+                stored['headers'].pop('x-' + key[len('x-remove-'):], None)
+            else:
+                stored['headers'][key] = str(value)
+
+    def delete_container(self, container):
+        with self.lock:
+            self.writes.append(('DELETE', container))
+            if self._container(container, 'Container DELETE')['objects']:
+                _fail('Container DELETE', 409, 'Conflict')
+            del self.containers[container]
+
+    def get_container(self, container, marker=None, limit=None, prefix=None, delimiter=None):
+        with self.lock:
+            stored = self._container(container, 'Container GET')
+            entries = []
+            seen = set()
+            for name in sorted(stored['objects']):
+                if not name.startswith(prefix or '') or (marker is not None and name <= marker):
+                    continue
+                if delimiter:
+                    rest = name[len(prefix or ''):]
+                    if delimiter in rest:
+                        subdir = (prefix or '') + rest.split(delimiter)[0] + delimiter
+                        if subdir not in seen:
+                            seen.add(subdir)
+                            entries.append({'subdir': subdir})
+                        continue
+                obj = stored['objects'][name]
+                entry = {'name': name, 'bytes': len(obj['data']), 'hash': md5(obj['data'])
+                         if obj['manifest'] is not None else obj['etag'],
+                         'content_type': obj['content_type'],
+                         'last_modified': _stamp(obj['modified'])}
+                if obj['manifest'] is not None:
+                    entry['content_type'] += ';swift_bytes=%d' % self._size(obj)
+                entries.append(entry)
+            return {}, entries[:limit]
+
+    # --- objects ------------------------------------------------------------------------
+    def head_object(self, container, name):
+        with self.lock:
+            obj = self._object(container, name, 'Object HEAD')
+            headers = dict(obj['headers'])
+            headers.update({'etag': '"%s"' % obj['etag'] if obj['manifest'] is not None else obj['etag'],
+                            'content-length': str(self._size(obj)),
+                            'content-type': obj['content_type'],
+                            'last-modified': 'Thu, 01 Jan 2027 00:00:00 GMT'})
+            if obj['manifest'] is not None:
+                headers['x-static-large-object'] = 'True'
+            return headers
+
+    def get_object(self, container, name, query_string=None, resp_chunk_size=None):
+        with self.lock:
+            obj = self._object(container, name, 'Object GET')
+            headers = self.head_object(container, name)
+            if query_string == 'multipart-manifest=get' and obj['manifest'] is not None:
+                return headers, json.dumps(obj['manifest']).encode()
+            data = self._data(obj)
+        if resp_chunk_size:
+            return headers, iter([data[i:i + resp_chunk_size]
+                                  for i in range(0, len(data), resp_chunk_size)] or [b''])
+        return headers, data
+
+    def put_object(self, container, name, contents, content_length=None, etag=None,
+                   content_type=None, headers=None, query_string=None, chunk_size=None):
+        body = self._body(contents)
+        with self.lock:
+            self.writes.append(('PUT', '%s/%s' % (container, name)))
+            stored = self._container(container, 'Object PUT')
+            if query_string == 'multipart-manifest=put':
+                return self._put_manifest(container, name, json.loads(body), content_type, headers)
+            if etag is not None and md5(body) != etag:
+                _fail('Object PUT', 422, 'Unprocessable Entity')
+            stored['objects'][name] = {
+                'data': body, 'etag': md5(body), 'manifest': None, 'modified': self.clock,
+                'content_type': content_type or 'application/octet-stream',
+                'headers': self._object_headers(headers)}
+            return md5(body)
+
+    def _put_manifest(self, container, name, entries, content_type, headers):
+        manifest = []
+        for entry in entries:
+            segment_container, _sep, segment = entry['path'].lstrip('/').partition('/')
+            part = self._object(segment_container, segment, 'Object PUT (manifest)')
+            if part['etag'] != entry['etag'] or len(part['data']) != entry['size_bytes']:
+                _fail('Object PUT (manifest)', 400, 'Bad Request')
+            manifest.append({'name': entry['path'], 'bytes': entry['size_bytes'],
+                             'hash': entry['etag']})
+        self._store_slo(container, name, manifest, content_type or 'application/octet-stream',
+                        self._object_headers(headers))
+        return self.containers[container]['objects'][name]['etag']
+
+    def post_object(self, container, name, headers):
+        with self.lock:
+            self.writes.append(('POST', '%s/%s' % (container, name)))
+            obj = self._object(container, name, 'Object POST')
+            obj['headers'] = self._object_headers(headers)  # a POST replaces them all
+            for key, value in headers.items():
+                if key.lower() == 'content-type':
+                    obj['content_type'] = value
+
+    def delete_object(self, container, name):
+        with self.lock:
+            self.writes.append(('DELETE', '%s/%s' % (container, name)))
+            self._object(container, name, 'Object DELETE')
+            del self.containers[container]['objects'][name]
+
+    def body_request(self, method, container, name=None, query_string=None, headers=None,
+                     data=None):
+        assert (method, query_string) == ('DELETE', 'multipart-manifest=delete')
+        with self.lock:
+            self.writes.append(('DELETE', '%s/%s?multipart-manifest=delete' % (container, name)))
+            obj = self._object(container, name, 'Object DELETE')
+            deleted = 1
+            for segment in obj['manifest'] or ():
+                segment_container, _sep, segment_name = segment['name'].lstrip('/').partition('/')
+                if self.containers.get(segment_container, {}).get('objects', {}).pop(segment_name, None):
+                    deleted += 1
+            del self.containers[container]['objects'][name]
+            return 200, {}, json.dumps({'Response Status': '200 OK', 'Number Deleted': deleted,
+                                        'Number Not Found': 0, 'Errors': []}).encode()

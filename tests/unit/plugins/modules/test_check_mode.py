@@ -1,0 +1,361 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Check mode predicts the real run: for every state of every module, the same starting
+facts are run once in check mode and once for real, through the module entry point, against
+an in-memory Swift. The two results must be equal, except for what only a real run can know
+(the ETag of a new SLO and of its new segments, last-modified times)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _swift
+from ansible_collections.ncloud.archive.plugins.modules import (
+    archive_container,
+    archive_info,
+    archive_object,
+    archive_slo,
+)
+from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift, md5
+
+MIB = 1024 * 1024
+BIG = bytes(range(256)) * (3 * MIB // 256) + b'tail'  # 3 MiB and 4 bytes: 4 segments of 1 MiB
+OTHER = bytes(reversed(range(256))) * (2 * MIB // 256)
+BULK = {'bulk_delete': {'max_deletes_per_request': 10000}}
+
+
+def write(tmp_path, name, data):
+    path = tmp_path / name
+    path.write_bytes(data)
+    return str(path)
+
+
+def mtime(path):
+    return _swift.source_mtime(os.stat(path).st_mtime)
+
+
+def slo_of(fake, tmp_path, data=BIG, **headers):
+    """``big.bin`` on disk and stored as its SLO, the way archive_slo names its segments."""
+    src = write(tmp_path, 'big.bin', data)
+    prefix = _swift.segment_prefix('big.bin', mtime(src), len(data), MIB)
+    fake.add_slo('c', 'big.bin', data, MIB, prefix=prefix,
+                 **dict({'x-object-meta-mtime': mtime(src)}, **headers))
+    return src
+
+
+# --- the cases: (id, module, expected reason, setup(fake, tmp_path) -> args) ---------------
+
+def container_create(fake, tmp_path):
+    return dict(name='c', metadata={'Owner': 'dba'}, read_acl='.r:*', quota_bytes='10MB')
+
+
+def container_update(fake, tmp_path):
+    fake.add_container('c', **{'x-container-meta-owner': 'x', 'x-container-meta-old': '1'})
+    return dict(name='c', metadata={'owner': 'dba'}, purge_metadata=True, quota_count=5)
+
+
+def container_same(fake, tmp_path):
+    fake.add_container('c', **{'x-container-meta-owner': 'dba', 'x-container-read': '.r:*'})
+    return dict(name='c', metadata={'owner': 'dba'}, read_acl='.r:*')
+
+
+def container_delete(fake, tmp_path):
+    fake.add_container('c')
+    return dict(name='c', state='absent')
+
+
+def container_delete_forced(fake, tmp_path):
+    fake.add_container('c')
+    for index in range(5):
+        fake.add_object('c', 'o%d' % index, b'x' * index)
+    return dict(name='c', state='absent', force=True)
+
+
+def container_gone(fake, tmp_path):
+    return dict(name='c', state='absent')
+
+
+def object_new(fake, tmp_path):
+    fake.add_container('c')
+    return dict(container='c', name='note.txt', content='hello\n', metadata={'a': '1'})
+
+
+def object_differs(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'f.bin', b'old data')
+    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'new data!'))
+
+
+def object_metadata(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'f.bin', b'same', **{'x-object-meta-a': '1', 'x-object-meta-b': '2'})
+    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'same'),
+                metadata={'a': '9'}, purge_metadata=True, content_type='text/x-log')
+
+
+def object_expiry(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'f.bin', b'same')
+    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'same'),
+                delete_at=str(fake.clock + 86400))
+
+
+def object_identical(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'f.bin', b'same', **{'x-object-meta-a': '1'})
+    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'same'),
+                metadata={'a': '1'})
+
+
+def object_replaces_slo(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_slo('c', 'big.bin', BIG, MIB)
+    return dict(container='c', name='big.bin', src=write(tmp_path, 'small.bin', b'now small'))
+
+
+def object_delete(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'f.bin', b'data')
+    return dict(container='c', name='f.bin', state='absent')
+
+
+def object_delete_slo(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_slo('c', 'big.bin', BIG, MIB)
+    return dict(container='c', name='big.bin', state='absent')
+
+
+def object_gone(fake, tmp_path):
+    fake.add_container('c')
+    return dict(container='c', name='f.bin', state='absent')
+
+
+def download_new(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'f.bin', b'data to fetch')
+    return dict(container='c', name='f.bin', state='downloaded', dest=str(tmp_path / 'out.bin'))
+
+
+def download_slo(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_slo('c', 'big.bin', BIG, MIB)
+    return dict(container='c', name='big.bin', state='downloaded', dest=str(tmp_path / 'out.bin'),
+                threads=3)
+
+
+def download_differs(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'f.bin', b'data to fetch')
+    return dict(container='c', name='f.bin', state='downloaded',
+                dest=write(tmp_path, 'out.bin', b'stale local copy'))
+
+
+def download_identical(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'f.bin', b'data to fetch')
+    return dict(container='c', name='f.bin', state='downloaded',
+                dest=write(tmp_path, 'out.bin', b'data to fetch'))
+
+
+def batch(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'same.txt', b'same')
+    fake.add_object('c', 'changed.txt', b'before')
+    fake.add_object('c', 'extra.txt', b'nobody has me')
+    fake.add_slo('c', 'was-big.bin', BIG, MIB)
+    return dict(container='c', prefix='', delete_extra=True, threads=3, files=[
+        {'name': 'same.txt', 'src': write(tmp_path, 'same.txt', b'same')},
+        {'name': 'changed.txt', 'src': write(tmp_path, 'changed.txt', b'after')},
+        {'name': 'new.txt', 'src': write(tmp_path, 'new.txt', b'new')},
+        {'name': 'was-big.bin', 'src': write(tmp_path, 'was-big.bin', b'small now')},
+        {'name': 'dir/', 'directory': True}])
+
+
+def slo_new(fake, tmp_path):
+    fake.add_container('c')
+    return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG),
+                segment_size='1MB', segment_threads=3, metadata={'k': 'v'})
+
+
+def slo_identical(fake, tmp_path):
+    fake.add_container('c')
+    return dict(container='c', name='big.bin', src=slo_of(fake, tmp_path), segment_size='1MB')
+
+
+def slo_converge(fake, tmp_path):
+    fake.add_container('c')
+    src = slo_of(fake, tmp_path, **{'x-object-meta-old': 'x'})
+    return dict(container='c', name='big.bin', src=src, metadata={'new': 'y'}, purge_metadata=True,
+                delete_at=str(fake.clock + 7200), segment_threads=2)
+
+
+def slo_replaces_plain(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'big.bin', b'a plain object')
+    return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG),
+                segment_size='1MB')
+
+
+def slo_new_version(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_slo('c', 'big.bin', OTHER, MIB, age=3 * 86400)
+    fake.add_object('c_segments', 'big.bin/slo/2.000000/9/1048576/00000000', b'left long ago',
+                    age=2 * 86400)
+    fake.add_object('c_segments', 'big.bin/slo/3.000000/9/1048576/00000000', b'a writer now')
+    return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG),
+                segment_size='1MB', segment_threads=2)
+
+
+def slo_resume(fake, tmp_path):
+    fake.add_container('c')
+    src = write(tmp_path, 'big.bin', BIG)
+    prefix = _swift.segment_prefix('big.bin', mtime(src), len(BIG), MIB)
+    fake.add_object('c_segments', prefix + '00000000', BIG[:MIB])
+    fake.add_object('c_segments', prefix + '00000002', b'damaged')
+    return dict(container='c', name='big.bin', src=src, segment_size='1MB')
+
+
+def slo_delete(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_slo('c', 'big.bin', BIG, MIB)
+    return dict(container='c', name='big.bin', state='absent')
+
+
+def slo_gone(fake, tmp_path):
+    fake.add_container('c')
+    return dict(container='c', name='big.bin', state='absent')
+
+
+def info_account(fake, tmp_path):
+    fake.add_container('a')
+    fake.add_container('b')
+    return {}
+
+
+def info_container(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_object('c', 'x/1', b'1')
+    fake.add_object('c', 'y', b'2')
+    return dict(container='c', delimiter='/')
+
+
+def info_slo(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_slo('c', 'big.bin', BIG, MIB)
+    return dict(container='c', name='big.bin')
+
+
+CASES = [
+    ('container-create', archive_container, 'container absent', container_create),
+    ('container-update', archive_container, 'metadata differs and quota differs', container_update),
+    ('container-same', archive_container, 'container present with the same settings', container_same),
+    ('container-delete', archive_container, 'container present', container_delete),
+    ('container-delete-forced', archive_container, 'container present', container_delete_forced),
+    ('container-gone', archive_container, 'container already absent', container_gone),
+    ('object-new', archive_object, 'absent', object_new),
+    ('object-differs', archive_object, 'content differs', object_differs),
+    ('object-metadata', archive_object, 'metadata differs and content type differs', object_metadata),
+    ('object-expiry', archive_object, 'expiry not set', object_expiry),
+    ('object-identical', archive_object, 'identical', object_identical),
+    ('object-replaces-slo', archive_object, 'content differs', object_replaces_slo),
+    ('object-delete', archive_object, 'present', object_delete),
+    ('object-delete-slo', archive_object, 'present', object_delete_slo),
+    ('object-gone', archive_object, 'already absent', object_gone),
+    ('download-new', archive_object, 'dest absent', download_new),
+    ('download-slo', archive_object, 'dest absent', download_slo),
+    ('download-differs', archive_object, 'content differs', download_differs),
+    ('download-identical', archive_object, 'identical', download_identical),
+    ('object-batch', archive_object, '3 uploaded, 1 markers created, 1 deleted', batch),
+    ('slo-new', archive_slo, 'absent', slo_new),
+    ('slo-identical', archive_slo, 'identical', slo_identical),
+    ('slo-converge', archive_slo, 'metadata differs and expiry not set and segment expiry differs',
+     slo_converge),
+    ('slo-replaces-plain', archive_slo, 'stored as a plain object', slo_replaces_plain),
+    ('slo-new-version', archive_slo, 'content differs', slo_new_version),
+    ('slo-resume', archive_slo, 'absent', slo_resume),
+    ('slo-delete', archive_slo, 'present', slo_delete),
+    ('slo-gone', archive_slo, 'already absent', slo_gone),
+    ('info-account', archive_info, None, info_account),
+    ('info-container', archive_info, None, info_container),
+    ('info-slo', archive_info, None, info_slo),
+]
+
+
+# What Ansible adds about a file that exists only after the real run (exit_json's path info).
+FILE_FACTS = ('uid', 'gid', 'owner', 'group', 'mode', 'state', 'size', 'secontext')
+
+
+def align(check, real):
+    """``real`` with what only a real run can know taken from ``check``: last-modified
+    times, the ETags that check mode leaves empty (a new SLO's, its new segments'), and what
+    Ansible reports of dest as it is after the run (its size, owner, mode)."""
+    if isinstance(check, dict) and isinstance(real, dict):
+        aligned = {}
+        for key, value in real.items():
+            if key in FILE_FACTS and 'dest' in real:
+                if key in check:
+                    aligned[key] = check[key]
+                continue
+            if key in check and (key == 'last_modified' or (key == 'etag' and check[key] == '')):
+                aligned[key] = check[key]
+            elif key in check:
+                aligned[key] = align(check[key], value)
+            else:
+                aligned[key] = value
+        return aligned
+    if isinstance(check, list) and isinstance(real, list) and len(check) == len(real):
+        return [align(c, r) for c, r in zip(check, real)]
+    return real
+
+
+def local_files(tmp_path):
+    return dict((p.name, p.read_bytes()) for p in sorted(tmp_path.iterdir()))
+
+
+@pytest.mark.parametrize('case_id, module, reason, setup', CASES, ids=[c[0] for c in CASES])
+def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_module, tmp_path):
+    fake = FakeSwift()
+    args = setup(fake, tmp_path)
+    real_swift = fake.copy()
+    stored, files = fake.state(), local_files(tmp_path)
+
+    checked, failed = run_module(module.main, fake, info=BULK, _ansible_check_mode=True,
+                                 _ansible_diff=True, **args)
+    assert not failed, checked
+    assert fake.writes == [] and fake.state() == stored, 'check mode changed Swift'
+    assert local_files(tmp_path) == files, 'check mode changed local files'
+
+    real, failed = run_module(module.main, real_swift, info=BULK, _ansible_diff=True, **args)
+    assert not failed, real
+    assert checked == align(checked, real)
+    assert real['changed'] == bool(real_swift.writes) or case_id.startswith('download')
+    if reason is not None:
+        assert real['changed_reason'] == reason
+
+
+def test_the_real_runs_leave_what_they_report(run_module, tmp_path):
+    """A sample of the cases above, checked on the stored state rather than the result."""
+    fake = FakeSwift()
+    run_module(archive_object.main, fake, info=BULK, **object_replaces_slo(fake, tmp_path))
+    assert sorted(fake.containers['c_segments']['objects']) == []
+    assert fake.containers['c']['objects']['big.bin']['data'] == b'now small'
+
+    fake = FakeSwift()
+    result, failed = run_module(archive_slo.main, fake, info=BULK, **slo_new_version(fake, tmp_path))
+    assert not failed and result['segments_uploaded'] == 4 and result['segments_deleted'] == 3
+    # The old version's two segments and the one left two days ago went; the young one of a
+    # writer that may still be running stayed.
+    assert sorted(fake.containers['c_segments']['objects']) == sorted(
+        ['big.bin/slo/3.000000/9/1048576/00000000'] +
+        [s['name'].split('/', 2)[2] for s in result['segments']])
+    assert fake._data(fake.containers['c']['objects']['big.bin']) == BIG
+
+    fake = FakeSwift()
+    args = slo_resume(fake, tmp_path)
+    result, failed = run_module(archive_slo.main, fake, info=BULK, **args)
+    assert not failed and (result['segments_reused'], result['segments_uploaded']) == (1, 3)
+    assert fake._data(fake.containers['c']['objects']['big.bin']) == BIG
+    assert md5(open(args['src'], 'rb').read()) == md5(BIG)
