@@ -214,7 +214,7 @@ def plan_object(container, name, before, segments, local, desired, now):
     else:
         reason = 'content differs'
     content_type = desired['content_type']
-    to_set, to_remove, meta_after = _swift.plan_metadata(
+    _to_set, _to_remove, meta_after = _swift.plan_metadata(
         before['metadata'] if before else {}, desired['metadata'], desired['purge_metadata'])
 
     if reason:
@@ -240,14 +240,9 @@ def plan_object(container, name, before, segments, local, desired, now):
             result['segments_deleted'] = len(paths)
         return Plan(reason, before, after, actions, **result)
 
-    current_expiry = before.get('delete_at') or 0
     expiry = _swift.plan_expiry(before.get('delete_at'), desired['delete_at'],
                                 desired['delete_after'], now, rewritten=False)
-    changes = [change for change, differs in (
-        ('metadata differs', to_set or to_remove),
-        ('content type differs', content_type and content_type != before['content_type']),
-        ('expiry differs' if current_expiry else 'expiry not set',
-         expiry is not None and expiry != current_expiry)) if differs]
+    changes, after = _converge(before, meta_after, content_type, expiry)
     if not changes:
         return Plan('identical' if overwrite != 'never' else 'present, overwrite=never',
                     before, before)
@@ -256,12 +251,28 @@ def plan_object(container, name, before, segments, local, desired, now):
     else:  # an existing expiry is repeated; delete_after counts on the server's clock
         headers = _swift.object_post_headers(meta_after, content_type, before.get('delete_at'),
                                              desired['delete_after'])
-    after = dict(before, metadata=meta_after, content_type=content_type or before['content_type'])
+    return Plan(' and '.join(changes), before, after, [('post', headers)])
+
+
+def _converge(before, metadata, content_type, expiry):
+    """What a POST must change of an object whose data stays: (changes, after).
+
+    ``metadata`` is all the user metadata it should end with, ``content_type`` None keeps
+    the current one, ``expiry`` None keeps the current one (0: none).
+    """
+    to_set, to_remove, _after = _swift.plan_metadata(before['metadata'], metadata, True)
+    current = before.get('delete_at') or 0
+    changes = [change for change, differs in (
+        ('metadata differs', to_set or to_remove),
+        ('content type differs', content_type and content_type != before['content_type']),
+        ('expiry differs' if current else 'expiry not set',
+         expiry is not None and expiry != current)) if differs]
+    after = dict(before, metadata=metadata, content_type=content_type or before['content_type'])
     after.pop('delete_at', None)
-    keep = current_expiry if expiry is None else expiry
+    keep = current if expiry is None else expiry
     if keep:
         after['delete_at'] = keep
-    return Plan(' and '.join(changes), before, after, [('post', headers)])
+    return changes, after
 
 
 def plan_object_absent(before, segments):
@@ -315,27 +326,18 @@ def plan_slo_converge(before, segments, metadata, content_type, expiry, segment_
     """An identical SLO: ('expire_segments', paths, expiry) for the segments whose expiry is
     not the manifest's, ('post', headers) for what differs of metadata, content type and
     expiry. ``expiry`` None: not managed; ``segment_expiries``: {path: expiry} when managed."""
-    to_set, to_remove, _after = _swift.plan_metadata(before['metadata'], metadata, True)
-    current_expiry = before.get('delete_at') or 0
     stale = []
     if expiry is not None:
         stale = sorted(path for path, value in segment_expiries.items() if value != expiry)
-    changes = [change for change, differs in (
-        ('metadata differs', to_set or to_remove),
-        ('content type differs', content_type != before['content_type']),
-        ('expiry differs' if current_expiry else 'expiry not set',
-         expiry is not None and expiry != current_expiry),
-        ('segment expiry differs', stale)) if differs]
+    changes, after = _converge(before, metadata, content_type, expiry)
+    if stale:
+        changes.append('segment expiry differs')
     result = dict(segments=slo_segment_view(segments), segments_expiry_changed=len(stale),
                   # The stored SLO's own segment size (its first segment): no /info request.
                   segment_size=segments[0]['bytes'] if segments else 0)
     if not changes:
         return Plan('identical', before, before, **result)
-    keep = current_expiry if expiry is None else expiry
-    after = dict(before, metadata=metadata, content_type=content_type)
-    after.pop('delete_at', None)
-    if keep:
-        after['delete_at'] = keep
+    keep = after.get('delete_at') or 0
     actions = []
     if stale:
         actions.append(('expire_segments', stale, keep))

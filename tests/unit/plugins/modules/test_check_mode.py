@@ -218,15 +218,9 @@ def slo_resume(fake, tmp_path):
     return dict(container='c', name='big.bin', src=src, segment_size='1MB')
 
 
-def slo_delete(fake, tmp_path):
-    fake.add_container('c')
-    fake.add_slo('c', 'big.bin', BIG, MIB)
-    return dict(container='c', name='big.bin', state='absent')
-
-
-def slo_gone(fake, tmp_path):
-    fake.add_container('c')
-    return dict(container='c', name='big.bin', state='absent')
+# The same starting facts and arguments as archive_object's.
+slo_delete = object_delete_slo
+slo_gone = object_gone
 
 
 def info_account(fake, tmp_path):
