@@ -259,7 +259,7 @@ import time
 
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -312,14 +312,6 @@ class ArchiveSlo(ArchiveModule):
             return None, None
         segments = self.client.get_manifest(self.container, self.name) if facts['is_slo'] else []
         return facts, segments or []
-
-    def list_segments(self, prefix):
-        """Listing entries of the segment container under ``prefix`` (none when the
-        container does not exist)."""
-        return self.client.list_container(self.segment_container, prefix=prefix) or []
-
-    def segment_path(self, name):
-        return '/%s/%s' % (self.segment_container, name)
 
     def expiry(self, before, rewritten):
         """The X-Delete-At the SLO should end with (None: not managed by this task)."""
@@ -412,114 +404,14 @@ class ArchiveSlo(ArchiveModule):
 
     def upload(self, before, segments, reason, local, segment_size, metadata, content_type):
         p = self.params
-        prefix = _swift.segment_prefix(self.name, local.mtime, local.size, segment_size)
-        # One listing of all versions of this object's segments: the ones of this version
-        # may be reused, old ones may be stale.
-        versions = self.list_segments(_swift.versions_prefix(self.name))
-        existing = dict((e['name'], e) for e in versions if e['name'].startswith(prefix))
-        upload, reused = _plan.slo_jobs(local, prefix, segment_size, existing)
-        keep = [self.segment_path(j['name']) for j in upload + reused]
-        expiry = self.expiry(before, rewritten=True)
-        # Reused segments must expire with the new manifest (or not at all), never before it.
-        reused_expiries = self.segment_expiries([self.segment_path(j['name']) for j in reused])
-        now = time.time()
-        obsolete = _plan.obsolete_segments(segments, self.segment_container, versions, self.name,
-                                           keep, now, p['stale_segment_age'])
-        plan = _plan.plan_slo_upload(self.container, self.name, before, reason, local, upload,
-                                     reused, self.segment_container, metadata, content_type,
-                                     expiry, reused_expiries, obsolete)
-        if self.check_mode:
-            return self.result(plan, plan.after, segment_size=segment_size)
-
-        self.ensure_segment_container()
-        uploaded = []
-        try:
-            for action in plan.actions:
-                if action[0] == 'upload':
-                    uploaded = _transfer.upload_segments(
-                        self.client, local.path, self.segment_container, action[1],
-                        p['segment_threads'], headers=_swift.expiry_headers(expiry))
-                elif action[0] == 'expire_segments':
-                    _transfer.set_expiry(self.client, action[1], action[2], p['segment_threads'])
-        except _transfer.PoolError as exc:
-            self.fail_upload(self.client.quota_hint(exc, self.segment_container), upload,
-                             len(exc.done))
-        jobs = sorted(uploaded + reused, key=lambda j: j['offset'])
-        expected = _swift.slo_etag([j['etag'] for j in jobs])
-        # What the manifest PUT replaces, read as late as possible: a concurrent writer's
-        # manifest that landed meanwhile is replaced too, and its segments become obsolete.
-        replaced = self.observe()[1]
-        after, after_segments = self.put_manifest(jobs, expected, metadata, content_type, upload,
-                                                  expiry)
-        if after is None or after['etag'] != expected:
-            self.lost_race(after, after_segments, upload)
-        obsolete = _plan.obsolete_segments(
-            replaced, self.segment_container, self.list_segments(_swift.versions_prefix(self.name)),
-            self.name, keep, time.time(), p['stale_segment_age'])
-        plan.result['segments_deleted'] = self.client.delete_paths(obsolete)
-        plan.result['segments'] = _plan.slo_segment_view(after_segments)
+        writer = _slo.SloWriter(self.client, self.deadline, self.container, self.name, local, dict(
+            segment_container=self.segment_container, threads=p['segment_threads'],
+            on_failure=p['on_failure'], stale_segment_age=p['stale_segment_age'],
+            timeout=p['timeout']))
+        plan = writer.plan(before, segments, reason, segment_size, metadata, content_type,
+                           self.expiry(before, rewritten=True))
+        after = plan.after if self.check_mode else writer.apply(plan)
         return self.result(plan, after, segment_size=segment_size)
-
-    def put_manifest(self, jobs, expected, metadata, content_type, upload, expiry):
-        """PUT the manifest; returns the object read back afterwards (facts, segments).
-
-        A PUT whose answer was lost may have taken effect: the object is read back before the
-        run counts as failed, and segments are never deleted while that is unknown.
-        """
-        headers = _swift.object_metadata_headers(metadata)
-        headers.update(_swift.expiry_headers(expiry))
-        try:
-            self.client.put_manifest(self.container, self.name,
-                                     _swift.manifest_body(self.segment_container, jobs),
-                                     content_type, headers)
-        except ArchiveError as exc:
-            try:
-                after, segments = self.observe()
-            except ArchiveError as unknown:
-                raise ArchiveError('%s; whether the manifest was written is unknown (%s), so the '
-                                   'segments were kept' % (exc.message, unknown.message),
-                                   exc.status, exc.transaction_id) from exc
-            if after is None or after['etag'] != expected:
-                self.fail_upload(self.client.quota_hint(exc, self.container), upload, len(upload))
-            return after, segments
-        return self.observe()
-
-    def lost_race(self, live, live_segments, upload):
-        """Another writer's manifest replaced this run's: delete what this run uploaded that
-        the live manifest does not use, and fail saying so."""
-        used = set(s['name'] for s in live_segments or ())
-        mine = sorted(set(self.segment_path(j['name']) for j in upload) - used)
-        deleted = self.client.delete_paths(mine)
-        raise ArchiveError('%s was replaced by another writer right after this run wrote it: it '
-                           'now holds %s; the %d segment(s) this run uploaded that it does not use '
-                           'were deleted. Run the task again to store this file'
-                           % (self.what, 'ETag %s' % live['etag'] if live else 'nothing', deleted))
-
-    def ensure_segment_container(self):
-        if self.client.head_container(self.segment_container) is None:
-            self.client.put_container(self.segment_container)
-
-    def fail_upload(self, exc, upload, confirmed):
-        """Fail the upload after on_failure: ``upload`` are the segments this run was to
-        upload, ``confirmed`` how many of them Swift acknowledged."""
-        if self.params['on_failure'] == 'keep':
-            raise ArchiveError('%s; on_failure=keep: the %d segment(s) this run stored were kept, '
-                               'the next run uploads only what is missing' % (exc.message, confirmed),
-                               exc.status, exc.transaction_id) from exc
-        # Every segment this run may have stored, acknowledged or not (an answer can be lost
-        # after Swift stored the segment); the ones never stored are simply not found.
-        paths = [self.segment_path(job['name']) for job in upload]
-        with self.deadline.grace(self.params['timeout']):
-            try:
-                deleted = self.client.delete_paths(paths)
-            except ArchiveError as cleanup:
-                raise ArchiveError('%s; on_failure=delete could not delete the segments this run '
-                                   'may have stored (%s): they are under %s'
-                                   % (exc.message, cleanup.message,
-                                      self.segment_path(os.path.dirname(upload[0]['name']) + '/')),
-                                   exc.status, exc.transaction_id) from exc
-        raise ArchiveError('%s; on_failure=delete: deleted the %d segment(s) this run had stored'
-                           % (exc.message, deleted), exc.status, exc.transaction_id) from exc
 
 
 def main():

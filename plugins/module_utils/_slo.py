@@ -1,0 +1,170 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Writing one file as a Static Large Object: the one implementation archive_slo and
+archive_sync share.
+
+Internal use only: this file is not a public API of the collection. It does not import
+Ansible. ``SloWriter.plan()`` observes the segment container and returns a Plan (check mode
+stops there); ``apply()`` uploads what is missing, writes the manifest and deletes what the
+clean-up rule allows (docs/design.md, "SLO upload").
+"""
+
+from __future__ import annotations
+
+import os
+import time
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+
+
+class SloWriter:
+    """Writes ``local`` (a _plan.Local of a file) as the SLO ``container/name``.
+
+    ``options``: segment_container, threads, on_failure ('keep' or 'delete'),
+    stale_segment_age (seconds), timeout (the grace a clean-up gets after a failure).
+    """
+
+    def __init__(self, client, deadline, container, name, local, options):
+        self.client = client
+        self.deadline = deadline
+        self.container = container
+        self.name = name
+        self.local = local
+        self.options = options
+        self.segment_container = options['segment_container']
+        self.what = "SLO '%s' in container '%s'" % (name, container)
+
+    def segment_path(self, name):
+        return '/%s/%s' % (self.segment_container, name)
+
+    def observe(self):
+        """(facts, manifest segments) of the object; (None, None) when there is none."""
+        facts = self.client.head_object(self.container, self.name)
+        if facts is None:
+            return None, None
+        segments = self.client.get_manifest(self.container, self.name) if facts['is_slo'] else []
+        return facts, segments or []
+
+    def versions(self):
+        """Listing entries of all versions of this object's segments."""
+        return self.client.list_container(self.segment_container,
+                                          prefix=_swift.versions_prefix(self.name)) or []
+
+    def segment_expiries(self, paths):
+        return _transfer.segment_expiries(self.client, paths, self.options['threads'])
+
+    # --- plan ----------------------------------------------------------------------------
+    def plan(self, before, segments, reason, segment_size, metadata, content_type, expiry):
+        """The Plan of writing the file (read-only): which segments exist already, which are
+        to upload, what the clean-up is predicted to delete."""
+        self.segment_size = segment_size
+        prefix = _swift.segment_prefix(self.name, self.local.mtime, self.local.size, segment_size)
+        # One listing of all versions: the ones of this version may be reused, old ones may
+        # be stale.
+        versions = self.versions()
+        existing = dict((e['name'], e) for e in versions if e['name'].startswith(prefix))
+        upload, reused = _plan.slo_jobs(self.local, prefix, segment_size, existing)
+        self.keep = [self.segment_path(j['name']) for j in upload + reused]
+        # Reused segments must expire with the new manifest (or not at all), never before it.
+        reused_expiries = self.segment_expiries([self.segment_path(j['name']) for j in reused])
+        obsolete = _plan.obsolete_segments(segments, self.segment_container, versions, self.name,
+                                           self.keep, time.time(), self.options['stale_segment_age'])
+        self.metadata, self.content_type, self.expiry = metadata, content_type, expiry
+        self.upload, self.reused = upload, reused
+        return _plan.plan_slo_upload(self.container, self.name, before, reason, self.local,
+                                     upload, reused, self.segment_container, metadata,
+                                     content_type, expiry, reused_expiries, obsolete)
+
+    # --- apply ---------------------------------------------------------------------------
+    def apply(self, plan):
+        """Carry out ``plan``; returns the object's facts afterwards and sets the real counts
+        and segments in ``plan.result``."""
+        self.ensure_segment_container()
+        uploaded = []
+        try:
+            for action in plan.actions:
+                if action[0] == 'upload':
+                    uploaded = _transfer.upload_segments(
+                        self.client, self.local.path, self.segment_container, action[1],
+                        self.options['threads'], headers=_swift.expiry_headers(self.expiry))
+                elif action[0] == 'expire_segments':
+                    _transfer.set_expiry(self.client, action[1], action[2], self.options['threads'])
+        except _transfer.PoolError as exc:
+            self.fail(self.client.quota_hint(exc, self.segment_container), len(exc.done))
+        jobs = sorted(uploaded + self.reused, key=lambda j: j['offset'])
+        expected = _swift.slo_etag([j['etag'] for j in jobs])
+        # What the manifest PUT replaces, read as late as possible: a concurrent writer's
+        # manifest that landed meanwhile is replaced too, and its segments become obsolete.
+        replaced = self.observe()[1]
+        after, after_segments = self.put_manifest(jobs, expected)
+        if after is None or after['etag'] != expected:
+            self.lost_race(after, after_segments)
+        obsolete = _plan.obsolete_segments(replaced, self.segment_container, self.versions(),
+                                           self.name, self.keep, time.time(),
+                                           self.options['stale_segment_age'])
+        plan.result['segments_deleted'] = self.client.delete_paths(obsolete)
+        plan.result['segments'] = _plan.slo_segment_view(after_segments)
+        return after
+
+    def ensure_segment_container(self):
+        if self.client.head_container(self.segment_container) is None:
+            self.client.put_container(self.segment_container)
+
+    def put_manifest(self, jobs, expected):
+        """PUT the manifest; returns the object read back afterwards (facts, segments).
+
+        A PUT whose answer was lost may have taken effect: the object is read back before the
+        run counts as failed, and segments are never deleted while that is unknown.
+        """
+        headers = _swift.object_metadata_headers(self.metadata)
+        headers.update(_swift.expiry_headers(self.expiry))
+        try:
+            self.client.put_manifest(self.container, self.name,
+                                     _swift.manifest_body(self.segment_container, jobs),
+                                     self.content_type, headers)
+        except ArchiveError as exc:
+            try:
+                after, segments = self.observe()
+            except ArchiveError as unknown:
+                raise ArchiveError('%s; whether the manifest was written is unknown (%s), so the '
+                                   'segments were kept' % (exc.message, unknown.message),
+                                   exc.status, exc.transaction_id) from exc
+            if after is None or after['etag'] != expected:
+                self.fail(self.client.quota_hint(exc, self.container), len(self.upload))
+            return after, segments
+        return self.observe()
+
+    def lost_race(self, live, live_segments):
+        """Another writer's manifest replaced this run's: delete what this run uploaded that
+        the live manifest does not use, and fail saying so."""
+        used = set(s['name'] for s in live_segments or ())
+        mine = sorted(set(self.segment_path(j['name']) for j in self.upload) - used)
+        deleted = self.client.delete_paths(mine)
+        raise ArchiveError('%s was replaced by another writer right after this run wrote it: it '
+                           'now holds %s; the %d segment(s) this run uploaded that it does not use '
+                           'were deleted. Run the task again to store this file'
+                           % (self.what, 'ETag %s' % live['etag'] if live else 'nothing', deleted))
+
+    def fail(self, exc, confirmed):
+        """Fail the upload after on_failure; ``confirmed``: how many of the segments this run
+        was to upload Swift acknowledged."""
+        if self.options['on_failure'] == 'keep':
+            raise ArchiveError('%s; on_failure=keep: the %d segment(s) this run stored were kept, '
+                               'the next run uploads only what is missing' % (exc.message, confirmed),
+                               exc.status, exc.transaction_id) from exc
+        # Every segment this run may have stored, acknowledged or not (an answer can be lost
+        # after Swift stored the segment); the ones never stored are simply not found.
+        paths = [self.segment_path(job['name']) for job in self.upload]
+        with self.deadline.grace(self.options['timeout']):
+            try:
+                deleted = self.client.delete_paths(paths)
+            except ArchiveError as cleanup:
+                raise ArchiveError('%s; on_failure=delete could not delete the segments this run '
+                                   'may have stored (%s): they are under %s'
+                                   % (exc.message, cleanup.message,
+                                      self.segment_path(os.path.dirname(self.upload[0]['name']) + '/')),
+                                   exc.status, exc.transaction_id) from exc
+        raise ArchiveError('%s; on_failure=delete: deleted the %d segment(s) this run had stored'
+                           % (exc.message, deleted), exc.status, exc.transaction_id) from exc
