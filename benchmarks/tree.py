@@ -1,13 +1,20 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, ncloud.archive contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Benchmark of the archive_upload role on a 1,000-file tree against the swift CLI.
+"""Benchmark of archive_sync on a 1,000-file tree against the swift CLI, both directions.
 
 Run it with benchmarks/run-tree (lab up, .venv present, collection built: make bench-tree).
-Each round uploads the tree with the swift CLI and with the role into fresh containers, then
-repeats both (CLI: --skip-identical); the order alternates. Prints the times and the median of
-the rounds' ratios role / CLI, and writes benchmarks/results/tree-<timestamp>.json.
-TREE_FILES, TREE_DIRS and TREE_ROUNDS change the size of the run.
+Each round, into fresh containers, in alternating order:
+- upload: ``swift upload C tree`` against an ansible-playbook run of archive_sync, then both
+  again (``--skip-identical``; archive_sync must report 0 uploaded);
+- restore: ``swift download C -D DIR`` into an empty directory against archive_sync
+  ``mode=download``, then both again (``--skip-identical``; 0 downloaded);
+- the archive_upload role's no-op as well (the whole role, for comparison).
+Then a scale run: a tree of SCALE_FILES 1 KiB files, the no-op upload of archive_sync (run
+as a module process, its peak RSS read with getrusage) against ``swift upload
+--skip-identical``. Prints the medians of the rounds' ratios and writes
+benchmarks/results/tree-<timestamp>.json. TREE_FILES, TREE_DIRS, TREE_ROUNDS, SCALE_FILES
+(0: no scale run) change the size of the run.
 """
 
 from __future__ import annotations
@@ -24,11 +31,27 @@ import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(REPO, '.venv', 'bin')
+COLLECTIONS = os.path.join(REPO, 'build', 'collections')
 FILES = int(os.environ.get('TREE_FILES', '1000'))
 DIRS = int(os.environ.get('TREE_DIRS', '20'))
 ROUNDS = int(os.environ.get('TREE_ROUNDS', '3'))
+SCALE_FILES = int(os.environ.get('SCALE_FILES', '20000'))
 
-PLAYBOOK = """
+SYNC_PLAYBOOK = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - ncloud.archive.archive_sync:
+        mode: {mode}
+        path: "{path}"
+        container: "{container}"
+      register: sync
+    - ansible.builtin.debug:
+        msg: "summary {{{{ sync.summary | to_json }}}}"
+"""
+
+ROLE_PLAYBOOK = """
 - hosts: localhost
   connection: local
   gather_facts: false
@@ -40,15 +63,20 @@ PLAYBOOK = """
         archive_upload_container: "{container}"
 """
 
+TARGETS = {
+    'upload_first': 0.8, 'upload_noop': 0.25, 'restore_first': 1.0, 'restore_noop': 0.25,
+    'scale_noop': 0.25,
+}
 
-def make_tree(root):
+
+def make_tree(root, files, dirs, small=False):
     rng = random.Random(20261126)
     total = 0
-    for index in range(FILES):
-        directory = os.path.join(root, 'd%02d' % (index % DIRS))
+    for index in range(files):
+        directory = os.path.join(root, 'd%02d' % (index % dirs))
         os.makedirs(directory, exist_ok=True)
-        size = rng.randint(1024, 1024 * 1024)
-        with open(os.path.join(directory, 'f%04d.bin' % index), 'wb') as handle:
+        size = 1024 if small else rng.randint(1024, 1024 * 1024)
+        with open(os.path.join(directory, 'f%05d.bin' % index), 'wb') as handle:
             handle.write(os.urandom(size))
         total += size
     return total
@@ -64,53 +92,120 @@ def timed(argv, cwd=None, env=None, expect=None):
     return seconds
 
 
+def playbook(work, name, text):
+    path = os.path.join(work, name)
+    with open(path, 'w', encoding='utf-8') as handle:
+        handle.write(text)
+    return path
+
+
+def drop(env, *containers):
+    for container in containers:
+        subprocess.run([os.path.join(BIN, 'ansible'), 'localhost', '-m',
+                        'ncloud.archive.archive_container', '-a',
+                        'name=%s state=absent force=true' % container],
+                       env=env, check=False, stdout=subprocess.DEVNULL)
+
+
 def one_round(work, env, number, stamp):
-    """CLI and role on fresh containers; the order alternates from round to round."""
-    role_container = 'bench-tree-role-%s-%d' % (stamp.lower(), number)
-    cli_container = 'bench-tree-cli-%s-%d' % (stamp.lower(), number)
-    playbook = os.path.join(work, 'upload-%d.yml' % number)
-    with open(playbook, 'w', encoding='utf-8') as handle:
-        handle.write(PLAYBOOK.format(src=os.path.join(work, 'tree'), container=role_container))
+    """CLI and archive_sync on fresh containers, both directions; the order alternates."""
+    ours = 'bench-tree-sync-%s-%d' % (stamp.lower(), number)
+    theirs = 'bench-tree-cli-%s-%d' % (stamp.lower(), number)
+    tree = os.path.join(work, 'tree')
     swift = os.path.join(BIN, 'swift')
     ansible_playbook = os.path.join(BIN, 'ansible-playbook')
+    up = playbook(work, 'up-%d.yml' % number, SYNC_PLAYBOOK.format(mode='upload', path=tree, container=ours))
+    down = playbook(work, 'down-%d.yml' % number, SYNC_PLAYBOOK.format(
+        mode='download', path=os.path.join(work, 'ours-%d' % number), container=ours))
+    role = playbook(work, 'role-%d.yml' % number, ROLE_PLAYBOOK.format(src=tree, container=ours))
     times = {}
 
     def cli():
-        times['cli_first_s'] = timed([swift, 'upload', cli_container, 'tree'], cwd=work, env=env)
-        times['cli_skip_identical_s'] = timed([swift, 'upload', '--skip-identical', cli_container, 'tree'],
-                                              cwd=work, env=env)
+        times['cli_upload_s'] = timed([swift, 'upload', theirs, 'tree'], cwd=work, env=env)
+        times['cli_upload_noop_s'] = timed([swift, 'upload', '--skip-identical', theirs, 'tree'],
+                                           cwd=work, env=env)
+        target = os.path.join(work, 'theirs-%d' % number)
+        times['cli_restore_s'] = timed([swift, 'download', theirs, '-D', target], env=env)
+        times['cli_restore_noop_s'] = timed([swift, 'download', '--skip-identical', theirs, '-D', target],
+                                            env=env)
 
-    def role():
-        times['role_first_s'] = timed([ansible_playbook, playbook], env=env,
-                                      expect=': %d uploaded (0 as SLO)' % FILES)
-        times['role_noop_s'] = timed([ansible_playbook, playbook], env=env,
-                                     expect=': 0 uploaded (0 as SLO), %d skipped as identical' % (FILES + min(FILES, DIRS)))
+    def sync():
+        times['sync_upload_s'] = timed([ansible_playbook, up], env=env, expect='"uploaded": %d' % FILES)
+        times['sync_upload_noop_s'] = timed([ansible_playbook, up], env=env, expect='"uploaded": 0')
+        times['role_noop_s'] = timed([ansible_playbook, role], env=env, expect=': 0 uploaded')
+        times['sync_restore_s'] = timed([ansible_playbook, down], env=env, expect='"downloaded": %d' % FILES)
+        times['sync_restore_noop_s'] = timed([ansible_playbook, down], env=env, expect='"downloaded": 0')
 
     try:
-        for contender in ((cli, role) if number % 2 else (role, cli)):
+        subprocess.run([os.path.join(BIN, 'ansible'), 'localhost', '-m', 'ncloud.archive.archive_container',
+                        '-a', 'name=%s' % ours], env=env, check=True, stdout=subprocess.DEVNULL)
+        for contender in ((cli, sync) if number % 2 else (sync, cli)):
             contender()
     finally:
-        # The role also makes <container>_segments for its large files (none in this tree).
-        for container in (role_container, role_container + '_segments', cli_container):
-            subprocess.run([os.path.join(BIN, 'ansible'), 'localhost', '-m',
-                            'ncloud.archive.archive_container', '-a',
-                            'name=%s state=absent force=true' % container],
-                           env=env, check=False, stdout=subprocess.DEVNULL)
+        drop(env, ours, ours + '_segments', theirs)
+        for name in ('ours-%d' % number, 'theirs-%d' % number):
+            shutil.rmtree(os.path.join(work, name), ignore_errors=True)
     times = dict((key, round(value, 2)) for key, value in times.items())
-    times['first_ratio'] = round(times['role_first_s'] / times['cli_first_s'], 2)
-    times['noop_ratio'] = round(times['role_noop_s'] / times['cli_skip_identical_s'], 2)
+    times.update(
+        upload_first=round(times['sync_upload_s'] / times['cli_upload_s'], 3),
+        upload_noop=round(times['sync_upload_noop_s'] / times['cli_upload_noop_s'], 3),
+        role_noop=round(times['role_noop_s'] / times['cli_upload_noop_s'], 3),
+        restore_first=round(times['sync_restore_s'] / times['cli_restore_s'], 3),
+        restore_noop=round(times['sync_restore_noop_s'] / times['cli_restore_noop_s'], 3))
     return times
+
+
+def module_run(env, args):
+    """(seconds, peak RSS in MiB, result) of one archive_sync module process."""
+    args_file = os.path.join(tempfile.mkdtemp(prefix='sync-args-'), 'args.json')
+    with open(args_file, 'w', encoding='utf-8') as handle:
+        json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
+    module = os.path.join(COLLECTIONS, 'ansible_collections', 'ncloud', 'archive', 'plugins',
+                          'modules', 'archive_sync.py')
+    # A wrapper process per run, so that its RUSAGE_CHILDREN high-water mark is this module's.
+    wrapper = ('import json, resource, subprocess, sys, time; t = time.monotonic(); '
+               'out = subprocess.run(sys.argv[1:], check=True, stdout=subprocess.PIPE).stdout; '
+               'print(json.dumps([time.monotonic() - t, '
+               'resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, json.loads(out)]))')
+    done = subprocess.run([os.path.join(BIN, 'python'), '-c', wrapper, os.path.join(BIN, 'python'),
+                           module, args_file], env=dict(env, PYTHONPATH=COLLECTIONS), check=True,
+                          stdout=subprocess.PIPE)
+    return json.loads(done.stdout)
+
+
+def scale(work, env, stamp):
+    tree = os.path.join(work, 'scale')
+    make_tree(tree, SCALE_FILES, 100, small=True)
+    ours, theirs = 'bench-scale-sync-%s' % stamp.lower(), 'bench-scale-cli-%s' % stamp.lower()
+    auth = dict(auth_url=env['OS_AUTH_URL'], access_key=env['OS_USERNAME'],
+                secret_key=env['OS_PASSWORD'], project_id=env['OS_PROJECT_ID'],
+                domain_id=env['OS_USER_DOMAIN_ID'])
+    swift = os.path.join(BIN, 'swift')
+    try:
+        subprocess.run([os.path.join(BIN, 'ansible'), 'localhost', '-m', 'ncloud.archive.archive_container',
+                        '-a', 'name=%s' % ours], env=env, check=True, stdout=subprocess.DEVNULL)
+        first = module_run(env, dict(auth, path=tree, container=ours))
+        noop = module_run(env, dict(auth, path=tree, container=ours))
+        assert noop[2]['summary']['uploaded'] == 0, noop[2]['summary']
+        subprocess.run([swift, 'upload', theirs, 'scale'], cwd=work, env=env, check=True,
+                       stdout=subprocess.DEVNULL)
+        cli_noop = timed([swift, 'upload', '--skip-identical', theirs, 'scale'], cwd=work, env=env)
+    finally:
+        drop(env, ours, ours + '_segments', theirs)
+    return {'files': SCALE_FILES, 'sync_first_s': round(first[0], 2), 'sync_first_rss_mib': round(first[1], 1),
+            'sync_noop_s': round(noop[0], 2), 'sync_noop_rss_mib': round(noop[1], 1),
+            'cli_noop_s': round(cli_noop, 2), 'scale_noop': round(noop[0] / cli_noop, 3)}
 
 
 def main():
     work = tempfile.mkdtemp(prefix='ncloud-archive-tree-')
     stamp = time.strftime('%Y%m%dT%H%M%S')
-    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(REPO, 'build', 'collections'),
+    env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=COLLECTIONS,
                ANSIBLE_HOME=os.path.join(REPO, 'build', 'ansible-home'),
                ANSIBLE_PYTHON_INTERPRETER=os.path.join(BIN, 'python'),
                ANSIBLE_LOCALHOST_WARNING='false', ANSIBLE_INVENTORY_UNPARSED_WARNING='false')
     try:
-        total = make_tree(os.path.join(work, 'tree'))
+        total = make_tree(os.path.join(work, 'tree'), FILES, DIRS)
         print('tree: %d files in %d directories, %.0f MiB; %d round(s), the order alternates'
               % (FILES, DIRS, total / 1048576.0, ROUNDS))
         rounds = []
@@ -118,18 +213,28 @@ def main():
             rounds.append(one_round(work, env, number, stamp))
             print('round %d: %s' % (number, json.dumps(rounds[-1], sort_keys=True)))
         result = {'files': FILES, 'directories': DIRS, 'bytes': total, 'nproc': os.cpu_count(),
-                  'rounds': rounds,
-                  'first_ratio': statistics.median([r['first_ratio'] for r in rounds]),
-                  'noop_ratio': statistics.median([r['noop_ratio'] for r in rounds])}
-        print('%-40s %s' % ('median seconds', ''))
-        for key, label in (('cli_first_s', 'swift upload (CLI defaults)'),
-                           ('role_first_s', 'archive_upload role, first upload'),
-                           ('cli_skip_identical_s', 'swift upload --skip-identical (no-op)'),
-                           ('role_noop_s', 'archive_upload role, no-op re-run')):
-            print('%-40s %8.2f' % (label, statistics.median([r[key] for r in rounds])))
-        print('first upload: role / CLI = %.2f (median of the rounds; target <= 1.5)' % result['first_ratio'])
-        print('no-op re-run: role / CLI --skip-identical = %.2f (median of the rounds; target <= 1.0)'
-              % result['noop_ratio'])
+                  'rounds': rounds}
+        for key in ('upload_first', 'upload_noop', 'role_noop', 'restore_first', 'restore_noop'):
+            result[key] = statistics.median([r[key] for r in rounds])
+        if SCALE_FILES:
+            result['scale'] = scale(work, env, stamp)
+            result['scale_noop'] = result['scale']['scale_noop']
+            print('scale: %s' % json.dumps(result['scale'], sort_keys=True))
+        print('%-52s %s' % ('median ratio of the rounds (archive_sync / CLI)', 'target'))
+        for key, label in (('upload_first', 'upload, first run / swift upload'),
+                           ('upload_noop', 'upload, no-op / swift upload --skip-identical'),
+                           ('role_noop', 'archive_upload role, no-op / same'),
+                           ('restore_first', 'restore into an empty directory / swift download'),
+                           ('restore_noop', 'restore, no-op / swift download --skip-identical'),
+                           ('scale_noop', '%d files, no-op upload / CLI' % SCALE_FILES)):
+            if key in result:
+                target = TARGETS.get(key)
+                print('%-52s %6.3f  %s' % (label, result[key], '<= %.2f %s' % (
+                    target, 'met' if result[key] <= target else 'NOT MET') if target else ''))
+        if SCALE_FILES:
+            print('%-52s %6.1f  <= 150 MiB %s' % ('peak RSS of the no-op module (MiB)',
+                                                 result['scale']['sync_noop_rss_mib'],
+                                                 'met' if result['scale']['sync_noop_rss_mib'] <= 150 else 'NOT MET'))
         os.makedirs(os.path.join(REPO, 'benchmarks', 'results'), exist_ok=True)
         with open(os.path.join(REPO, 'benchmarks', 'results', 'tree-%s.json' % stamp), 'w',
                   encoding='utf-8') as handle:

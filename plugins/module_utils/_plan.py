@@ -133,10 +133,14 @@ def listed_facts(entry):
             'content_type': _swift.listing_content_type(entry)}
 
 
+# What the swift CLI takes for a directory marker (the second from older clients).
+MARKER_TYPES = (DIRECTORY_TYPE, 'text/directory')
+
+
 def is_marker(facts):
     """Whether an object is a directory marker (empty, ``application/directory``)."""
     return facts is not None and facts['bytes'] == 0 and \
-        (facts.get('content_type') or '').split(';')[0].strip() == DIRECTORY_TYPE
+        (facts.get('content_type') or '').split(';')[0].strip() in MARKER_TYPES
 
 
 def guess_type(name):
@@ -409,61 +413,138 @@ def plan_slo_absent(container, before, segments):
                 segments=slo_segment_view(segments), segments_deleted=len(segments))
 
 
-# --- batches of objects ------------------------------------------------------------------
+# --- trees (archive_sync) ----------------------------------------------------------------
 
-def plan_batch(items, listing, remote_slos, hashes, desired):
-    """archive_object ``files``: ('upload', items) and ('delete', listing entries).
-
-    ``items`` are {name, src, directory}; ``listing`` {name: entry} of the prefix;
-    ``remote_slos`` {name: (facts, segments)} of listed entries that may be SLOs;
-    ``hashes`` {src: md5} of files whose listed plain object has their size. ``desired``:
-    overwrite, delete_extra, keep."""
-    overwrite = desired['overwrite']
-    upload, identical_count = [], 0
-    for item in items:
-        entry = listing.get(item['name'])
-        if entry is not None and (overwrite == 'never' or (
-                overwrite == 'different' and _batch_identical(item, entry, remote_slos, hashes))):
-            identical_count += 1
-            continue
-        facts, segments = remote_slos.get(item['name'], (None, None))
-        upload.append(dict(item, md5=hashes.get(item['src']),
-                           replaced_segments=[s['name'] for s in segments or ()]
-                           if facts and facts['is_slo'] else []))
-    extra = []
-    if desired['delete_extra']:
-        wanted = set(i['name'] for i in items) | set(desired['keep'])
-        extra = sorted(n for n in listing if n not in wanted)
-        for name in extra:
-            # Put there by another tool; a request would reach another object.
-            _swift.check_dot_segments(name, 'delete_extra: the object to delete')
-    summary = {
-        'uploaded': sum(1 for i in upload if not i['directory']),
-        'markers_created': sum(1 for i in upload if i['directory']),
-        'identical': identical_count,
-        'deleted': len(extra),
-    }
-    parts = ['%d %s' % (summary[key], label) for key, label in (
-        ('uploaded', 'uploaded'), ('markers_created', 'markers created'), ('deleted', 'deleted'))
-        if summary[key]]
-    names = set(i['name'] for i in items)
-    actions = []
-    if upload:
-        actions.append(('upload', upload))
-    if extra:
-        actions.append(('delete', [listing[n] for n in extra]))
-    return Plan(', '.join(parts) if parts else 'all %d identical' % summary['identical'],
-                {'objects': sorted(listing)},
-                {'objects': sorted((set(listing) | names) - set(extra))},
-                actions, summary=summary, uploaded=[i['name'] for i in upload], deleted=extra)
+def listing_size(entry):
+    """The data size of a listed object: an SLO manifest's listing gives its own size in
+    ``bytes`` and the data's in ``swift_bytes=`` of its content type."""
+    for part in (entry.get('content_type') or '').split(';')[1:]:
+        key, _sep, value = part.strip().partition('=')
+        if key == 'swift_bytes' and value.isdigit():
+            return int(value)
+    return entry.get('bytes')
 
 
-def _batch_identical(item, entry, remote_slos, hashes):
-    if item['directory']:
-        return entry.get('bytes') == 0 and _swift.listing_content_type(entry) == DIRECTORY_TYPE
-    if item['name'] in remote_slos:
-        facts, segments = remote_slos[item['name']]
-        return identical(facts, Local(item['src']), segments)
-    if item['src'] not in hashes:
+def _listed_identical(entry, local, remote, hashes, quick_mtime=False):
+    """Identity of a local file and a listed object: by size and local mtime not newer than
+    the object (``quick_mtime``, as ``aws s3 sync``), else an SLO by its manifest (its recorded
+    mtime first) and a plain object by the listing's md5."""
+    if listing_size(entry) != local.size:
         return False
-    return identical(listed_facts(entry), Local(item['src'], md5=hashes[item['src']]))
+    if quick_mtime:
+        stored = _swift.listing_time(entry)
+        return stored is not None and float(local.mtime) <= stored
+    if entry['name'] in remote:
+        facts, segments = remote[entry['name']]
+        return identical(facts, local, segments, quick=True)
+    if local.path not in hashes:
+        return False
+    return identical(listed_facts(entry), Local(local.path, md5=hashes[local.path], size=local.size))
+
+
+def plan_sync_upload(markers, files, listing, remote, hashes, desired):
+    """archive_sync mode=upload.
+
+    ``markers``: object names of the directory markers to have; ``files``: dicts with name,
+    path, local (a Local) and large (at or above slo_threshold); ``listing``: {name: entry}
+    of the prefix; ``remote``: {name: (facts, segments)} of listed objects that may be SLOs
+    (observed); ``hashes``: {path: md5} of files whose listed plain object has their size.
+    ``desired``: compare, delete_extra, wanted (names never deleted: every local file and
+    directory marker), deletable(name) (whether the filters select it), skipped ({rel: why}).
+
+    Actions: ('marker', name), ('put', file), ('slo', file, reason), then ('delete', entry).
+    """
+    quick = desired['compare'] == 'size_and_mtime'
+    actions, uploaded, slos, identical_names, created = [], [], [], [], []
+    for name in markers:
+        entry = listing.get(name)
+        if entry is not None and listing_size(entry) == 0 and \
+                _swift.listing_content_type(entry) == DIRECTORY_TYPE:
+            identical_names.append(name)
+        else:
+            actions.append(('marker', name))
+            created.append(name)
+    for item in files:
+        entry = listing.get(item['name'])
+        if entry is not None and _listed_identical(entry, item['local'], remote, hashes, quick):
+            identical_names.append(item['name'])
+            continue
+        uploaded.append(item['name'])
+        if item['large']:
+            facts = remote.get(item['name'], (None, None))[0]
+            reason = 'absent' if entry is None else (
+                'content differs' if facts is not None and facts['is_slo'] else 'stored as a plain object')
+            actions.append(('slo', item, reason))
+            slos.append(item['name'])
+        else:
+            actions.append(('put', item))
+    deleted = []
+    if desired['delete_extra']:
+        wanted = desired['wanted']
+        for name in sorted(listing):
+            if name not in wanted and desired['deletable'](name):
+                _swift.check_dot_segments(name, 'delete_extra: the object to delete')
+                deleted.append(name)
+                actions.append(('delete', listing[name]))
+    summary = {'uploaded': len(uploaded), 'identical': len(identical_names), 'markers': len(created),
+               'deleted': len(deleted), 'skipped': len(desired['skipped'])}
+    added = [n for n in uploaded + created if n not in listing]
+    replaced = [n for n in uploaded if n in listing]
+    return Plan(_sync_reason(summary, 'uploaded'), {'replaced': sorted(replaced), 'deleted': deleted},
+                {'added': sorted(added), 'replaced': sorted(replaced)}, actions,
+                summary=summary, uploaded=uploaded, slo=slos, markers=created, deleted=deleted,
+                skipped=sorted(desired['skipped']))
+
+
+def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired):
+    """archive_sync mode=download.
+
+    ``entries``: dicts with name, rel ('a/b', or 'a/b/' for a directory), entry (the listing
+    entry) and directory; ``local_files``: {rel: Local} of the regular files under path;
+    ``local_dirs``: set of the directories there; ``remote`` and ``hashes`` as for upload
+    (hashes keyed by local path). ``desired``: delete_extra, skipped.
+
+    Actions: ('mkdir', rel), ('get', entry), then ('remove', rel).
+    """
+    actions, downloaded, created, identical_names = [], [], [], []
+    wanted = set()
+    for item in entries:
+        if item['directory']:
+            rel = item['rel'].rstrip('/')
+            wanted.add(rel)
+            if rel in local_dirs:
+                identical_names.append(item['name'])
+            else:
+                actions.append(('mkdir', rel))
+                created.append(item['name'])
+            continue
+        wanted.add(item['rel'])
+        local = local_files.get(item['rel'])
+        if local is not None and _listed_identical(item['entry'], local, remote, hashes):
+            identical_names.append(item['name'])
+            continue
+        actions.append(('get', item))
+        downloaded.append(item['name'])
+    deleted = []
+    if desired['delete_extra']:
+        for rel in sorted(local_files):
+            if rel not in wanted:
+                deleted.append(rel)
+                actions.append(('remove', rel))
+    summary = {'downloaded': len(downloaded), 'identical': len(identical_names),
+               'markers': len(created), 'deleted': len(deleted), 'skipped': len(desired['skipped'])}
+    moved, made = set(downloaded), set(created)
+    replaced = [i['rel'] for i in entries if i['name'] in moved and i['rel'] in local_files]
+    added = [i['rel'] for i in entries if (i['name'] in moved and i['rel'] not in local_files)
+             or i['name'] in made]
+    return Plan(_sync_reason(summary, 'downloaded'), {'replaced': sorted(replaced), 'deleted': deleted},
+                {'added': sorted(added), 'replaced': sorted(replaced)}, actions,
+                summary=summary, downloaded=downloaded, markers=created, deleted=deleted,
+                skipped=sorted(desired['skipped']))
+
+
+def _sync_reason(summary, moved):
+    parts = ['%d %s' % (summary[key], label) for key, label in (
+        (moved, moved), ('markers', 'markers created' if moved == 'uploaded' else 'directories created'),
+        ('deleted', 'deleted')) if summary[key]]
+    return ', '.join(parts) if parts else 'all %d identical' % summary['identical']

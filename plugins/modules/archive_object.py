@@ -33,8 +33,8 @@ options:
     description:
       - Object name, at most 1024 bytes of UTF-8. C(/) is allowed and shown as a directory by
         most tools.
-      - Required unless O(files) is given.
     type: str
+    required: true
   state:
     description:
       - V(present) uploads O(src) or O(content), or creates a directory marker.
@@ -86,7 +86,6 @@ options:
         time (UTC unless it says otherwise), for example C(2027-06-30T00:00:00Z). An existing
         object is converged with a POST.
       - V(never) removes the expiry.
-      - Not with O(files) (the batch mode sets O(delete_after) only).
     type: str
   overwrite:
     description:
@@ -101,53 +100,12 @@ options:
       - File to write with O(state=downloaded). Its directory must exist. A symlink or a
         directory is refused.
     type: path
-  files:
-    description:
-      - Batch mode, for many objects in one run (as the M(ncloud.archive.archive_upload) role
-        does). Each item is a file to upload or a directory marker to create.
-      - Identity is decided from one container listing (size and md5) instead of a HEAD per
-        object; uploads run on O(threads) parallel connections.
-      - O(metadata), O(content_type) and O(delete_after) apply to the objects uploaded;
-        identical objects are left as they are.
-    type: list
-    elements: dict
-    suboptions:
-      name:
-        description: Object name.
-        type: str
-        required: true
-      src:
-        description: File to upload.
-        type: path
-      directory:
-        description: Create a directory marker instead.
-        type: bool
-        default: false
   threads:
     description:
-      - Number of parallel uploads with O(files).
       - With O(state=downloaded), the number of segments of an SLO downloaded in parallel
         (each on its own connection, checked against the manifest's md5 as it arrives).
     type: int
     default: 8
-  prefix:
-    description:
-      - With O(files), the part of the container that the batch owns; the listing is limited to
-        it. Defaults to the longest common prefix of the names.
-    type: str
-  delete_extra:
-    description:
-      - With O(files), delete the objects under O(prefix) that are neither in O(files) nor in
-        O(keep). An SLO is deleted with its segments.
-    type: bool
-    default: false
-  keep:
-    description:
-      - With O(delete_extra), names under O(prefix) that must not be deleted (for example the
-        large files another task uploads as SLOs).
-    type: list
-    elements: str
-    default: []
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
@@ -186,17 +144,6 @@ EXAMPLES = r"""
     dest: /srv/restore/db.dump
     mode: "0600"
 
-- name: A small tree in one run (directory markers and files), removing what is gone locally
-  ncloud.archive.archive_object:
-    container: backups
-    prefix: etc/
-    delete_extra: true
-    files:
-      - {name: etc/, directory: true}
-      - {name: etc/hosts, src: /etc/hosts}
-      - {name: etc/fstab, src: /etc/fstab}
-  register: tree
-
 - name: Delete it (and its segments when it is an SLO)
   ncloud.archive.archive_object:
     container: backups
@@ -210,7 +157,7 @@ object:
     - Facts of the object after the task (before it, for O(state=absent)); empty when it does
       not exist.
     - In check mode, the facts the task would produce, as far as they are known.
-  returned: without O(files)
+  returned: always
   type: dict
   contains:
     container:
@@ -258,34 +205,6 @@ segments_deleted:
   returned: when an SLO was deleted or replaced
   type: int
   sample: 16
-summary:
-  description: Counts of what a batch (O(files)) did, or would do in check mode.
-  returned: with O(files)
-  type: dict
-  contains:
-    uploaded:
-      description: Files uploaded.
-      type: int
-    markers_created:
-      description: Directory markers created.
-      type: int
-    identical:
-      description: Files and markers already identical.
-      type: int
-    deleted:
-      description: Objects deleted by O(delete_extra).
-      type: int
-  sample: {"uploaded": 1, "markers_created": 0, "identical": 999, "deleted": 0}
-uploaded:
-  description: Names uploaded (files and markers) by a batch.
-  returned: with O(files)
-  type: list
-  elements: str
-deleted:
-  description: Names deleted by O(delete_extra).
-  returned: with O(files)
-  type: list
-  elements: str
 """
 
 import os
@@ -301,7 +220,7 @@ CHANGED_WHILE_READ = 'the object changed while it was being read; run the task a
 class ArchiveObject(ArchiveModule):
     argument_spec = dict(
         container=dict(type='str', required=True),
-        name=dict(type='str'),
+        name=dict(type='str', required=True),
         state=dict(type='str', default='present', choices=['present', 'downloaded', 'absent']),
         src=dict(type='path'),
         content=dict(type='str'),
@@ -313,22 +232,12 @@ class ArchiveObject(ArchiveModule):
         delete_at=dict(type='str'),
         overwrite=dict(type='str', default='different', choices=['different', 'always', 'never']),
         dest=dict(type='path'),
-        files=dict(type='list', elements='dict', options=dict(
-            name=dict(type='str', required=True),
-            src=dict(type='path'),
-            directory=dict(type='bool', default=False),
-        )),
         threads=dict(type='int', default=8),
-        prefix=dict(type='str'),
-        delete_extra=dict(type='bool', default=False),
-        keep=dict(type='list', elements='str', default=[]),
     )
     module_kwargs = dict(
         supports_check_mode=True,
         add_file_common_args=True,
-        mutually_exclusive=[('src', 'content', 'directory', 'files'), ('name', 'files'),
-                            ('delete_after', 'delete_at'), ('delete_at', 'files')],
-        required_one_of=[('name', 'files')],
+        mutually_exclusive=[('src', 'content', 'directory'), ('delete_after', 'delete_at')],
         required_if=[('state', 'downloaded', ['dest'])],
     )
 
@@ -338,8 +247,6 @@ class ArchiveObject(ArchiveModule):
         _swift.check_header_value(p['content_type'], 'content_type')
         if p['threads'] < 1:
             raise ArchiveError('threads must be at least 1')
-        if p['files'] is not None:
-            return self.batch()
         self.name = _swift.validate_object_name(p['name'], 'name')
         self.what = "object '%s' in container '%s'" % (self.name, self.container)
         if p['state'] == 'present':
@@ -374,7 +281,7 @@ class ArchiveObject(ArchiveModule):
                 raise ArchiveError("src: '%s' does not exist" % p['src'])
             if not os.path.isfile(p['src']):
                 raise ArchiveError("src: '%s' is not a regular file (directories are uploaded by "
-                                   "the ncloud.archive.archive_upload role)" % p['src'])
+                                   "ncloud.archive.archive_sync)" % p['src'])
             if not os.access(p['src'], os.R_OK):
                 raise ArchiveError("src: '%s' is not readable" % p['src'])
         if p['delete_after'] is not None and p['delete_after'] < 1:
@@ -513,110 +420,6 @@ class ArchiveObject(ArchiveModule):
             else:
                 self.client.delete_object(self.container, self.name)
         return self.result(plan, None)
-
-    # --- batch ----------------------------------------------------------------------
-    def batch(self):
-        """Many files and directory markers in one run: one listing, a pool of uploads."""
-        p = self.params
-        if p['state'] != 'present':
-            raise ArchiveError('files works with state=present only')
-        if p['delete_extra'] and p['prefix'] is None:
-            raise ArchiveError("delete_extra needs prefix: the part of the container this batch "
-                               "owns ('' for the whole container)")
-        metadata = _swift.normalize_metadata(p['metadata'], 'metadata')
-        items = self.batch_items()
-        prefix = p['prefix'] if p['prefix'] is not None else \
-            os.path.commonprefix([item['name'] for item in items])
-        self.client.require_container(self.container)
-        listing = dict((e['name'], e) for e in self.client.list_container(
-            self.container, prefix=prefix or None) or () if 'name' in e)
-        remote_slos = self.batch_slos(items, listing)
-        hashes = self.batch_md5s(items, listing) if p['overwrite'] == 'different' else {}
-        plan = _plan.plan_batch(items, listing, remote_slos, hashes, dict(
-            overwrite=p['overwrite'], delete_extra=p['delete_extra'], keep=p['keep']))
-        if plan.changed and not self.check_mode:
-            for action in plan.actions:
-                if action[0] == 'upload':
-                    self.batch_upload(action[1], metadata)
-                elif action[0] == 'delete':
-                    self.batch_delete(action[1])
-        result = dict(changed=plan.changed, changed_reason=plan.reason, **plan.result)
-        result.update(self.diff(plan.before, plan.after))
-        return result
-
-    def batch_items(self):
-        items, seen = [], set()
-        for index, item in enumerate(self.params['files']):
-            option = 'files[%d]' % index
-            name = _swift.validate_object_name(item['name'], option + '.name')
-            if name in seen:
-                raise ArchiveError("%s.name: '%s' is listed twice" % (option, name))
-            seen.add(name)
-            if item['directory'] == (item['src'] is not None):
-                raise ArchiveError('%s: give either src (a file) or directory=true' % option)
-            if item['src'] is not None and not os.path.isfile(item['src']):
-                raise ArchiveError("%s.src: '%s' is not a regular file" % (option, item['src']))
-            items.append({'name': name, 'src': item['src'], 'directory': item['directory']})
-        return items
-
-    def batch_slos(self, items, listing):
-        """{name: (facts, segments)} of the listed objects of files that may be SLOs (their
-        listing shows the manifest's size and hash, not the data's)."""
-        if self.params['overwrite'] == 'never':
-            return {}
-        found = {}
-        for item in items:
-            entry = listing.get(item['name'])
-            if item['directory'] or entry is None or not _swift.listing_maybe_slo(entry):
-                continue
-            facts = self.client.head_object(self.container, item['name'])
-            segments = self.client.get_manifest(self.container, item['name']) \
-                if facts is not None and facts['is_slo'] else None
-            found[item['name']] = (facts, segments)
-        return found
-
-    def batch_md5s(self, items, listing):
-        """{src: md5} of the files whose listed object is plain and has their size, hashed on
-        O(threads) threads (hashlib runs without the GIL)."""
-        paths = []
-        for item in items:
-            entry = listing.get(item['name'])
-            if not item['directory'] and entry is not None and \
-                    not _swift.listing_maybe_slo(entry) and entry.get('bytes') == os.path.getsize(item['src']):
-                paths.append(item['src'])
-        return _transfer.md5_files(paths, self.params['threads'])
-
-    def batch_upload(self, items, metadata):
-        p = self.params
-        headers = _swift.object_metadata_headers(metadata)
-        if p['delete_after']:
-            headers['X-Delete-After'] = str(p['delete_after'])
-
-        def upload(worker, item):
-            name = item['name']
-            if item['directory']:
-                worker.put_object(self.container, name, '', content_length=0,
-                                  etag=_plan.EMPTY_MD5, content_type=_plan.DIRECTORY_TYPE,
-                                  headers=headers)
-                return
-            _transfer.put_file(worker, self.container, name, item['src'],
-                               p['content_type'] or _plan.guess_type(name), headers,
-                               md5=item['md5'])
-            worker.delete_paths(item['replaced_segments'])
-
-        try:
-            _transfer.run_pool(self.client, upload, items, p['threads'])
-        except _transfer.PoolError as exc:
-            raise self.client.quota_hint(exc, self.container) from exc
-
-    def batch_delete(self, entries):
-        plain = []
-        for entry in entries:
-            if _swift.listing_maybe_slo(entry):
-                self.client.delete_slo(self.container, entry['name'])
-            else:
-                plain.append('/%s/%s' % (self.container, entry['name']))
-        self.client.delete_paths(plain)
 
 
 def main():

@@ -74,9 +74,6 @@ OBJECT_CASES = [
                                   'dest': '{out}'},
          'name', DOT_HINT) for slug, name in DOT_NAMES
 ] + [
-    case('files-item-parent', {'container': '{container}',
-                               'files': [{'name': '../victim', 'src': '{file}'}]},
-         'files[0].name', DOT_HINT),
     case('container-dotdot', {'container': '..', 'name': 'x', 'content': 'x'},
          'container', DOT_HINT),
     case('name-1026-bytes', {'container': '{container}', 'name': LONG_OBJECT_NAME, 'content': 'x'},
@@ -98,7 +95,7 @@ OBJECT_CASES = [
     case('src-missing', {'container': '{container}', 'name': 'x', 'src': '{missing}'},
          'src', ['does not exist']),
     case('src-directory', {'container': '{container}', 'name': 'x', 'src': '{dir}'},
-         'src', ['regular file', 'archive_upload']),
+         'src', ['regular file', 'archive_sync']),
     case('delete-after-0', {'container': '{container}', 'name': 'x', 'content': 'x',
                             'delete_after': 0},
          'delete_after', ['positive']),
@@ -247,6 +244,32 @@ AUTH_CASES = [
          'auth_url', [], early=False),
 ]
 
+# --- archive_sync ------------------------------------------------------------------------
+
+SYNC_CASES = [
+    case('prefix-%s' % slug, {'container': '{container}', 'path': '{dir}', 'prefix': name},
+         'prefix', DOT_HINT) for slug, name in DOT_NAMES
+] + [
+    case('container-dotdot', {'container': '..', 'path': '{dir}'}, 'container', DOT_HINT),
+    case('threads-0', {'container': '{container}', 'path': '{dir}', 'threads': 0}, 'threads',
+         ['at least 1']),
+    case('slo-threshold-0', {'container': '{container}', 'path': '{dir}', 'slo_threshold': 0},
+         'slo_threshold', ['at least 1']),
+    case('segment-size-word', {'container': '{container}', 'path': '{dir}', 'segment_size': 'big'},
+         'segment_size', ['not a size']),
+    case('upload-path-missing', {'container': '{container}', 'path': '{missing}'}, 'path',
+         ['does not exist']),
+    case('upload-path-file', {'container': '{container}', 'path': '{file}'}, 'path',
+         ['not a directory']),
+    case('download-path-file', {'container': '{container}', 'path': '{file}', 'mode': 'download'},
+         'path', ['not a directory']),
+    case('download-path-noparent', {'container': '{container}', 'path': '{noparent}',
+                                    'mode': 'download'}, 'path', ['parent']),
+    case('metadata-mtime', {'container': '{container}', 'path': '{dir}', 'metadata': {'mtime': '1'}},
+         'metadata', ['reserved']),
+]
+
+
 # --- the archive_upload role ------------------------------------------------------------
 
 ROLE_CASES = [
@@ -388,6 +411,11 @@ def test_archive_object(c, run_module, proxy, paths, traversal_cleanup):
 @pytest.mark.parametrize('c', SLO_CASES)
 def test_archive_slo(c, run_module, proxy, paths, traversal_cleanup):
     _check_module(run_module, proxy, 'archive_slo', c, paths)
+
+
+@pytest.mark.parametrize('c', SYNC_CASES)
+def test_archive_sync(c, run_module, proxy, paths, traversal_cleanup):
+    _check_module(run_module, proxy, 'archive_sync', c, paths)
 
 
 @pytest.mark.parametrize('c', INFO_CASES)

@@ -235,30 +235,3 @@ def test_plan_slo_absent_refuses_a_plain_object():
     with pytest.raises(ArchiveError, match='is a plain object, not an SLO'):
         _plan.plan_slo_absent('c', plain(DATA), [])
     assert _plan.plan_slo_absent('c', None, None).result == {'segments': [], 'segments_deleted': 0}
-
-
-# --- batches ----------------------------------------------------------------------------
-
-def test_plan_batch_lists_what_moves(tmp_path):
-    same = tmp_path / 'same'
-    same.write_bytes(b'same')
-    new = tmp_path / 'new'
-    new.write_bytes(b'new')
-    items = [{'name': 'same', 'src': str(same), 'directory': False},
-             {'name': 'new', 'src': str(new), 'directory': False},
-             {'name': 'd/', 'src': None, 'directory': True}]
-    listing = {'same': {'name': 'same', 'bytes': 4, 'hash': md5(b'same')},
-               'd/': {'name': 'd/', 'bytes': 0, 'content_type': 'application/directory'},
-               'gone': {'name': 'gone', 'bytes': 1, 'hash': md5(b'g')}}
-    plan = _plan.plan_batch(items, listing, {}, {str(same): md5(b'same')},
-                            dict(overwrite='different', delete_extra=True, keep=[]))
-    assert plan.reason == '1 uploaded, 1 deleted'
-    assert plan.result['uploaded'] == ['new'] and plan.result['deleted'] == ['gone']
-    assert plan.result['summary'] == {'uploaded': 1, 'markers_created': 0, 'identical': 2, 'deleted': 1}
-    assert plan.after == {'objects': ['d/', 'new', 'same']}
-
-
-def test_plan_batch_refuses_to_delete_a_dot_segment_name():
-    listing = {'../x': {'name': '../x', 'bytes': 1, 'hash': md5(b'x')}}
-    with pytest.raises(ArchiveError, match='delete_extra'):
-        _plan.plan_batch([], listing, {}, {}, dict(overwrite='different', delete_extra=True, keep=[]))

@@ -160,20 +160,6 @@ def download_identical(fake, tmp_path):
                 dest=write(tmp_path, 'out.bin', b'data to fetch'))
 
 
-def batch(fake, tmp_path):
-    fake.add_container('c')
-    fake.add_object('c', 'same.txt', b'same')
-    fake.add_object('c', 'changed.txt', b'before')
-    fake.add_object('c', 'extra.txt', b'nobody has me')
-    fake.add_slo('c', 'was-big.bin', BIG, MIB)
-    return dict(container='c', prefix='', delete_extra=True, threads=3, files=[
-        {'name': 'same.txt', 'src': write(tmp_path, 'same.txt', b'same')},
-        {'name': 'changed.txt', 'src': write(tmp_path, 'changed.txt', b'after')},
-        {'name': 'new.txt', 'src': write(tmp_path, 'new.txt', b'new')},
-        {'name': 'was-big.bin', 'src': write(tmp_path, 'was-big.bin', b'small now')},
-        {'name': 'dir/', 'directory': True}])
-
-
 def slo_new(fake, tmp_path):
     fake.add_container('c')
     return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG),
@@ -262,7 +248,6 @@ CASES = [
     ('download-slo', archive_object, 'dest absent', download_slo),
     ('download-differs', archive_object, 'content differs', download_differs),
     ('download-identical', archive_object, 'identical', download_identical),
-    ('object-batch', archive_object, '3 uploaded, 1 markers created, 1 deleted', batch),
     ('slo-new', archive_slo, 'absent', slo_new),
     ('slo-identical', archive_slo, 'identical', slo_identical),
     ('slo-converge', archive_slo, 'metadata differs and expiry not set and segment expiry differs',

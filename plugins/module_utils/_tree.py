@@ -1,0 +1,131 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Local directory trees for archive_sync: walking them, filtering relative paths, and
+mapping object names back to paths that stay inside the tree.
+
+Internal use only: this file is not a public API of the collection. No Ansible, no HTTP.
+Relative paths use '/' whatever the platform, as object names do.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import os
+import stat
+
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+
+
+def selected(rel, include, exclude):
+    """Whether the relative path ``rel`` passes the filters: it matches one of ``include``
+    (all do when it is None) and none of ``exclude``. Patterns are fnmatch globs on the whole
+    relative path (``*`` also crosses '/'); a pattern also matches everything below a
+    directory it matches."""
+    def hit(patterns):
+        parts = rel.split('/')
+        prefixes = ['/'.join(parts[:i]) for i in range(1, len(parts) + 1)]
+        return any(fnmatch.fnmatchcase(p, pattern) for pattern in patterns for p in prefixes)
+    return (include is None or hit(include)) and not hit(exclude or ())
+
+
+class Tree:
+    """What a walk of ``root`` found: ``dirs`` (relative paths), ``files`` ({rel: os.stat
+    result}), ``skipped`` ({rel: why}) for symlinks not followed and special files."""
+
+    def __init__(self, root, include=None, exclude=None, follow_symlinks=False):
+        self.root = root
+        self.dirs = []
+        self.files = {}
+        self.skipped = {}
+        seen = set()
+        for top, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
+            if follow_symlinks:
+                # A symlink loop would make the walk endless: each real directory once.
+                real = os.path.realpath(top)
+                if real in seen:
+                    dirnames[:] = []
+                    continue
+                seen.add(real)
+            base = os.path.relpath(top, root)
+            base = '' if base == '.' else base.replace(os.sep, '/') + '/'
+            kept = []
+            for name in sorted(dirnames):
+                rel = base + name
+                if not selected(rel, None, exclude):
+                    continue
+                if os.path.islink(os.path.join(top, name)) and not follow_symlinks:
+                    self.skipped[rel] = 'symlink'
+                    continue
+                kept.append(name)
+                self.dirs.append(rel)
+            dirnames[:] = kept
+            for name in sorted(filenames):
+                rel = base + name
+                if not selected(rel, include, exclude):
+                    continue
+                full = os.path.join(top, name)
+                try:
+                    info = os.stat(full) if follow_symlinks else os.lstat(full)
+                except OSError as exc:
+                    self.skipped[rel] = 'unreadable (%s)' % exc.strerror
+                    continue
+                if stat.S_ISLNK(info.st_mode):
+                    self.skipped[rel] = 'symlink'
+                elif not stat.S_ISREG(info.st_mode):
+                    self.skipped[rel] = 'not a regular file'
+                else:
+                    self.files[rel] = info
+
+    def path(self, rel):
+        return os.path.join(self.root, *rel.split('/'))
+
+
+def restore_rel(name, prefix):
+    """The relative path (``'a/b'``, or ``'a/b/'`` for a directory) that object ``name``
+    restores to under the tree, or an ArchiveError naming the object when it cannot: a name
+    that would leave the tree (a leading '/', '.' or '..' components), or that is no file
+    name (empty components as in ``a//b``, NUL)."""
+    rel = name[len(prefix):]
+    parts = rel.split('/')
+    if rel.endswith('/'):
+        parts = parts[:-1]
+    problem = None
+    if '\x00' in rel:
+        problem = 'has a NUL character'
+    elif rel.startswith('/'):
+        problem = "starts with '/' (an absolute path)"
+    elif any(part in ('.', '..') for part in parts):
+        problem = "has a '.' or '..' component and would be written outside path"
+    elif any(part == '' for part in parts):
+        problem = "has an empty component ('//'), which is no file name"
+    if problem:
+        raise ArchiveError("object '%s' cannot be restored under path: its name %s; nothing "
+                           "was written. Exclude it, or rename it with another tool" % (name, problem))
+    return rel
+
+
+def check_target(root, rel, directory):
+    """Refuse to write through or over something that is not ours to replace: a symlink on
+    the way (or at the place itself), a directory where a file must go, a file where a
+    directory must go. Missing parts are fine: they are created."""
+    parts = rel.rstrip('/').split('/')
+    current = root
+    for index, part in enumerate(parts):
+        current = os.path.join(current, part)
+        last = index == len(parts) - 1
+        try:
+            info = os.lstat(current)
+        except FileNotFoundError:
+            return
+        where = "'%s'" % current
+        if stat.S_ISLNK(info.st_mode):
+            raise ArchiveError('%s is a symlink; archive_sync does not write through symlinks: '
+                               'remove it or restore into another path' % where)
+        if (not last or directory) and not stat.S_ISDIR(info.st_mode):
+            raise ArchiveError('%s is not a directory, but the objects need one there: remove '
+                               'it or restore into another path' % where)
+        if last and not directory and not stat.S_ISREG(info.st_mode):
+            raise ArchiveError('%s is %s where a file must go: remove it or restore into '
+                               'another path' % (where, 'a directory' if stat.S_ISDIR(info.st_mode)
+                                                 else 'not a regular file'))

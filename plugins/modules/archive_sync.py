@@ -1,0 +1,594 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+from __future__ import annotations
+
+DOCUMENTATION = r"""
+module: archive_sync
+short_description: Upload a directory tree to NAVER Cloud Archive Storage, or restore one from it
+version_added: 0.1.0
+description:
+  - With O(mode=upload), makes the objects under O(prefix) in O(container) hold the files of
+    the local directory O(path) (C(path/<rel>) becomes C(<prefix><rel>)), with an
+    C(application/directory) marker object for every directory. Files at or above
+    O(slo_threshold) become Static Large Objects, segmented, resumed and cleaned up exactly as
+    M(ncloud.archive.archive_slo) does it. Each file's mtime is recorded in
+    C(X-Object-Meta-Mtime), as the C(swift) CLI records it.
+  - With O(mode=download), restores the objects under O(prefix) into O(path) (created when
+    missing) byte for byte. Every file is md5-verified while it streams (an SLO segment by
+    segment, in parallel), written to a temporary file beside its place, synced and renamed,
+    so no half-written file is ever left. Its mtime is restored from C(X-Object-Meta-Mtime)
+    when the object has one. Markers become directories.
+  - An object name that would leave O(path) or cannot be a file name (a leading C(/), C(.)
+    or C(..) components, empty components as in C(a//b), NUL) fails the task, naming the
+    object, before anything is written. So does a local symlink, or a directory, where a
+    file must go.
+  - Idempotent in both directions. Identity comes from one listing of the prefix, never a
+    request per file. A plain object is identical when its size and the listing's md5 equal
+    the local file's (files are hashed on O(threads) threads); an SLO by its manifest (its
+    recorded size and mtime, else the md5 of every segment).
+  - Uses only features of Swift 2.15.1 (Pike).
+options:
+  mode:
+    description:
+      - V(upload) copies the local tree to the container, V(download) the container's objects
+        to the local tree.
+    type: str
+    choices: [upload, download]
+    default: upload
+  path:
+    description:
+      - The local directory. With O(mode=upload) it must exist; with O(mode=download) it is
+        created when missing (its parent must exist).
+    type: path
+    required: true
+  container:
+    description:
+      - The container. It must exist; create it with M(ncloud.archive.archive_container).
+    type: str
+    required: true
+  prefix:
+    description:
+      - The part of the container the tree maps to, for example C(backups/web01/). Object
+        C(<prefix><rel>) is file C(path/<rel>). Empty maps the whole container.
+      - With O(directory_markers=true) and a prefix ending in C(/), the prefix gets a marker too.
+    type: str
+    default: ''
+  include:
+    description:
+      - Only files whose path relative to O(path) matches one of these shell patterns (in
+        both directions), for example C(*.log) or C(db/*). C(*) also matches C(/).
+      - Directories are not filtered by it (their markers are kept).
+    type: list
+    elements: str
+  exclude:
+    description:
+      - Files and directories whose relative path matches one of these patterns are left
+        alone in both directions. They are not uploaded, not downloaded, never deleted by
+        O(delete_extra). An excluded directory excludes everything below it.
+    type: list
+    elements: str
+    default: []
+  directory_markers:
+    description:
+      - With O(mode=upload), create a zero-byte C(application/directory) object C(<rel>/) for
+        every directory, so that empty directories are archived too (as NAVER Cloud's
+        guide does).
+    type: bool
+    default: true
+  slo_threshold:
+    description:
+      - Files of this many bytes or more are uploaded as Static Large Objects.
+    type: int
+    default: 1073741824
+  segment_size:
+    description:
+      - Segment size of the SLOs, in bytes or with a unit (C(128MB)). By default the
+        smallest power-of-two MiB size of at least 64 MiB that fits the server's
+        C(max_manifest_segments).
+    type: str
+  segment_container:
+    description:
+      - Container for SLO segments. Defaults to C(<container>_segments); created when missing.
+    type: str
+  threads:
+    description:
+      - Parallel transfers and md5 computations, for small files and for the segments of each
+        SLO.
+    type: int
+    default: 8
+  delete_extra:
+    description:
+      - With O(mode=upload), delete the objects under O(prefix) that have no local file or
+        directory (SLOs with their segments), last.
+      - With O(mode=download), delete the local files under O(path) that have no object.
+        B(This is destructive) for the local tree; directories are kept.
+      - What O(include) and O(exclude) leave out is never deleted.
+    type: bool
+    default: false
+  metadata:
+    description:
+      - User metadata to give every uploaded object (O(mode=upload)). The key C(mtime) is
+        reserved for the file's modification time.
+    type: dict
+  follow_symlinks:
+    description:
+      - With O(mode=upload), upload what symlinks point to. By default symlinks are skipped
+        and listed in RV(skipped).
+    type: bool
+    default: false
+  compare:
+    description:
+      - How an uploaded file is found identical (O(mode=upload)). V(checksum) compares md5s
+        (an SLO's recorded size and mtime first). V(size_and_mtime) follows C(aws s3 sync),
+        equal size and a local mtime not newer than the object's last change mean identical;
+        nothing is hashed.
+    type: str
+    choices: [checksum, size_and_mtime]
+    default: checksum
+  stale_segment_age:
+    description:
+      - As for M(ncloud.archive.archive_slo), for the SLOs this task writes.
+    type: int
+    default: 86400
+extends_documentation_fragment:
+  - ncloud.archive.archive
+  - ncloud.archive.archive.attributes
+seealso:
+  - module: ncloud.archive.archive_slo
+  - module: ncloud.archive.archive_object
+  - module: ncloud.archive.archive_info
+notes:
+  - One listing of the prefix tells what is there, so a run with nothing to do makes a few
+    requests whatever the size of the tree (plus one HEAD and one manifest GET per SLO).
+  - Many hosts archive in parallel when each has its own O(prefix).
+author:
+  - ncloud.archive developers (@ncloud)
+"""
+
+EXAMPLES = r"""
+- name: Archive /srv/data every night; only what changed moves
+  ncloud.archive.archive_sync:
+    path: /srv/data
+    container: backups
+    prefix: "{{ inventory_hostname }}/data/"
+
+- name: Mirror it exactly, deleting objects of files that are gone, without the caches
+  ncloud.archive.archive_sync:
+    path: /srv/data
+    container: backups
+    prefix: "{{ inventory_hostname }}/data/"
+    exclude: ["cache", "*.tmp"]
+    delete_extra: true
+
+- name: Restore it on another host
+  ncloud.archive.archive_sync:
+    mode: download
+    path: /srv/restore/data
+    container: backups
+    prefix: web01/data/
+
+- name: See what a restore would change, without changing anything
+  ncloud.archive.archive_sync:
+    mode: download
+    path: /srv/data
+    container: backups
+    prefix: web01/data/
+  check_mode: true
+  diff: true
+"""
+
+RETURN = r"""
+summary:
+  description: How many entries moved, were identical, were created as markers (upload) or
+    directories (download), were deleted, and were skipped.
+  returned: always
+  type: dict
+  sample: {"uploaded": 2, "identical": 998, "markers": 0, "deleted": 1, "skipped": 1}
+  contains:
+    uploaded:
+      description: Files uploaded (O(mode=upload)).
+      type: int
+    downloaded:
+      description: Files downloaded (O(mode=download)).
+      type: int
+    identical:
+      description: Files and markers that were already identical.
+      type: int
+    markers:
+      description: Directory markers created (upload) or directories created (download).
+      type: int
+    deleted:
+      description: Objects (upload) or local files (download) deleted.
+      type: int
+    skipped:
+      description: Local entries left alone (symlinks, special files).
+      type: int
+uploaded:
+  description: Object names uploaded, in check mode those that would be.
+  returned: when O(mode=upload)
+  type: list
+  elements: str
+  sample: ["web01/data/a.txt"]
+slo:
+  description: The names of RV(uploaded) that were uploaded as Static Large Objects.
+  returned: when O(mode=upload)
+  type: list
+  elements: str
+  sample: ["web01/data/db.tar"]
+downloaded:
+  description: Object names downloaded, in check mode those that would be.
+  returned: when O(mode=download)
+  type: list
+  elements: str
+  sample: ["web01/data/a.txt"]
+markers:
+  description: Directory marker objects created (upload), or the markers whose directories were
+    created (download).
+  returned: always
+  type: list
+  elements: str
+  sample: ["web01/data/empty/"]
+deleted:
+  description: Object names (upload) or relative local paths (download) deleted.
+  returned: always
+  type: list
+  elements: str
+  sample: ["web01/data/old.txt"]
+skipped:
+  description: Relative local paths left alone with O(mode=upload), each with the reason
+    (C(symlink), C(not a regular file)).
+  returned: always
+  type: list
+  elements: str
+  sample: ["link-to-etc"]
+"""
+
+import os
+import time
+
+from ansible.module_utils.common.text.formatters import human_to_bytes
+
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
+
+CHANGED_WHILE_READ = 'the object changed while it was being read; run the task again'
+
+
+class ArchiveSync(ArchiveModule):
+    argument_spec = dict(
+        mode=dict(type='str', default='upload', choices=['upload', 'download']),
+        path=dict(type='path', required=True),
+        container=dict(type='str', required=True),
+        prefix=dict(type='str', default=''),
+        include=dict(type='list', elements='str'),
+        exclude=dict(type='list', elements='str', default=[]),
+        directory_markers=dict(type='bool', default=True),
+        slo_threshold=dict(type='int', default=1073741824),
+        segment_size=dict(type='str'),
+        segment_container=dict(type='str'),
+        threads=dict(type='int', default=8),
+        delete_extra=dict(type='bool', default=False),
+        metadata=dict(type='dict'),
+        follow_symlinks=dict(type='bool', default=False),
+        compare=dict(type='str', default='checksum', choices=['checksum', 'size_and_mtime']),
+        stale_segment_age=dict(type='int', default=86400),
+    )
+    module_kwargs = dict(supports_check_mode=True)
+
+    def run(self):
+        p = self.params
+        self.container = _swift.validate_container_name(p['container'], 'container')
+        self.segment_container = _swift.validate_container_name(
+            p['segment_container'] or '%s_segments' % self.container, 'segment_container')
+        self.prefix = p['prefix']
+        if self.prefix:
+            _swift.validate_object_name(self.prefix, 'prefix')
+        for option, low in (('threads', 1), ('slo_threshold', 1), ('stale_segment_age', 0)):
+            if p[option] < low:
+                raise ArchiveError('%s must be at least %d, not %d' % (option, low, p[option]))
+        self.requested_size = None
+        if p['segment_size'] is not None:
+            try:
+                self.requested_size = human_to_bytes(p['segment_size'])
+            except ValueError:
+                raise ArchiveError("segment_size: '%s' is not a size; give bytes or a size like "
+                                   "64MB" % p['segment_size']) from None
+        if p['mode'] == 'upload':
+            return self.upload()
+        return self.download()
+
+    def selected_name(self, name):
+        """Whether an object under the prefix is one the filters select."""
+        rel = name[len(self.prefix):].rstrip('/')
+        return bool(rel) and _tree.selected(rel, self.params['include'] if not name.endswith('/')
+                                            else None, self.params['exclude'])
+
+    def listing(self):
+        entries = self.client.list_container(self.container, prefix=self.prefix or None)
+        if entries is None:
+            raise ArchiveError("container '%s' does not exist: create it with "
+                               "ncloud.archive.archive_container" % self.container)
+        return dict((e['name'], e) for e in entries if 'name' in e)
+
+    def observe_slos(self, names, listing):
+        """{name: (facts, segments)} of the listed objects among ``names`` that may be SLOs."""
+        found = {}
+        for name in names:
+            entry = listing.get(name)
+            if entry is not None and _swift.listing_maybe_slo(entry):
+                facts = self.client.head_object(self.container, name)
+                segments = self.client.get_manifest(self.container, name) \
+                    if facts is not None and facts['is_slo'] else None
+                found[name] = (facts, segments)
+        return found
+
+    def hashes(self, pairs, listing, remote):
+        """{path: md5} of the local files whose listed plain object has their size."""
+        paths = [local.path for name, local in pairs if name in listing and name not in remote
+                 and _plan.listing_size(listing[name]) == local.size]
+        return _transfer.md5_files(paths, self.params['threads'])
+
+    def result(self, plan):
+        result = dict(changed=plan.changed, changed_reason=plan.reason, **plan.result)
+        result.update(self.diff(plan.before, plan.after))
+        return result
+
+    # --- upload ---------------------------------------------------------------------
+    def upload(self):
+        p = self.params
+        root = p['path']
+        if not os.path.isdir(root):
+            raise ArchiveError("path: '%s' is not a directory%s" % (
+                root, '' if os.path.exists(root) else ' (it does not exist)'))
+        metadata = _swift.normalize_metadata(p['metadata'], 'metadata') or {}
+        if 'mtime' in metadata:
+            raise ArchiveError("metadata: the key 'mtime' is reserved for the file's modification time")
+        tree = _tree.Tree(root, p['include'], p['exclude'], p['follow_symlinks'])
+        files = []
+        for rel, info in sorted(tree.files.items()):
+            name = _swift.validate_object_name(self.prefix + rel, "path: the file '%s'" % rel)
+            files.append({'name': name, 'rel': rel, 'local': _plan.Local(
+                tree.path(rel), size=info.st_size, mtime=info.st_mtime),
+                'large': info.st_size >= p['slo_threshold']})
+        dir_names = [self.prefix + rel + '/' for rel in tree.dirs]
+        for name in dir_names:
+            _swift.validate_object_name(name, "path: the directory '%s'" % name[len(self.prefix):])
+        if self.prefix.endswith('/'):
+            dir_names.insert(0, self.prefix)
+        listing = self.listing()
+        names = [f['name'] for f in files]
+        remote = self.observe_slos(names, listing) if p['compare'] == 'checksum' else {}
+        hashes = self.hashes([(f['name'], f['local']) for f in files], listing, remote) \
+            if p['compare'] == 'checksum' else {}
+        wanted = set(names) | set(dir_names)
+        plan = _plan.plan_sync_upload(
+            dir_names if p['directory_markers'] else [], files, listing, remote, hashes, dict(
+                compare=p['compare'], delete_extra=p['delete_extra'], wanted=wanted,
+                deletable=self.selected_name,
+                skipped=['%s (%s)' % (rel, why) for rel, why in tree.skipped.items()]))
+        if plan.changed and not self.check_mode:
+            self.apply_upload(plan, metadata, listing)
+        return self.result(plan)
+
+    def apply_upload(self, plan, metadata, listing):
+        p = self.params
+        small = [a for a in plan.actions if a[0] in ('marker', 'put')]
+        large = [a for a in plan.actions if a[0] == 'slo']
+        extra = [a[1] for a in plan.actions if a[0] == 'delete']
+        headers = _swift.object_metadata_headers(metadata)
+
+        def put(worker, action):
+            if action[0] == 'marker':
+                worker.put_object(self.container, action[1], '', content_length=0,
+                                  etag=_plan.EMPTY_MD5, content_type=_plan.DIRECTORY_TYPE,
+                                  headers=headers)
+                return
+            item = action[1]
+            replaced = listing.get(item['name'])
+            old_segments = []
+            if replaced is not None and _swift.listing_maybe_slo(replaced):
+                old_segments = [s['name'] for s in worker.get_manifest(self.container, item['name']) or ()]
+            _transfer.put_file(worker, self.container, item['name'], item['local'].path,
+                               _plan.guess_type(item['name']),
+                               dict(headers, **{'X-Object-Meta-Mtime': item['local'].mtime}))
+            worker.delete_paths(old_segments)
+
+        done = 0
+        try:
+            _transfer.run_pool(self.client, put, small, p['threads'])
+            done = len(small)
+            for action in large:
+                self.upload_slo(action[1], action[2], metadata)
+                done += 1
+        except _transfer.PoolError as exc:
+            raise self.partial(self.client.quota_hint(exc, self.container), len(exc.done),
+                               len(small) + len(large))
+        except ArchiveError as exc:
+            raise self.partial(exc, done, len(small) + len(large))
+        plain = []
+        for entry in extra:
+            if _swift.listing_maybe_slo(entry):
+                self.client.delete_slo(self.container, entry['name'])
+            else:
+                plain.append('/%s/%s' % (self.container, entry['name']))
+        self.client.delete_paths(plain)
+
+    def partial(self, exc, done, total):
+        error = ArchiveError('%s (%d of the %d uploads of this run were complete; nothing was '
+                             'deleted; a re-run sends only what is still missing)'
+                             % (exc.message, done, total), exc.status, exc.transaction_id)
+        error.__cause__ = exc
+        return error
+
+    def upload_slo(self, item, reason, metadata):
+        p = self.params
+        local = item['local']
+        before, segments = None, []
+        writer = _slo.SloWriter(self.client, self.deadline, self.container, item['name'], local, dict(
+            segment_container=self.segment_container, threads=p['threads'], on_failure='keep',
+            stale_segment_age=p['stale_segment_age'], timeout=p['timeout']))
+        if reason != 'absent':
+            before, segments = writer.observe()
+        if before is None:
+            reason = 'absent'
+        segment_size = _swift.choose_segment_size(local.size, self.client.limits(), self.requested_size)
+        plan = writer.plan(before, segments, reason, segment_size,
+                           dict(metadata, mtime=local.mtime), _plan.guess_type(item['name']), None)
+        writer.apply(plan)
+
+    # --- download -------------------------------------------------------------------
+    def download(self):
+        p = self.params
+        root = p['path']
+        if os.path.islink(root):
+            raise ArchiveError("path: '%s' is a symlink; give the real directory" % root)
+        if os.path.exists(root) and not os.path.isdir(root):
+            raise ArchiveError("path: '%s' exists and is not a directory" % root)
+        if not os.path.isdir(os.path.dirname(os.path.abspath(root))):
+            raise ArchiveError("path: the parent directory of '%s' does not exist" % root)
+        listing = self.listing()
+        entries, files, dirs = [], {}, set()
+        for name in sorted(listing):
+            entry = listing[name]
+            if name == self.prefix:
+                continue  # the prefix's own marker: path itself
+            rel = _tree.restore_rel(name, self.prefix)
+            directory = rel.endswith('/') or _plan.is_marker(_plan.listed_facts(entry))
+            if not _tree.selected(rel.rstrip('/'), None if directory else p['include'], p['exclude']):
+                continue
+            if rel.endswith('/') and not _plan.is_marker(_plan.listed_facts(entry)) and \
+                    _plan.listing_size(entry) != 0:
+                raise ArchiveError("object '%s' cannot be restored under path: its name ends with "
+                                   "'/' but it holds %d bytes, and a file name cannot end with '/'; "
+                                   "nothing was written" % (name, _plan.listing_size(entry)))
+            entries.append({'name': name, 'rel': rel.rstrip('/') + '/' if directory else rel,
+                            'entry': entry, 'directory': directory})
+        self.check_conflicts(entries)
+        for item in entries:
+            _tree.check_target(root, item['rel'], item['directory'])
+        if os.path.isdir(root):
+            tree = _tree.Tree(root, p['include'], p['exclude'])
+            files = dict((rel, _plan.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime))
+                         for rel, info in tree.files.items())
+            dirs = set(tree.dirs)
+        wanted = [i for i in entries if not i['directory'] and i['rel'] in files]
+        remote = self.observe_slos([i['name'] for i in wanted], listing)
+        hashes = self.hashes([(i['name'], files[i['rel']]) for i in wanted], listing, remote)
+        plan = _plan.plan_sync_download(entries, files, dirs, remote, hashes, dict(
+            delete_extra=p['delete_extra'], skipped=[]))
+        if plan.changed and not self.check_mode:
+            self.apply_download(plan, root)
+        return self.result(plan)
+
+    def check_conflicts(self, entries):
+        """Two objects that need one path as a file and as a directory (``a`` and ``a/b``)."""
+        files = dict((i['rel'], i['name']) for i in entries if not i['directory'])
+        for item in entries:
+            parts = item['rel'].rstrip('/').split('/')
+            for depth in range(1, len(parts) + (1 if item['directory'] else 0)):
+                parent = '/'.join(parts[:depth])
+                if parent in files:
+                    raise ArchiveError("objects '%s' and '%s' cannot both be restored: the first "
+                                       "needs '%s' as a file, the second as a directory; nothing "
+                                       "was written" % (files[parent], item['name'], parent))
+
+    def apply_download(self, plan, root):
+        p = self.params
+        os.makedirs(root, exist_ok=True)
+        for action in plan.actions:
+            if action[0] == 'mkdir':
+                os.makedirs(os.path.join(root, *action[1].split('/')), exist_ok=True)
+        gets = [a[1] for a in plan.actions if a[0] == 'get']
+        slos = [i for i in gets if _swift.listing_maybe_slo(i['entry'])]
+        plain = [i for i in gets if not _swift.listing_maybe_slo(i['entry'])]
+        done = 0
+        try:
+            _transfer.run_pool(self.client, lambda worker, item: self.get(worker, item, root),
+                               plain, p['threads'])
+            done = len(plain)
+            for item in slos:
+                self.get(self.client, item, root)
+                done += 1
+        except ArchiveError as exc:
+            done = len(exc.done) if isinstance(exc, _transfer.PoolError) else done
+            error = ArchiveError('%s (%d of the %d downloads of this run were complete, each '
+                                 'file whole; nothing was deleted; a re-run fetches only what is '
+                                 'still missing)' % (exc.message, done, len(gets)),
+                                 exc.status, exc.transaction_id)
+            raise error from exc
+        for action in plan.actions:
+            if action[0] == 'remove':
+                os.remove(os.path.join(root, *action[1].split('/')))
+
+    def get(self, worker, item, root):
+        """One object to its file: verified while it streams, written to a temp file beside it,
+        synced and renamed; then its recorded mtime. Damaged bytes are fetched once more."""
+        dest = os.path.join(root, *item['rel'].split('/'))
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        name = item['name']
+        what = "object '%s' in container '%s'" % (name, self.container)
+        try:
+            try:
+                mtime = self.fetch(worker, item, dest)
+            except ArchiveError as exc:
+                if not _transfer.is_verify_error(exc):
+                    raise
+                self.module.warn('the download of %s failed its md5 check (%s) and was retried'
+                                 % (what, exc.message))
+                mtime = self.fetch(worker, item, dest)
+        except ArchiveError as exc:
+            raise ArchiveError("download of %s failed, '%s' was left as it was: %s"
+                               % (what, dest, exc.message), exc.status, exc.transaction_id) from exc
+        except OSError as exc:
+            raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from exc
+        if mtime is not None:
+            os.utime(dest, (time.time(), mtime))
+
+    def fetch(self, worker, item, dest):
+        """Download an object to ``dest``; returns the mtime it records, or None.
+
+        A plain object is checked against the listing's size and md5 (one GET); an SLO is
+        read through its manifest, its segments in parallel where they can be checked.
+        """
+        name, entry = item['name'], item['entry']
+        segments = None
+        if _swift.listing_maybe_slo(entry):
+            facts = worker.head_object(self.container, name)
+            if facts is None:
+                raise ArchiveError('it was deleted while this run was restoring')
+            if facts['is_slo']:
+                segments = worker.get_manifest(self.container, name) or []
+            if _transfer.parallel_download_possible(segments):
+                if _swift.slo_etag([s['hash'] for s in segments]) != facts['etag'] or \
+                        sum(s['bytes'] for s in segments) != facts['bytes']:
+                    raise ArchiveError(CHANGED_WHILE_READ)
+                _transfer.download_segments(dest, worker, segments, self.params['threads'])
+                return _mtime(facts['metadata'].get('mtime'))
+            size, etag = facts['bytes'], facts['etag']
+        else:
+            size, etag = entry['bytes'], _swift.strip_etag(entry['hash'])
+        verifier = _transfer.SegmentVerifier(size, etag=None if segments else etag, segments=segments)
+        headers, body = worker.get_object(self.container, name, _transfer.CHUNK)
+        if _swift.strip_etag(headers.get('etag')) != etag:
+            raise ArchiveError(CHANGED_WHILE_READ)
+        worker.call('GET ' + name, _transfer.download_to, dest, body, verifier)
+        return _mtime(headers.get('x-object-meta-mtime'))
+
+
+def _mtime(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return None
+
+
+def main():
+    ArchiveSync()()
+
+
+if __name__ == '__main__':
+    main()

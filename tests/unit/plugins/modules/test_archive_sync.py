@@ -1,0 +1,161 @@
+# -*- coding: utf-8 -*-
+# Copyright: (c) 2026, ncloud.archive contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""archive_sync through its entry point, against the in-memory Swift: trees both ways,
+check mode against the real run, hostile names, symlinks."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from ansible_collections.ncloud.archive.plugins.modules import archive_sync
+from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift
+from ansible_collections.ncloud.archive.tests.unit.plugins.modules.test_check_mode import align
+
+MIB = 1024 * 1024
+BULK = {'bulk_delete': {'max_deletes_per_request': 10000}}
+
+
+def make_tree(root):
+    """Nested and empty directories, UTF-8 names with spaces, a file above the threshold of
+    the tests (2 MiB) and a symlink."""
+    (root / 'docs' / 'deep').mkdir(parents=True)
+    (root / 'empty').mkdir()
+    (root / 'docs' / 'a.txt').write_bytes(b'alpha\n')
+    (root / 'docs' / 'deep' / 'b c.txt').write_bytes(b'beta gamma\n')
+    (root / 'h\u00e4user \u00fcber.txt').write_bytes('gr\u00fc\u00dfe\n'.encode())
+    (root / 'big.bin').write_bytes(bytes(range(256)) * (3 * MIB // 256 + 3))
+    os.symlink('/etc/passwd', str(root / 'link'))
+    for index, path in enumerate(sorted(p for p in root.rglob('*') if p.is_file() and not p.is_symlink())):
+        os.utime(str(path), (1_700_000_000 + index, 1_700_000_000 + index))
+    return root
+
+
+def snapshot(root):
+    """{rel: (bytes or 'dir', mtime)} of a tree, symlinks as their target."""
+    out = {}
+    for path in sorted(root.rglob('*')):
+        rel = path.relative_to(root).as_posix()
+        if path.is_symlink():
+            out[rel] = ('link', os.readlink(str(path)))
+        elif path.is_dir():
+            out[rel] = ('dir', None)
+        else:
+            out[rel] = (path.read_bytes(), int(path.stat().st_mtime))
+    return out
+
+
+def sync(run_module, fake, **args):
+    params = dict(container='c', prefix='t/', slo_threshold=2 * MIB, segment_size='1MB',
+                  threads=3, retries=0)
+    params.update(args)
+    return run_module(archive_sync.main, fake, info=BULK, **params)
+
+
+@pytest.fixture
+def fake():
+    swift = FakeSwift()
+    swift.add_container('c')
+    return swift
+
+
+def test_a_tree_goes_up_and_comes_back_byte_for_byte(run_module, fake, tmp_path):
+    src = make_tree(tmp_path / 'src')
+    result, failed = sync(run_module, fake, path=str(src))
+    assert not failed, result
+    assert result['summary'] == {'uploaded': 4, 'identical': 0, 'markers': 4, 'deleted': 0, 'skipped': 1}
+    assert result['slo'] == ['t/big.bin'] and result['skipped'] == ['link (symlink)']
+    assert sorted(result['markers']) == ['t/', 't/docs/', 't/docs/deep/', 't/empty/']
+    again, failed = sync(run_module, fake, path=str(src))
+    assert not failed and not again['changed'] and again['summary']['identical'] == 8
+
+    dest = tmp_path / 'restored'
+    restored, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed, restored
+    assert restored['summary'] == {'downloaded': 4, 'identical': 0, 'markers': 3, 'deleted': 0,
+                                   'skipped': 0}
+    want = dict((k, v) for k, v in snapshot(src).items() if k != 'link')
+    assert snapshot(dest) == want
+    again, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed and not again['changed']
+
+
+def test_one_edited_file_moves_alone_and_delete_extra_works_both_ways(run_module, fake, tmp_path):
+    src = make_tree(tmp_path / 'src')
+    sync(run_module, fake, path=str(src))
+    dest = tmp_path / 'dest'
+    sync(run_module, fake, mode='download', path=str(dest))
+    (src / 'docs' / 'a.txt').write_bytes(b'ALPHA\n')
+    (src / 'docs' / 'deep' / 'b c.txt').unlink()
+    result, _failed = sync(run_module, fake, path=str(src), delete_extra=True)
+    assert result['uploaded'] == ['t/docs/a.txt'] and result['deleted'] == ['t/docs/deep/b c.txt']
+    (dest / 'local-only.txt').write_bytes(b'mine')
+    result, _failed = sync(run_module, fake, mode='download', path=str(dest), delete_extra=True)
+    assert result['downloaded'] == ['t/docs/a.txt']
+    assert sorted(result['deleted']) == ['docs/deep/b c.txt', 'local-only.txt']
+    assert (dest / 'docs' / 'a.txt').read_bytes() == b'ALPHA\n'
+    assert not (dest / 'local-only.txt').exists()
+
+
+@pytest.mark.parametrize('mode', ['upload', 'download'])
+def test_check_mode_predicts_the_real_run(run_module, fake, tmp_path, mode):
+    src = make_tree(tmp_path / 'src')
+    dest = tmp_path / 'dest'
+    if mode == 'download':
+        sync(run_module, fake, path=str(src))
+        sync(run_module, fake, mode='download', path=str(dest))
+        (dest / 'docs' / 'a.txt').write_bytes(b'changed locally')
+        (dest / 'extra.txt').write_bytes(b'extra')
+        fake.add_object('c', 't/new.txt', b'new remote file')
+        path = dest
+    else:
+        fake.add_object('c', 't/docs/a.txt', b'stale')
+        fake.add_object('c', 't/gone.txt', b'no local file')
+        path = src
+    fake, real_swift = fake.copy(), fake.copy()  # empty write logs
+    stored, files = fake.state(), snapshot(path)
+    checked, failed = sync(run_module, fake, mode=mode, path=str(path), delete_extra=True,
+                           _ansible_check_mode=True, _ansible_diff=True)
+    assert not failed, checked
+    assert fake.writes == [] and fake.state() == stored and snapshot(path) == files
+    real, failed = sync(run_module, real_swift, mode=mode, path=str(path), delete_extra=True,
+                        _ansible_diff=True)
+    assert not failed, real
+    assert checked['changed'] and checked == align(checked, real)
+
+
+@pytest.mark.parametrize('name', ['t/../escape', 't//abs', 't/a/../../b', 't/a//b', 't/a/./b'])
+def test_a_name_that_leaves_path_fails_before_anything_is_written(run_module, fake, tmp_path, name):
+    fake.add_object('c', 't/fine.txt', b'fine')
+    fake.add_object('c', name, b'evil')
+    dest = tmp_path / 'dest'
+    result, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert failed and ("object '%s' cannot be restored" % name) in result['msg'], result
+    assert not dest.exists() and os.listdir(str(tmp_path)) == []
+
+
+def test_a_symlink_or_directory_where_a_file_goes_is_refused(run_module, fake, tmp_path):
+    fake.add_object('c', 't/d/file.txt', b'data')
+    dest = tmp_path / 'dest'
+    dest.mkdir()
+    outside = tmp_path / 'outside'
+    outside.mkdir()
+    os.symlink(str(outside), str(dest / 'd'))
+    result, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert failed and 'is a symlink' in result['msg'] and os.listdir(str(outside)) == []
+    os.unlink(str(dest / 'd'))
+    (dest / 'd' / 'file.txt').mkdir(parents=True)
+    result, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert failed and 'is a directory where a file must go' in result['msg']
+
+
+def test_filters_select_in_both_directions(run_module, fake, tmp_path):
+    src = make_tree(tmp_path / 'src')
+    result, _failed = sync(run_module, fake, path=str(src), include=['*.txt'], exclude=['docs/deep'])
+    assert sorted(result['uploaded']) == ['t/docs/a.txt', 't/h\u00e4user \u00fcber.txt']
+    fake.add_object('c', 't/docs/deep/remote-only.txt', b'x')
+    result, _failed = sync(run_module, fake, path=str(src), include=['*.txt'], exclude=['docs/deep'],
+                           delete_extra=True)
+    assert result['deleted'] == []  # excluded: never deleted
