@@ -139,8 +139,8 @@ class ArchiveModule:
 
     def fail_with(self, exc):
         """fail_json for ``exc``: its message, status and transaction id, and the scrubbed
-        traceback of its cause (Ansible shows it at -vvv; fail_json also removes no_log
-        values from it)."""
+        traceback of its cause (shown where Ansible shows tracebacks; fail_json also removes
+        no_log values from it)."""
         result = {'changed': False}
         if exc.status:
             result['status'] = exc.status
