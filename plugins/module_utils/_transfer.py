@@ -21,7 +21,18 @@ from ansible_collections.ncloud.archive.plugins.module_utils._plan import CHUNK,
 try:
     from swiftclient.utils import LengthWrapper
 except ImportError:  # pragma: no cover - reported by the module base
-    LengthWrapper = None
+    LengthWrapper = object
+
+
+class Md5Slice(LengthWrapper):
+    """swiftclient's LengthWrapper (a file slice that swiftclient can rewind for a retry)
+    whose md5 is made for ETags, not for security, so that it also works in FIPS mode."""
+
+    def _reset_md5(self):
+        if self._md5:
+            self.md5sum = _swift.new_md5()
+        else:
+            super()._reset_md5()
 
 
 def md5_files(paths, threads):
@@ -271,13 +282,13 @@ def upload_segments(client, path, container, jobs, threads, headers=None):
 
     ``jobs`` are dicts with name, offset and bytes. Each slice streams from its own file handle
     through swiftclient's LengthWrapper (retry-safe: it seeks back); its md5 is computed while
-    it is sent and checked against the ETag Swift answers. On failure a PoolError lists the
+    it is sent (Md5Slice) and checked against the ETag Swift answers. On failure a PoolError lists the
     jobs that were uploaded.
     """
     def put(worker, job):
         with open(path, 'rb') as handle:
             handle.seek(job['offset'])
-            body = LengthWrapper(handle, job['bytes'], md5=True)
+            body = Md5Slice(handle, job['bytes'], md5=True)
             etag = worker.call("PUT segment '%s/%s'" % (container, job['name']),
                                worker.conn.put_object, container, job['name'], body,
                                content_length=job['bytes'],
