@@ -232,9 +232,9 @@ def main():
                 print('%-52s %6.3f  %s' % (label, result[key], '<= %.2f %s' % (
                     target, 'met' if result[key] <= target else 'NOT MET') if target else ''))
         if SCALE_FILES:
-            print('%-52s %6.1f  <= 150 MiB %s' % ('peak RSS of the no-op module (MiB)',
-                                                 result['scale']['sync_noop_rss_mib'],
-                                                 'met' if result['scale']['sync_noop_rss_mib'] <= 150 else 'NOT MET'))
+            rss = result['scale']['sync_noop_rss_mib']
+            verdict = 'met' if rss <= 150 else 'NOT MET'
+            print('%-52s %6.1f  <= 150 MiB %s' % ('peak RSS of the no-op module (MiB)', rss, verdict))
         os.makedirs(os.path.join(REPO, 'benchmarks', 'results'), exist_ok=True)
         with open(os.path.join(REPO, 'benchmarks', 'results', 'tree-%s.json' % stamp), 'w',
                   encoding='utf-8') as handle:

@@ -61,12 +61,14 @@ options:
         segments within the server's C(max_manifest_segments). A size that would need more
         segments fails with the smallest size that works.
     type: str
-  segment_threads:
+  threads:
     description:
-      - How many segments are uploaded at the same time, each on its own connection.
+      - How many segments are uploaded (or HEADed, POSTed) at the same time, each on its own
+        connection; the same option as in the other modules.
       - Each upload holds about 2 MiB of memory.
     type: int
     default: 8
+    aliases: [segment_threads]
   content_type:
     description:
       - Content type of the object. Without it, it is guessed from O(name).
@@ -138,7 +140,7 @@ EXAMPLES = r"""
     container: backups
     name: db/2026-11-26.tar.zst
     src: /var/backups/db.tar.zst
-    segment_threads: 16
+    threads: 16
 
 - name: Same, with explicit segment size, and verified by checksum instead of size and mtime
   ncloud.archive.archive_slo:
@@ -274,7 +276,7 @@ class ArchiveSlo(ArchiveModule):
         state=dict(type='str', default='present', choices=['present', 'absent']),
         segment_container=dict(type='str'),
         segment_size=dict(type='str'),
-        segment_threads=dict(type='int', default=8),
+        threads=dict(type='int', default=8, aliases=['segment_threads']),
         content_type=dict(type='str'),
         metadata=dict(type='dict'),
         purge_metadata=dict(type='bool', default=False),
@@ -320,7 +322,7 @@ class ArchiveSlo(ArchiveModule):
 
     def segment_expiries(self, paths):
         """{path: X-Delete-At or 0} of segments, HEADed on the pool."""
-        return _transfer.segment_expiries(self.client, paths, self.params['segment_threads'])
+        return _transfer.segment_expiries(self.client, paths, self.params['threads'])
 
     def result(self, plan, after, **extra):
         result = dict((key, 0) for key in COUNTS)
@@ -343,8 +345,8 @@ class ArchiveSlo(ArchiveModule):
         if os.path.getsize(src) == 0:
             raise ArchiveError("src: '%s' is empty; an SLO needs at least one byte, upload it "
                                "with ncloud.archive.archive_object" % src)
-        if p['segment_threads'] < 1:
-            raise ArchiveError('segment_threads must be at least 1')
+        if p['threads'] < 1:
+            raise ArchiveError('threads (segment_threads) must be at least 1')
         if p['stale_segment_age'] < 0:
             raise ArchiveError('stale_segment_age must be 0 or more seconds')
         if p['delete_after'] is not None and p['delete_after'] < 1:
@@ -396,7 +398,7 @@ class ArchiveSlo(ArchiveModule):
             for action in plan.actions:
                 if action[0] == 'expire_segments':
                     _transfer.set_expiry(self.client, action[1], action[2],
-                                         self.params['segment_threads'])
+                                         self.params['threads'])
                 elif action[0] == 'post':
                     self.client.post_object(self.container, self.name, action[1])
             after = self.observe()[0]
@@ -405,7 +407,7 @@ class ArchiveSlo(ArchiveModule):
     def upload(self, before, segments, reason, local, segment_size, metadata, content_type):
         p = self.params
         writer = _slo.SloWriter(self.client, self.deadline, self.container, self.name, local, dict(
-            segment_container=self.segment_container, threads=p['segment_threads'],
+            segment_container=self.segment_container, threads=p['threads'],
             on_failure=p['on_failure'], stale_segment_age=p['stale_segment_age'],
             timeout=p['timeout']))
         plan = writer.plan(before, segments, reason, segment_size, metadata, content_type,
