@@ -42,6 +42,7 @@ try:
     from keystoneauth1.identity import v3 as ks_v3
     from swiftclient import client as swift_client
     from swiftclient.exceptions import ClientException
+    from swiftclient.utils import LengthWrapper
     from requests import Session as RequestsSession
     from requests.adapters import HTTPAdapter
     from requests.exceptions import ChunkedEncodingError, RequestException
@@ -53,6 +54,7 @@ except ImportError as exc:  # pragma: no cover - reported by the module base
     HAS_CLIENTS = False
     CLIENTS_IMPORT_ERROR = exc
     ClientException = None
+    LengthWrapper = object
     HTTPAdapter = object
     RequestsSession = None
     PoolKey = None

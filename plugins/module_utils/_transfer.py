@@ -18,10 +18,8 @@ from ansible_collections.ncloud.archive.plugins.module_utils import _swift
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._plan import CHUNK, md5_comparable, md5_file
 
-try:
-    from swiftclient.utils import LengthWrapper
-except ImportError:  # pragma: no cover - reported by the module base
-    LengthWrapper = object
+# Through _connection, whose import of swiftclient keeps python-keystoneclient out.
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import LengthWrapper
 
 
 class Md5Slice(LengthWrapper):

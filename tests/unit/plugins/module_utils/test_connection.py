@@ -188,3 +188,16 @@ def test_no_deadline_leaves_the_timeout_alone(monkeypatch):
                         lambda self, request, **kw: sent.append(kw['timeout']))
     _connection._WideBlockAdapter(_connection.Deadline(0)).send(None, timeout=60)  # pylint: disable=protected-access
     assert sent == [60]
+
+
+@pytest.mark.parametrize('module', ['archive_container', 'archive_info', 'archive_object',
+                                    'archive_slo', 'archive_sync'])
+def test_importing_a_module_keeps_keystoneclient_out(module):
+    """swiftclient imports python-keystoneclient (0.25 s, 8 MiB) unless _connection came first:
+    whatever a module imports first must go through _connection."""
+    code = ('import importlib, sys; '
+            'importlib.import_module("ansible_collections.ncloud.archive.plugins.modules.%s"); '
+            'print(repr(sys.modules.get("keystoneclient", "absent")))' % module)
+    done = subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True,
+                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)))
+    assert done.stdout.strip() in ('None', "'absent'"), done.stdout
