@@ -48,7 +48,7 @@ SYNC_PLAYBOOK = """
         container: "{container}"
       register: sync
     - ansible.builtin.debug:
-        msg: "summary {{{{ sync.summary | to_json }}}}"
+        msg: "uploaded={{{{ sync.summary.uploaded | default('-') }}}} downloaded={{{{ sync.summary.downloaded | default('-') }}}}"
 """
 
 ROLE_PLAYBOOK = """
@@ -130,11 +130,11 @@ def one_round(work, env, number, stamp):
                                             env=env)
 
     def sync():
-        times['sync_upload_s'] = timed([ansible_playbook, up], env=env, expect='"uploaded": %d' % FILES)
-        times['sync_upload_noop_s'] = timed([ansible_playbook, up], env=env, expect='"uploaded": 0')
+        times['sync_upload_s'] = timed([ansible_playbook, up], env=env, expect='uploaded=%d ' % FILES)
+        times['sync_upload_noop_s'] = timed([ansible_playbook, up], env=env, expect='uploaded=0 ')
         times['role_noop_s'] = timed([ansible_playbook, role], env=env, expect=': 0 uploaded')
-        times['sync_restore_s'] = timed([ansible_playbook, down], env=env, expect='"downloaded": %d' % FILES)
-        times['sync_restore_noop_s'] = timed([ansible_playbook, down], env=env, expect='"downloaded": 0')
+        times['sync_restore_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=%d"' % FILES)
+        times['sync_restore_noop_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=0"')
 
     try:
         subprocess.run([os.path.join(BIN, 'ansible'), 'localhost', '-m', 'ncloud.archive.archive_container',

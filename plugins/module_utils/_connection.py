@@ -42,7 +42,8 @@ try:
     from keystoneauth1.identity import v3 as ks_v3
     from swiftclient import client as swift_client
     from swiftclient.exceptions import ClientException
-    from swiftclient.utils import LengthWrapper
+    # For _transfer: imported here, after the setup above, never before it.
+    from swiftclient.utils import LengthWrapper  # pylint: disable=unused-import
     from requests import Session as RequestsSession
     from requests.adapters import HTTPAdapter
     from requests.exceptions import ChunkedEncodingError, RequestException

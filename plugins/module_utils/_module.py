@@ -14,6 +14,7 @@ import traceback
 
 from ansible.module_utils import basic
 from ansible.module_utils.basic import AnsibleModule, env_fallback, missing_required_lib
+from ansible.module_utils.common.text.formatters import human_to_bytes
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _client, _connection
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError, scrub
@@ -104,6 +105,18 @@ class ArchiveModule:
         if self._client is None:
             self._client = _client.Client(self.connector(), self.module.no_log_values)
         return self._client
+
+    def size_option(self, option):
+        """The option's size in bytes (a number, or with a unit like 64MB), None when not
+        given."""
+        value = self.params[option]
+        if value is None:
+            return None
+        try:
+            return human_to_bytes(value)
+        except ValueError:
+            raise ArchiveError("%s: '%s' is not a size; give bytes or a size like 64MB"
+                               % (option, value)) from None
 
     # --- results --------------------------------------------------------------------
     def diff(self, before, after):

@@ -19,6 +19,16 @@ from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swif
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 
+def observe(client, container, name):
+    """(facts, manifest segments) of an object ([] for a plain one); (None, None) when there
+    is none."""
+    facts = client.head_object(container, name)
+    if facts is None:
+        return None, None
+    segments = client.get_manifest(container, name) if facts['is_slo'] else []
+    return facts, segments or []
+
+
 class SloWriter:
     """Writes ``local`` (a _plan.Local of a file) as the SLO ``container/name``.
 
@@ -40,12 +50,7 @@ class SloWriter:
         return '/%s/%s' % (self.segment_container, name)
 
     def observe(self):
-        """(facts, manifest segments) of the object; (None, None) when there is none."""
-        facts = self.client.head_object(self.container, self.name)
-        if facts is None:
-            return None, None
-        segments = self.client.get_manifest(self.container, self.name) if facts['is_slo'] else []
-        return facts, segments or []
+        return observe(self.client, self.container, self.name)
 
     def versions(self):
         """Listing entries of all versions of this object's segments."""

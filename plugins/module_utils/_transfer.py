@@ -104,19 +104,46 @@ class SegmentVerifier:
             self._close_segment()
 
 
-def write_atomically(path, fill):
+_UMASK = []
+_UMASK_LOCK = threading.Lock()
+
+
+def umask():
+    """The process's umask, read once: reading it means setting it, which would race with
+    files that other threads create meanwhile."""
+    with _UMASK_LOCK:
+        if not _UMASK:
+            value = os.umask(0o077)
+            os.umask(value)
+            _UMASK.append(value)
+        return _UMASK[0]
+
+
+def sync_directory(directory):
+    """fsync a directory, so that the renames in it last (best effort: not every file system
+    allows it)."""
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+    except OSError:
+        pass
+
+
+def write_atomically(path, fill, sync_dir=True):
     """Have ``fill(handle)`` write a temp file beside ``path``, fsync it, rename it into place.
 
     On any failure the temp file is removed and ``path`` is left as it was. A replaced file
-    keeps its permissions; a new one gets the usual ones (0666 less the umask).
+    keeps its permissions; a new one gets the usual ones (0666 less the umask). With
+    ``sync_dir`` false the caller fsyncs the directory (once for many files).
     """
     directory = os.path.dirname(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
-        umask = os.umask(0)
-        os.umask(umask)
-        mode = 0o666 & ~umask
+        mode = 0o666 & ~umask()
     fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path),
                                suffix='.part')
     try:
@@ -132,17 +159,11 @@ def write_atomically(path, fill):
         except OSError:
             pass
         raise
-    try:
-        dir_fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(dir_fd)
-        finally:
-            os.close(dir_fd)
-    except OSError:
-        pass
+    if sync_dir:
+        sync_directory(directory)
 
 
-def download_to(path, chunks, verifier):
+def download_to(path, chunks, verifier, sync_dir=True):
     """Write the stream ``chunks`` to ``path`` atomically, checked by ``verifier`` as it flows."""
     def fill(handle):
         for chunk in chunks:
@@ -150,7 +171,7 @@ def download_to(path, chunks, verifier):
             handle.write(chunk)
         verifier.finish()
 
-    write_atomically(path, fill)
+    write_atomically(path, fill, sync_dir)
 
 
 def parallel_download_possible(segments):

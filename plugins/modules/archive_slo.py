@@ -259,8 +259,6 @@ changed_reason:
 import os
 import time
 
-from ansible.module_utils.common.text.formatters import human_to_bytes
-
 from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
@@ -308,12 +306,7 @@ class ArchiveSlo(ArchiveModule):
 
     # --- facts ----------------------------------------------------------------------
     def observe(self):
-        """(facts, manifest segments) of the object; (None, None) when there is none."""
-        facts = self.client.head_object(self.container, self.name)
-        if facts is None:
-            return None, None
-        segments = self.client.get_manifest(self.container, self.name) if facts['is_slo'] else []
-        return facts, segments or []
+        return _slo.observe(self.client, self.container, self.name)
 
     def expiry(self, before, rewritten):
         """The X-Delete-At the SLO should end with (None: not managed by this task)."""
@@ -355,13 +348,7 @@ class ArchiveSlo(ArchiveModule):
         self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
         if self.desired_meta and 'mtime' in self.desired_meta:
             raise ArchiveError("metadata: the key 'mtime' is reserved for the file's modification time")
-        self.requested_size = None
-        if p['segment_size'] is not None:
-            try:
-                self.requested_size = human_to_bytes(p['segment_size'])
-            except ValueError:
-                raise ArchiveError("segment_size: '%s' is not a size; give bytes or a size like "
-                                   "64MB" % p['segment_size']) from None
+        self.requested_size = self.size_option('segment_size')
 
     def present(self, before, segments):
         p = self.params

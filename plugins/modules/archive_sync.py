@@ -249,8 +249,6 @@ skipped:
 import os
 import time
 
-from ansible.module_utils.common.text.formatters import human_to_bytes
-
 from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
@@ -290,13 +288,7 @@ class ArchiveSync(ArchiveModule):
         for option, low in (('threads', 1), ('slo_threshold', 1), ('stale_segment_age', 0)):
             if p[option] < low:
                 raise ArchiveError('%s must be at least %d, not %d' % (option, low, p[option]))
-        self.requested_size = None
-        if p['segment_size'] is not None:
-            try:
-                self.requested_size = human_to_bytes(p['segment_size'])
-            except ValueError:
-                raise ArchiveError("segment_size: '%s' is not a size; give bytes or a size like "
-                                   "64MB" % p['segment_size']) from None
+        self.requested_size = self.size_option('segment_size')
         if p['mode'] == 'upload':
             return self.upload()
         return self.download()
@@ -498,6 +490,7 @@ class ArchiveSync(ArchiveModule):
 
     def apply_download(self, plan, root):
         p = self.params
+        _transfer.umask()  # read here, before the worker threads create files
         os.makedirs(root, exist_ok=True)
         for action in plan.actions:
             if action[0] == 'mkdir':
@@ -520,6 +513,10 @@ class ArchiveSync(ArchiveModule):
                                  'still missing)' % (exc.message, done, len(gets)),
                                  exc.status, exc.transaction_id)
             raise error from exc
+        # The files were synced one by one; their renames last once their directories are.
+        for directory in sorted(set(os.path.dirname(os.path.join(root, *i['rel'].split('/')))
+                                    for i in plain)):
+            _transfer.sync_directory(directory)
         for action in plan.actions:
             if action[0] == 'remove':
                 os.remove(os.path.join(root, *action[1].split('/')))
@@ -575,7 +572,8 @@ class ArchiveSync(ArchiveModule):
         headers, body = worker.get_object(self.container, name, _transfer.CHUNK)
         if _swift.strip_etag(headers.get('etag')) != etag:
             raise ArchiveError(CHANGED_WHILE_READ)
-        worker.call('GET ' + name, _transfer.download_to, dest, body, verifier)
+        # The directory is synced once for all its files (apply_download).
+        worker.call('GET ' + name, _transfer.download_to, dest, body, verifier, False)
         return _mtime(headers.get('x-object-meta-mtime'))
 
 
