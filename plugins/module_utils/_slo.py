@@ -37,12 +37,8 @@ class SloWriter:
     """
 
     def __init__(self, client, deadline, container, name, local, options):
-        self.client = client
-        self.deadline = deadline
-        self.container = container
-        self.name = name
-        self.local = local
-        self.options = options
+        self.client, self.deadline, self.options = client, deadline, options
+        self.container, self.name, self.local = container, name, local
         self.segment_container = options['segment_container']
         self.what = "SLO '%s' in container '%s'" % (name, container)
 

@@ -223,7 +223,7 @@ downloaded:
   returned: when O(mode=download)
   type: list
   elements: str
-  sample: ["web01/data/a.txt"]
+  sample: ["web01/data/a.txt", "web01/data/docs/b c.txt"]
 markers:
   description: Directory marker objects created (upload), or the markers whose directories were
     created (download).
