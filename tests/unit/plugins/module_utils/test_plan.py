@@ -235,3 +235,15 @@ def test_plan_slo_absent_refuses_a_plain_object():
     with pytest.raises(ArchiveError, match='is a plain object, not an SLO'):
         _plan.plan_slo_absent('c', plain(DATA), [])
     assert _plan.plan_slo_absent('c', None, None).result == {'segments': [], 'segments_deleted': 0}
+
+
+# --- trees ------------------------------------------------------------------------------
+
+def test_plan_sync_upload_refuses_to_delete_a_dot_segment_name():
+    """A listed name put there by another tool ('t/../victim') would reach another object
+    through a one-by-one DELETE: delete_extra refuses it before any request."""
+    listing = {'t/../victim': {'name': 't/../victim', 'bytes': 1, 'hash': md5(b'x')}}
+    with pytest.raises(ArchiveError, match='delete_extra'):
+        _plan.plan_sync_upload([], [], listing, {}, {}, dict(
+            compare='checksum', delete_extra=True, wanted=set(), deletable=lambda name: True,
+            skipped=[]))
