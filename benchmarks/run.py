@@ -53,6 +53,7 @@ TARGETS = {
 
 # --- small helpers -----------------------------------------------------------------------
 
+
 def parse_size(text):
     """Bytes of '1G', '64M', '512k', '1GiB' or a plain number."""
     match = re.match(r'^\s*(\d+(?:\.\d+)?)\s*([kmgt]?)(?:i?b)?\s*$', str(text), re.IGNORECASE)
@@ -63,7 +64,7 @@ def parse_size(text):
 
 
 def human(size):
-    for unit, factor in (('GiB', 1024 ** 3), ('MiB', MIB), ('KiB', 1024)):
+    for unit, factor in (('GiB', 1024**3), ('MiB', MIB), ('KiB', 1024)):
         if size >= factor and size % factor == 0:
             return '%d %s' % (size // factor, unit)
     return '%d B' % size
@@ -186,12 +187,12 @@ def wait_for_lab(timeout=180):
         except OSError:
             pass
         if time.time() > deadline:
-            raise RuntimeError('the lab proxy (%s) does not answer: is the lab up? '
-                               '(tests/lab/lab up)' % PROXY_HEALTH)
+            raise RuntimeError('the lab proxy (%s) does not answer: is the lab up? (tests/lab/lab up)' % PROXY_HEALTH)
         time.sleep(2)
 
 
 # --- measuring one process ---------------------------------------------------------------
+
 
 class Failed(Exception):
     """A measured command failed; ``output`` is the tail of what it printed."""
@@ -263,8 +264,11 @@ def measure(label, cmd, env, cwd=None, own=None):
         raise Failed(label, proc.returncode, output)
     after = lab_pids()
     # a service restarted meanwhile (others share the lab) has no meaningful CPU delta
-    lab_cpu = dict((name, round(proc_cpu_seconds(pid) - lab_before[name], 2)) for name, pid in pids.items()
-                   if after.get(name) == pid and proc_cpu_seconds(pid) >= lab_before[name])
+    lab_cpu = dict(
+        (name, round(proc_cpu_seconds(pid) - lab_before[name], 2))
+        for name, pid in pids.items()
+        if after.get(name) == pid and proc_cpu_seconds(pid) >= lab_before[name]
+    )
     foreign_requests, foreign_mb = foreign_proxy_traffic(proxy_log, proxy_log_offset, own)
     total = max(total_after - total_before, 1)
     busy_s = (busy_after - busy_before) / TICKS
@@ -296,6 +300,7 @@ def _last_int(text):
 
 # --- the benchmark -----------------------------------------------------------------------
 
+
 class Bench:
     """One benchmark run: source files, a private container pair, the measurements."""
 
@@ -316,8 +321,9 @@ class Bench:
         collections = os.path.join(self.work, 'collections', 'ansible_collections', 'ncloud')
         os.makedirs(collections)
         os.symlink(self.source, os.path.join(collections, 'archive'))
-        self.env = dict(os.environ, PYTHONPATH=os.path.join(self.work, 'collections'),
-                        PYTHONWARNINGS='ignore', LC_ALL='C.UTF-8')
+        self.env = dict(
+            os.environ, PYTHONPATH=os.path.join(self.work, 'collections'), PYTHONWARNINGS='ignore', LC_ALL='C.UTF-8'
+        )
         self.env.setdefault('no_proxy', '127.0.0.1,localhost')
         self.runs = []
         self.round = 0
@@ -334,8 +340,9 @@ class Bench:
             return path
         target = os.path.join(self.work, 'source')
         os.makedirs(target)
-        archive = subprocess.run(['git', '-C', REPO, 'archive', '--format=tar', source[4:], 'plugins'],
-                                 capture_output=True, check=False)
+        archive = subprocess.run(
+            ['git', '-C', REPO, 'archive', '--format=tar', source[4:], 'plugins'], capture_output=True, check=False
+        )
         if archive.returncode != 0:
             raise SystemExit('--source %s: %s' % (source, archive.stderr.decode('utf-8', 'replace').strip()))
         with tarfile.open(fileobj=io.BytesIO(archive.stdout)) as tar:
@@ -348,10 +355,15 @@ class Bench:
             from keystoneauth1 import session as ks_session
             from keystoneauth1.identity import v3 as ks_v3
             from swiftclient import client as swift_client
+
             env = os.environ
-            auth = ks_v3.Password(auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'],
-                                  password=env['OS_PASSWORD'], project_id=env['OS_PROJECT_ID'],
-                                  user_domain_id=env.get('OS_USER_DOMAIN_ID', 'default'))
+            auth = ks_v3.Password(
+                auth_url=env['OS_AUTH_URL'],
+                username=env['OS_USERNAME'],
+                password=env['OS_PASSWORD'],
+                project_id=env['OS_PROJECT_ID'],
+                user_domain_id=env.get('OS_USER_DOMAIN_ID', 'default'),
+            )
             self.conn = swift_client.Connection(session=ks_session.Session(auth=auth), retries=5)
         return self.conn
 
@@ -411,8 +423,10 @@ class Bench:
             for container in (self.container, self.segments):
                 self.empty_and_delete(container)
         except Exception as exc:  # pylint: disable=broad-except
-            log('cleanup of the lab failed, objects may be left in %s (the next run deletes them): %s'
-                % (self.container, _connection_text(exc)))
+            log(
+                'cleanup of the lab failed, objects may be left in %s (the next run deletes them): %s'
+                % (self.container, _connection_text(exc))
+            )
         shutil.rmtree(self.work, ignore_errors=True)
 
     def delete_object(self, container, name, missing_ok=True):
@@ -452,8 +466,10 @@ class Bench:
                 restarted = lab_pids() != before
                 if not retry or attempt == 3 or not (restarted or _lab_down(exc.output)):
                     raise
-                log('%s failed, the lab %s: waiting and measuring again' % (
-                    label, 'was restarted meanwhile' if restarted else 'seems down'))
+                log(
+                    '%s failed, the lab %s: waiting and measuring again'
+                    % (label, 'was restarted meanwhile' if restarted else 'seems down')
+                )
                 wait_for_lab()
                 time.sleep(5)
         result['key'] = key
@@ -472,12 +488,22 @@ class Bench:
             if module_result.get('failed'):
                 raise Failed(label, 'failed=true', output)
         self.runs.append(result)
-        log('%-42s %7.2f s %7s MB/s  RSS %6.1f MiB  CPU s: client %5.2f proxy %5.2f object %5.2f other %5.2f'
-            '  foreign proxy: %s req %s MB' % (
-                label, result['wall_s'], result.get('mb_s', '-'), result['peak_rss_mib'],
-                result['user_s'] + result['sys_s'], result['lab_cpu_s'].get('proxy', 0),
-                result['lab_cpu_s'].get('object', 0), result['foreign_cpu_s'],
-                result['foreign_proxy_requests'], result['foreign_proxy_mb']))
+        log(
+            '%-42s %7.2f s %7s MB/s  RSS %6.1f MiB  CPU s: client %5.2f proxy %5.2f object %5.2f other %5.2f'
+            '  foreign proxy: %s req %s MB'
+            % (
+                label,
+                result['wall_s'],
+                result.get('mb_s', '-'),
+                result['peak_rss_mib'],
+                result['user_s'] + result['sys_s'],
+                result['lab_cpu_s'].get('proxy', 0),
+                result['lab_cpu_s'].get('object', 0),
+                result['foreign_cpu_s'],
+                result['foreign_proxy_requests'],
+                result['foreign_proxy_mb'],
+            )
+        )
         return result
 
     def module(self, module, args):
@@ -500,14 +526,26 @@ class Bench:
     def object_upload(self, rounds):
         src, size = self.files['src'], self.opt.size
         for _number in self.each_round(rounds, 'archive_object upload of %s' % human(size)):
-            self.run('object_module', 'archive_object state=present', self.module(
-                'archive_object', {'container': self.container, 'name': 'obj-module', 'src': src}), size)
+            self.run(
+                'object_module',
+                'archive_object state=present',
+                self.module('archive_object', {'container': self.container, 'name': 'obj-module', 'src': src}),
+                size,
+            )
             self.delete_object(self.container, 'obj-module')
-            self.run('object_cli', 'swift upload', [
-                self.swift_cli, 'upload', '--object-name', 'obj-cli', self.container, src], size)
+            self.run(
+                'object_cli',
+                'swift upload',
+                [self.swift_cli, 'upload', '--object-name', 'obj-cli', self.container, src],
+                size,
+            )
             self.delete_object(self.container, 'obj-cli')
-            self.run('object_put', 'swiftclient put_object (stream)',
-                     self.peer('peer-put', self.container, 'obj-put', src), size)
+            self.run(
+                'object_put',
+                'swiftclient put_object (stream)',
+                self.peer('peer-put', self.container, 'obj-put', src),
+                size,
+            )
             self.delete_object(self.container, 'obj-put')
             if self.opt.diagnostics:
                 self.run('md5_pass', 'md5 of the file, 1 MiB reads (diagnostic)', self.peer('peer-md5', src), size)
@@ -521,28 +559,60 @@ class Bench:
     def slo_upload(self, rounds):
         src, size = self.files['src'], self.opt.size
         for _number in self.each_round(rounds, 'archive_slo upload of %s' % human(size)):
-            self.run('slo_module', 'archive_slo (defaults)', self.module(
-                'archive_slo', self.slo_args('slo-module', src)), size)
-            noop = self.run('slo_noop', 'archive_slo no-op re-run', self.module(
-                'archive_slo', self.slo_args('slo-module', src)))
+            self.run(
+                'slo_module',
+                'archive_slo (defaults)',
+                self.module('archive_slo', self.slo_args('slo-module', src)),
+                size,
+            )
+            noop = self.run(
+                'slo_noop', 'archive_slo no-op re-run', self.module('archive_slo', self.slo_args('slo-module', src))
+            )
             if noop.get('changed') is not False:
                 raise Failed('archive_slo no-op re-run', 'changed=%s' % noop.get('changed'), '')
             if self.opt.diagnostics:
-                self.run('slo_noop_checksum', 'archive_slo no-op, checksum=true', self.module(
-                    'archive_slo', self.slo_args('slo-module', src, checksum=True)))
+                self.run(
+                    'slo_noop_checksum',
+                    'archive_slo no-op, checksum=true',
+                    self.module('archive_slo', self.slo_args('slo-module', src, checksum=True)),
+                )
                 # What every module imports, through the collection's own module_utils (which
                 # keep swiftclient from importing python-keystoneclient).
-                self.run('startup_floor', 'python + the imports only (diagnostic)', [
-                    self.python, '-c', 'import ansible.module_utils.basic, '
-                    'ansible_collections.ncloud.archive.plugins.module_utils._module'])
+                self.run(
+                    'startup_floor',
+                    'python + the imports only (diagnostic)',
+                    [
+                        self.python,
+                        '-c',
+                        'import ansible.module_utils.basic, '
+                        'ansible_collections.ncloud.archive.plugins.module_utils._module',
+                    ],
+                )
             self.delete_object(self.container, 'slo-module')
             for threads in self.opt.slo_threads:
-                self.run('slo_module_t%d' % threads, 'archive_slo segment_threads=%d' % threads, self.module(
-                    'archive_slo', self.slo_args('slo-t%d' % threads, src, segment_threads=threads)), size)
+                self.run(
+                    'slo_module_t%d' % threads,
+                    'archive_slo segment_threads=%d' % threads,
+                    self.module('archive_slo', self.slo_args('slo-t%d' % threads, src, segment_threads=threads)),
+                    size,
+                )
                 self.delete_object(self.container, 'slo-t%d' % threads)
-            self.run('slo_cli', 'swift upload --use-slo --segment-size 64M', [
-                self.swift_cli, 'upload', '--use-slo', '--segment-size', '64M', '--object-name', 'slo-cli',
-                self.container, src], size)
+            self.run(
+                'slo_cli',
+                'swift upload --use-slo --segment-size 64M',
+                [
+                    self.swift_cli,
+                    'upload',
+                    '--use-slo',
+                    '--segment-size',
+                    '64M',
+                    '--object-name',
+                    'slo-cli',
+                    self.container,
+                    src,
+                ],
+                size,
+            )
             self.delete_object(self.container, 'slo-cli')
             self.delete_segments_of('slo-cli')
 
@@ -550,12 +620,29 @@ class Bench:
         src, size = self.files['big'], self.opt.big_size
         self.round = 1
         log('archive_slo upload of %s (peak RSS)' % human(size))
-        self.run('slo_big_module', 'archive_slo (defaults) BIG', self.module(
-            'archive_slo', self.slo_args('slo-big', src)), size)
+        self.run(
+            'slo_big_module',
+            'archive_slo (defaults) BIG',
+            self.module('archive_slo', self.slo_args('slo-big', src)),
+            size,
+        )
         self.delete_object(self.container, 'slo-big')
-        self.run('slo_big_cli', 'swift upload --use-slo BIG', [
-            self.swift_cli, 'upload', '--use-slo', '--segment-size', '64M', '--object-name', 'slo-big-cli',
-            self.container, src], size)
+        self.run(
+            'slo_big_cli',
+            'swift upload --use-slo BIG',
+            [
+                self.swift_cli,
+                'upload',
+                '--use-slo',
+                '--segment-size',
+                '64M',
+                '--object-name',
+                'slo-big-cli',
+                self.container,
+                src,
+            ],
+            size,
+        )
         self.delete_object(self.container, 'slo-big-cli')
         self.delete_segments_of('slo-big-cli')
 
@@ -568,12 +655,15 @@ class Bench:
         log('uploading the %s SLO to download (not measured)' % human(size))
         measure('archive_slo (setup)', self.module('archive_slo', self.slo_args('slo-dl', src)), self.env)
         fast = os.path.join(self.opt.download_dir or self.work, 'ncloud-archive-bench-%d.bin' % os.getpid())
-        disk = os.path.join(self.opt.disk_dir, 'ncloud-archive-bench-%d.bin' % os.getpid()) if self.opt.disk_dir else None
+        disk = (
+            os.path.join(self.opt.disk_dir, 'ncloud-archive-bench-%d.bin' % os.getpid()) if self.opt.disk_dir else None
+        )
         where = _kind_of_dir(self.opt.download_dir or self.work)
 
         def module(dest):
-            return self.module('archive_object', {'container': self.container, 'name': 'slo-dl',
-                                                  'state': 'downloaded', 'dest': dest})
+            return self.module(
+                'archive_object', {'container': self.container, 'name': 'slo-dl', 'state': 'downloaded', 'dest': dest}
+            )
 
         def cli(dest):
             return [self.swift_cli, 'download', '--output', dest, self.container, 'slo-dl']
@@ -585,8 +675,12 @@ class Bench:
                 self.run('download_cli', 'swift download (%s)' % where, cli(fast), size)
                 self.check_file(fast, src)
                 if self.opt.diagnostics:
-                    self.run('download_get', 'get_object 1 MiB + md5 (%s)' % where,
-                             self.peer('peer-get', self.container, 'slo-dl', fast), size)
+                    self.run(
+                        'download_get',
+                        'get_object 1 MiB + md5 (%s)' % where,
+                        self.peer('peer-get', self.container, 'slo-dl', fast),
+                        size,
+                    )
                     self.check_file(fast, src)
                 if disk:
                     self.run('download_module_disk', 'archive_object state=downloaded (disk)', module(disk), size)
@@ -602,8 +696,9 @@ class Bench:
     def check_file(self, dest, src):
         """The downloaded file has the size of the source (cheap), then it is removed."""
         if os.path.getsize(dest) != os.path.getsize(src):
-            raise Failed('download', 'size', '%s has %d bytes, expected %d'
-                         % (dest, os.path.getsize(dest), os.path.getsize(src)))
+            raise Failed(
+                'download', 'size', '%s has %d bytes, expected %d' % (dest, os.path.getsize(dest), os.path.getsize(src))
+            )
         os.unlink(dest)
 
     def main(self):
@@ -628,8 +723,13 @@ def _lab_down(output):
     """Whether a failed command looks like it met a lab restart (connection errors, 503)."""
     result = _module_json(output)
     text = result.get('msg', '') if result else output[-2000:]
-    return bool(re.search(r'(?i)could not connect|connection (refused|reset|aborted)|remotedisconnected|'
-                          r'max retries exceeded|HTTP 503|503 Service Unavailable|timed out', text))
+    return bool(
+        re.search(
+            r'(?i)could not connect|connection (refused|reset|aborted)|remotedisconnected|'
+            r'max retries exceeded|HTTP 503|503 Service Unavailable|timed out',
+            text,
+        )
+    )
 
 
 def _module_json(output):
@@ -645,6 +745,7 @@ def _module_json(output):
 
 
 # --- summary -------------------------------------------------------------------------------
+
 
 def median(runs, key, field='wall_s'):
     values = [r[field] for r in runs if r['key'] == key and r.get(field) is not None]
@@ -663,7 +764,11 @@ def summarize(runs, opt):
             return None
         samples = [r for r in runs if r['key'] == key]
         item = {
-            'group': group, 'key': key, 'what': what, 'n': len(samples), 'wall_s': round(wall, 2),
+            'group': group,
+            'key': key,
+            'what': what,
+            'n': len(samples),
+            'wall_s': round(wall, 2),
             'mb_s': round(samples[0]['bytes'] / wall / 1e6, 1) if samples[0].get('bytes') else None,
             'peak_rss_mib': max(r['peak_rss_mib'] for r in samples),
             'cpu_s': round(statistics.median(r['user_s'] + r['sys_s'] for r in samples), 2),
@@ -683,7 +788,9 @@ def summarize(runs, opt):
             for r in samples:
                 if r['round'] in peers:
                     other = peers[r['round']]
-                    ratio = other['wall_s'] / r['wall_s'] if ratio_kind == 'throughput' else r['wall_s'] / other['wall_s']
+                    ratio = (
+                        other['wall_s'] / r['wall_s'] if ratio_kind == 'throughput' else r['wall_s'] / other['wall_s']
+                    )
                     pairs.append(ratio)
                     if not noisy(r) and not noisy(other):
                         quiet.append(ratio)
@@ -703,8 +810,13 @@ def summarize(runs, opt):
     row('A', 'md5_pass', 'md5 of the %s file, one pass (diagnostic)' % size, 'object_module', 'time')
     slo = row('B', 'slo_module', 'archive_slo upload %s, defaults' % size, 'slo_cli', 'throughput')
     for threads in opt.slo_threads:
-        row('B', 'slo_module_t%d' % threads, 'archive_slo upload %s, segment_threads=%d' % (size, threads),
-            'slo_cli', 'throughput')
+        row(
+            'B',
+            'slo_module_t%d' % threads,
+            'archive_slo upload %s, segment_threads=%d' % (size, threads),
+            'slo_cli',
+            'throughput',
+        )
     row('B', 'slo_cli', 'swift upload --use-slo --segment-size 64M %s (peer)' % size, 'object_put', 'throughput')
     noop = row('B', 'slo_noop', 'archive_slo no-op re-run', 'slo_module', 'time')
     row('B', 'slo_noop_checksum', 'archive_slo no-op re-run, checksum=true', 'slo_module', 'time')
@@ -712,12 +824,22 @@ def summarize(runs, opt):
     big_row = row('B', 'slo_big_module', 'archive_slo upload %s, defaults' % big, 'slo_big_cli', 'throughput')
     row('B', 'slo_big_cli', 'swift upload --use-slo %s (peer)' % big)
     where = _kind_of_dir(opt.download_dir or opt.workdir)
-    download = row('B', 'download_module', 'archive_object download+verify %s SLO to %s' % (size, where),
-                   'download_cli', 'throughput')
+    download = row(
+        'B',
+        'download_module',
+        'archive_object download+verify %s SLO to %s' % (size, where),
+        'download_cli',
+        'throughput',
+    )
     row('B', 'download_cli', 'swift download %s SLO to %s (peer)' % (size, where), 'download_get', 'throughput')
     row('B', 'download_get', 'get_object 1 MiB chunks + md5 %s to %s (peer)' % (size, where))
-    row('B', 'download_module_disk', 'archive_object download+verify %s SLO to disk (fsync)' % size,
-        'download_cli_disk', 'throughput')
+    row(
+        'B',
+        'download_module_disk',
+        'archive_object download+verify %s SLO to disk (fsync)' % size,
+        'download_cli_disk',
+        'throughput',
+    )
     row('B', 'download_cli_disk', 'swift download %s SLO to disk (peer)' % size)
 
     object_rss = [r['peak_rss_mib'] for r in runs if r['key'] == 'object_module']
@@ -728,8 +850,9 @@ def summarize(runs, opt):
     if noop and 'ratio' in noop:
         verdicts['slo_noop'] = _verdict(noop['ratio'], noop['ratio'] <= 0.1, '%.3fx' % noop['ratio'])
     if big_row:
-        verdicts['slo_rss'] = _verdict(big_row['peak_rss_mib'], big_row['peak_rss_mib'] <= 128,
-                                       '%.1f MiB' % big_row['peak_rss_mib'])
+        verdicts['slo_rss'] = _verdict(
+            big_row['peak_rss_mib'], big_row['peak_rss_mib'] <= 128, '%.1f MiB' % big_row['peak_rss_mib']
+        )
     if download and 'ratio' in download:
         verdicts['download'] = _verdict(download['ratio'], download['ratio'] >= 1.0, '%.2fx' % download['ratio'])
     return rows, verdicts
@@ -771,9 +894,12 @@ def _verdict(value, met, shown):
 
 
 def render(rows, verdicts, opt):
-    lines = ['', '| # | measurement | median s (best) | MB/s | peak RSS MiB | CPU s client / proxy | noise: other CPU s, '
-             'foreign requests | ratio (paired median, range) |',
-             '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |']
+    lines = [
+        '',
+        '| # | measurement | median s (best) | MB/s | peak RSS MiB | CPU s client / proxy | noise: other CPU s, '
+        'foreign requests | ratio (paired median, range) |',
+        '| --- | --- | ---: | ---: | ---: | ---: | ---: | --- |',
+    ]
     for item in rows:
         ratio = ''
         if 'ratio' in item:
@@ -781,17 +907,34 @@ def render(rows, verdicts, opt):
             if item['ratio_range'][0] != item['ratio_range'][1]:
                 ratio += ' (%.2f-%.2f)' % tuple(item['ratio_range'])
             if item.get('noisy_rounds'):
-                ratio += '; %d noisy round(s)%s' % (item['noisy_rounds'], ', quiet ones: %.2fx' % item['ratio_quiet']
-                                                    if 'ratio_quiet' in item else '')
-        lines.append('| %s | %s | %.2f (%.2f) | %s | %.1f | %.1f / %s | %.1f, %s | %s |' % (
-            item['group'], item['what'], item['wall_s'], item['best_s'],
-            '%.0f' % item['mb_s'] if item['mb_s'] is not None else '', item['peak_rss_mib'], item['cpu_s'],
-            '%.1f' % item['proxy_cpu_s'] if item['proxy_cpu_s'] is not None else '-', item['other_cpu_s'],
-            '%.0f' % item['foreign_proxy_requests'] if item['foreign_proxy_requests'] is not None else '-', ratio))
-    lines += ['', 'noisy round: a lab service restarted, or more than %d requests of others went through the proxy '
-              'while the tool or its peer ran.' % NOISY_FOREIGN_REQUESTS,
-              '', 'Targets (SIZE=%s, BIG_SIZE=%s, %d round(s); ratios: median of the rounds\' paired ratios):'
-              % (human(opt.size), human(opt.big_size), opt.repeat)]
+                ratio += '; %d noisy round(s)%s' % (
+                    item['noisy_rounds'],
+                    ', quiet ones: %.2fx' % item['ratio_quiet'] if 'ratio_quiet' in item else '',
+                )
+        lines.append(
+            '| %s | %s | %.2f (%.2f) | %s | %.1f | %.1f / %s | %.1f, %s | %s |'
+            % (
+                item['group'],
+                item['what'],
+                item['wall_s'],
+                item['best_s'],
+                '%.0f' % item['mb_s'] if item['mb_s'] is not None else '',
+                item['peak_rss_mib'],
+                item['cpu_s'],
+                '%.1f' % item['proxy_cpu_s'] if item['proxy_cpu_s'] is not None else '-',
+                item['other_cpu_s'],
+                '%.0f' % item['foreign_proxy_requests'] if item['foreign_proxy_requests'] is not None else '-',
+                ratio,
+            )
+        )
+    lines += [
+        '',
+        'noisy round: a lab service restarted, or more than %d requests of others went through the proxy '
+        'while the tool or its peer ran.' % NOISY_FOREIGN_REQUESTS,
+        '',
+        'Targets (SIZE=%s, BIG_SIZE=%s, %d round(s); ratios: median of the rounds\' paired ratios):'
+        % (human(opt.size), human(opt.big_size), opt.repeat),
+    ]
     for key, text in TARGETS.items():
         verdict = verdicts.get(key)
         state = 'not measured' if verdict is None else ('met' if verdict['met'] else 'NOT MET')
@@ -805,6 +948,7 @@ def environment():
             return importlib_metadata.version(dist)
         except importlib_metadata.PackageNotFoundError:
             return None
+
     info = {}
     try:
         with urllib.request.urlopen('http://127.0.0.1:8080/info', timeout=10) as resp:
@@ -814,18 +958,24 @@ def environment():
     mem = re.search(r'MemTotal:\s+(\d+)', read_proc('/proc/meminfo'))
     cpu = re.search(r'model name\s*:\s*(.*)', read_proc('/proc/cpuinfo'))
     try:
-        commit = subprocess.run(['git', '-C', REPO, 'describe', '--always', '--dirty'], capture_output=True,
-                                text=True, check=False).stdout.strip()
+        commit = subprocess.run(
+            ['git', '-C', REPO, 'describe', '--always', '--dirty'], capture_output=True, text=True, check=False
+        ).stdout.strip()
     except OSError:
         commit = None
     return {
-        'nproc': os.cpu_count(), 'cpu': cpu.group(1) if cpu else None,
-        'mem_gib': round(int(mem.group(1)) / 1024 ** 2, 1) if mem else None,
+        'nproc': os.cpu_count(),
+        'cpu': cpu.group(1) if cpu else None,
+        'mem_gib': round(int(mem.group(1)) / 1024**2, 1) if mem else None,
         'loadavg_at_start': read_proc('/proc/loadavg').split()[:3],
-        'kernel': platform.release(), 'python': platform.python_version(),
-        'ansible_core': version('ansible-core'), 'python_swiftclient': version('python-swiftclient'),
-        'keystoneauth1': version('keystoneauth1'), 'python_keystoneclient': version('python-keystoneclient'),
-        'swift_server': (info.get('swift') or {}).get('version'), 'commit': commit,
+        'kernel': platform.release(),
+        'python': platform.python_version(),
+        'ansible_core': version('ansible-core'),
+        'python_swiftclient': version('python-swiftclient'),
+        'keystoneauth1': version('keystoneauth1'),
+        'python_keystoneclient': version('python-keystoneclient'),
+        'swift_server': (info.get('swift') or {}).get('version'),
+        'commit': commit,
     }
 
 
@@ -834,7 +984,11 @@ def source_commit(source):
     rev = source[4:] if source.startswith('git:') else None
     if rev is None and os.path.abspath(source) != REPO:
         return None
-    cmd = ['git', '-C', REPO, 'rev-parse', '--short', rev] if rev else ['git', '-C', REPO, 'describe', '--always', '--dirty']
+    cmd = (
+        ['git', '-C', REPO, 'rev-parse', '--short', rev]
+        if rev
+        else ['git', '-C', REPO, 'describe', '--always', '--dirty']
+    )
     try:
         return subprocess.run(cmd, capture_output=True, text=True, check=False).stdout.strip() or None
     except OSError:
@@ -843,13 +997,20 @@ def source_commit(source):
 
 # --- peers: plain python-swiftclient, run as their own process -----------------------------
 
+
 def peer_connection():
     from keystoneauth1 import session as ks_session
     from keystoneauth1.identity import v3 as ks_v3
     from swiftclient import client as swift_client
+
     env = os.environ
-    auth = ks_v3.Password(auth_url=env['OS_AUTH_URL'], username=env['OS_USERNAME'], password=env['OS_PASSWORD'],
-                          project_id=env['OS_PROJECT_ID'], user_domain_id=env.get('OS_USER_DOMAIN_ID', 'default'))
+    auth = ks_v3.Password(
+        auth_url=env['OS_AUTH_URL'],
+        username=env['OS_USERNAME'],
+        password=env['OS_PASSWORD'],
+        project_id=env['OS_PROJECT_ID'],
+        user_domain_id=env.get('OS_USER_DOMAIN_ID', 'default'),
+    )
     return swift_client.Connection(session=ks_session.Session(auth=auth), retries=5)
 
 
@@ -884,47 +1045,102 @@ def peer_main(argv):
 
 # --- command line --------------------------------------------------------------------------
 
+
 def options(argv):
     env = os.environ.get
     parser = argparse.ArgumentParser(
-        prog='benchmarks/run', description='Benchmarks of archive_object and archive_slo against the lab, with peers. '
-        'Needs the lab up and OS_* set (benchmarks/run does that). Every option has an environment variable.')
-    parser.add_argument('--smoke', action='store_true', default=env('BENCH_SMOKE', '') not in ('', '0'),
-                        help='quick check that everything works (under a minute): 32 MiB / 64 MiB, one round, no '
-                        'extra thread count, no disk download, no diagnostics; overrides those options (BENCH_SMOKE=1)')
-    parser.add_argument('--diagnostics', type=int, choices=(0, 1), default=int(env('BENCH_DIAGNOSTICS', '1')),
-                        help='also run the diagnostic measurements that explain the figures (BENCH_DIAGNOSTICS, default 1)')
-    parser.add_argument('--size', type=parse_size, default=parse_size(env('BENCH_SIZE', '1G')),
-                        help='file size of the upload and download runs (BENCH_SIZE, default 1G)')
-    parser.add_argument('--big-size', type=parse_size, default=parse_size(env('BENCH_BIG_SIZE', '2G')),
-                        help='file size of the archive_slo peak-RSS run (BENCH_BIG_SIZE, default 2G)')
-    parser.add_argument('--repeat', type=int, default=int(env('BENCH_REPEAT', '3')),
-                        help='rounds of each timed comparison, medians are reported (BENCH_REPEAT, default 3)')
-    parser.add_argument('--slo-threads', default=env('BENCH_SLO_THREADS', '4'),
-                        help='extra segment_threads values to time besides the default (BENCH_SLO_THREADS, '
-                        'comma-separated, default 4; "" for none)')
-    parser.add_argument('--only', default=env('BENCH_ONLY', 'object,slo,download,rss'),
-                        help='sections to run: object,slo,download,rss (BENCH_ONLY)')
+        prog='benchmarks/run',
+        description='Benchmarks of archive_object and archive_slo against the lab, with peers. '
+        'Needs the lab up and OS_* set (benchmarks/run does that). Every option has an environment variable.',
+    )
+    parser.add_argument(
+        '--smoke',
+        action='store_true',
+        default=env('BENCH_SMOKE', '') not in ('', '0'),
+        help='quick check that everything works (under a minute): 32 MiB / 64 MiB, one round, no '
+        'extra thread count, no disk download, no diagnostics; overrides those options (BENCH_SMOKE=1)',
+    )
+    parser.add_argument(
+        '--diagnostics',
+        type=int,
+        choices=(0, 1),
+        default=int(env('BENCH_DIAGNOSTICS', '1')),
+        help='also run the diagnostic measurements that explain the figures (BENCH_DIAGNOSTICS, default 1)',
+    )
+    parser.add_argument(
+        '--size',
+        type=parse_size,
+        default=parse_size(env('BENCH_SIZE', '1G')),
+        help='file size of the upload and download runs (BENCH_SIZE, default 1G)',
+    )
+    parser.add_argument(
+        '--big-size',
+        type=parse_size,
+        default=parse_size(env('BENCH_BIG_SIZE', '2G')),
+        help='file size of the archive_slo peak-RSS run (BENCH_BIG_SIZE, default 2G)',
+    )
+    parser.add_argument(
+        '--repeat',
+        type=int,
+        default=int(env('BENCH_REPEAT', '3')),
+        help='rounds of each timed comparison, medians are reported (BENCH_REPEAT, default 3)',
+    )
+    parser.add_argument(
+        '--slo-threads',
+        default=env('BENCH_SLO_THREADS', '4'),
+        help='extra segment_threads values to time besides the default (BENCH_SLO_THREADS, '
+        'comma-separated, default 4; "" for none)',
+    )
+    parser.add_argument(
+        '--only',
+        default=env('BENCH_ONLY', 'object,slo,download,rss'),
+        help='sections to run: object,slo,download,rss (BENCH_ONLY)',
+    )
     shm = '/dev/shm' if os.path.isdir('/dev/shm') else ''
-    parser.add_argument('--workdir', default=env('BENCH_WORKDIR', shm or tempfile.gettempdir()),
-                        help='where the source files are written (BENCH_WORKDIR, default %s: this machine\'s disk '
-                        'is slow and shared, RAM keeps it out of the figures)' % (shm or tempfile.gettempdir()))
-    parser.add_argument('--source', default=env('BENCH_SOURCE', REPO),
-                        help='collection tree whose plugins are benchmarked: a directory (default: this work tree) '
-                        'or git:<rev> for a committed revision, e.g. git:HEAD (BENCH_SOURCE)')
-    parser.add_argument('--download-dir', default=env('BENCH_DOWNLOAD_DIR', shm),
-                        help='directory the downloads are compared in (BENCH_DOWNLOAD_DIR, default %s; "" for the '
-                        'work directory)' % (shm or '""'))
-    parser.add_argument('--disk-dir', default=env('BENCH_DISK_DIR', tempfile.gettempdir()),
-                        help='directory on a disk for one more download with the module and the CLI (BENCH_DISK_DIR, '
-                        'default %s; "" to skip)' % tempfile.gettempdir())
-    parser.add_argument('--report', metavar='JSON',
-                        help='print the table of an earlier results file again (with this version\'s summary) and exit')
-    parser.add_argument('--results', default=env('BENCH_RESULTS', os.path.join(HERE, 'results')),
-                        help='directory of the JSON results (BENCH_RESULTS)')
+    parser.add_argument(
+        '--workdir',
+        default=env('BENCH_WORKDIR', shm or tempfile.gettempdir()),
+        help='where the source files are written (BENCH_WORKDIR, default %s: this machine\'s disk '
+        'is slow and shared, RAM keeps it out of the figures)' % (shm or tempfile.gettempdir()),
+    )
+    parser.add_argument(
+        '--source',
+        default=env('BENCH_SOURCE', REPO),
+        help='collection tree whose plugins are benchmarked: a directory (default: this work tree) '
+        'or git:<rev> for a committed revision, e.g. git:HEAD (BENCH_SOURCE)',
+    )
+    parser.add_argument(
+        '--download-dir',
+        default=env('BENCH_DOWNLOAD_DIR', shm),
+        help='directory the downloads are compared in (BENCH_DOWNLOAD_DIR, default %s; "" for the '
+        'work directory)' % (shm or '""'),
+    )
+    parser.add_argument(
+        '--disk-dir',
+        default=env('BENCH_DISK_DIR', tempfile.gettempdir()),
+        help='directory on a disk for one more download with the module and the CLI (BENCH_DISK_DIR, '
+        'default %s; "" to skip)' % tempfile.gettempdir(),
+    )
+    parser.add_argument(
+        '--report',
+        metavar='JSON',
+        help='print the table of an earlier results file again (with this version\'s summary) and exit',
+    )
+    parser.add_argument(
+        '--results',
+        default=env('BENCH_RESULTS', os.path.join(HERE, 'results')),
+        help='directory of the JSON results (BENCH_RESULTS)',
+    )
     opt = parser.parse_args(argv)
     if opt.smoke:
-        opt.size, opt.big_size, opt.repeat, opt.slo_threads, opt.disk_dir, opt.diagnostics = 32 * MIB, 64 * MIB, 1, '', '', 0
+        opt.size, opt.big_size, opt.repeat, opt.slo_threads, opt.disk_dir, opt.diagnostics = (
+            32 * MIB,
+            64 * MIB,
+            1,
+            '',
+            '',
+            0,
+        )
     opt.slo_threads = [int(t) for t in opt.slo_threads.split(',') if t.strip()]
     opt.only = [s.strip() for s in opt.only.split(',') if s.strip()]
     unknown = set(opt.only) - {'object', 'slo', 'download', 'rss'}
@@ -941,17 +1157,30 @@ def report(path):
     with open(path, encoding='utf-8') as handle:
         data = json.load(handle)
     config = data['config']
-    opt = argparse.Namespace(size=config['size'], big_size=config['big_size'], repeat=config['repeat'],
-                             slo_threads=config['slo_threads'], workdir=config.get('workdir', '/tmp'),
-                             download_dir=config.get('download_dir', ''))
+    opt = argparse.Namespace(
+        size=config['size'],
+        big_size=config['big_size'],
+        repeat=config['repeat'],
+        slo_threads=config['slo_threads'],
+        workdir=config.get('workdir', '/tmp'),
+        download_dir=config.get('download_dir', ''),
+    )
     for run in data['runs']:
         run.setdefault('round', 1)
         run.setdefault('foreign_cpu_s', 0.0)
     rows, verdicts = summarize(data['runs'], opt)
     machine = data.get('machine', {})
-    sys.stdout.write('%s, %s, commit %s, source %s; load at start %s%s\n' % (
-        data.get('started'), path, machine.get('commit'), config.get('source'), ' '.join(machine.get('loadavg_at_start', [])),
-        '; stopped early: %s' % data['error'] if data.get('error') else ''))
+    sys.stdout.write(
+        '%s, %s, commit %s, source %s; load at start %s%s\n'
+        % (
+            data.get('started'),
+            path,
+            machine.get('commit'),
+            config.get('source'),
+            ' '.join(machine.get('loadavg_at_start', [])),
+            '; stopped early: %s' % data['error'] if data.get('error') else '',
+        )
+    )
     sys.stdout.write(render(rows, verdicts, opt))
     return 0
 
@@ -962,7 +1191,9 @@ def main(argv):
     opt = options(argv)
     if opt.report:
         return report(opt.report)
-    missing = [name for name in ('OS_AUTH_URL', 'OS_USERNAME', 'OS_PASSWORD', 'OS_PROJECT_ID') if not os.environ.get(name)]
+    missing = [
+        name for name in ('OS_AUTH_URL', 'OS_USERNAME', 'OS_PASSWORD', 'OS_PROJECT_ID') if not os.environ.get(name)
+    ]
     if missing:
         sys.stderr.write('missing %s: eval "$(tests/lab/lab env)" first, or use benchmarks/run\n' % ', '.join(missing))
         return 2
@@ -975,11 +1206,14 @@ def main(argv):
 
     def on_signal(signum, _frame):
         raise KeyboardInterrupt('signal %d' % signum)
+
     signal.signal(signal.SIGTERM, on_signal)
     started = datetime.datetime.now(datetime.timezone.utc)
     env_info = environment()
-    log('container %s, work dir %s, sizes %s / %s, %d round(s)' % (
-        bench.container, bench.work, human(opt.size), human(opt.big_size), opt.repeat))
+    log(
+        'container %s, work dir %s, sizes %s / %s, %d round(s)'
+        % (bench.container, bench.work, human(opt.size), human(opt.big_size), opt.repeat)
+    )
     error = None
     try:
         bench.setup()
@@ -996,15 +1230,33 @@ def main(argv):
     os.makedirs(opt.results, exist_ok=True)
     path = os.path.join(opt.results, '%s.json' % bench.stamp)
     with open(path, 'w', encoding='utf-8') as handle:
-        json.dump({
-            'started': started.isoformat(), 'finished': datetime.datetime.now(datetime.timezone.utc).isoformat(),
-            'config': {'size': opt.size, 'big_size': opt.big_size, 'repeat': opt.repeat, 'smoke': opt.smoke,
-                       'diagnostics': opt.diagnostics,
-                       'slo_threads': opt.slo_threads, 'only': opt.only, 'workdir': opt.workdir,
-                       'download_dir': opt.download_dir, 'disk_dir': opt.disk_dir,
-                       'source': opt.source, 'source_commit': source_commit(opt.source)},
-            'machine': env_info, 'error': error, 'summary': rows, 'targets': verdicts, 'runs': bench.runs,
-        }, handle, indent=2)
+        json.dump(
+            {
+                'started': started.isoformat(),
+                'finished': datetime.datetime.now(datetime.timezone.utc).isoformat(),
+                'config': {
+                    'size': opt.size,
+                    'big_size': opt.big_size,
+                    'repeat': opt.repeat,
+                    'smoke': opt.smoke,
+                    'diagnostics': opt.diagnostics,
+                    'slo_threads': opt.slo_threads,
+                    'only': opt.only,
+                    'workdir': opt.workdir,
+                    'download_dir': opt.download_dir,
+                    'disk_dir': opt.disk_dir,
+                    'source': opt.source,
+                    'source_commit': source_commit(opt.source),
+                },
+                'machine': env_info,
+                'error': error,
+                'summary': rows,
+                'targets': verdicts,
+                'runs': bench.runs,
+            },
+            handle,
+            indent=2,
+        )
         handle.write('\n')
     sys.stdout.write('results: %s\n' % os.path.relpath(path))
     return 1 if error else 0

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 
 class ModuleDocFragment:
-
     # Connection and authentication options shared by every module.
     DOCUMENTATION = r"""
 options:

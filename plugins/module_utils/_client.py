@@ -87,9 +87,12 @@ class Client:
     def list_account(self, prefix=None, marker=None, limit=None):
         return _swift.page_through(
             lambda page_marker, page_limit: self.call(
-                'list account', self.conn.get_account, marker=page_marker, limit=page_limit,
-                prefix=prefix)[1],
-            marker=marker, limit=limit, page_size=self.limits()['container_listing_limit'])
+                'list account', self.conn.get_account, marker=page_marker, limit=page_limit, prefix=prefix
+            )[1],
+            marker=marker,
+            limit=limit,
+            page_size=self.limits()['container_listing_limit'],
+        )
 
     def container_headers(self, container):
         """A container's HEAD headers, or None. The temp URL keys the owner sees there are
@@ -108,8 +111,9 @@ class Client:
         """Facts of a container that must exist before anything is written into it."""
         facts = self.head_container(container)
         if facts is None:
-            raise ArchiveError("container '%s' does not exist: create it with "
-                               "ncloud.archive.archive_container" % container)
+            raise ArchiveError(
+                "container '%s' does not exist: create it with ncloud.archive.archive_container" % container
+            )
         return facts
 
     def list_container(self, container, prefix=None, delimiter=None, marker=None, limit=None):
@@ -119,9 +123,18 @@ class Client:
         try:
             return _swift.page_through(
                 lambda page_marker, page_limit: self.call(
-                    "list container '%s'" % container, self.conn.get_container, container,
-                    marker=page_marker, limit=page_limit, prefix=prefix, delimiter=delimiter)[1],
-                marker=marker, limit=limit, page_size=page_size)
+                    "list container '%s'" % container,
+                    self.conn.get_container,
+                    container,
+                    marker=page_marker,
+                    limit=page_limit,
+                    prefix=prefix,
+                    delimiter=delimiter,
+                )[1],
+                marker=marker,
+                limit=limit,
+                page_size=page_size,
+            )
         except ArchiveError as exc:
             if exc.status == 404:
                 return None
@@ -129,8 +142,9 @@ class Client:
 
     def head_object(self, container, name):
         """Facts of an object, or None."""
-        headers = self._read("HEAD object '%s' in container '%s'" % (name, container),
-                             self.conn.head_object, container, name)
+        headers = self._read(
+            "HEAD object '%s' in container '%s'" % (name, container), self.conn.head_object, container, name
+        )
         return None if headers is None else _swift.object_facts(container, name, headers)
 
     def head_path(self, path):
@@ -140,62 +154,91 @@ class Client:
 
     def get_manifest(self, container, name):
         """The segments of an SLO from ``?multipart-manifest=get``, or None."""
-        found = self._read("GET manifest of object '%s' in container '%s'" % (name, container),
-                           self.conn.get_object, container, name,
-                           query_string='multipart-manifest=get')
+        found = self._read(
+            "GET manifest of object '%s' in container '%s'" % (name, container),
+            self.conn.get_object,
+            container,
+            name,
+            query_string='multipart-manifest=get',
+        )
         return None if found is None else _swift.parse_manifest(found[1])
 
     def get_object(self, container, name, chunk_size):
         """(headers, body iterator) of an object's data."""
-        return self.call("GET object '%s' in container '%s'" % (name, container),
-                         self.conn.get_object, container, name, resp_chunk_size=chunk_size)
+        return self.call(
+            "GET object '%s' in container '%s'" % (name, container),
+            self.conn.get_object,
+            container,
+            name,
+            resp_chunk_size=chunk_size,
+        )
 
     # --- writes ---------------------------------------------------------------------
     def put_container(self, container, headers=None):
-        self.call("create container '%s'" % container, self.conn.put_container, container,
-                  headers=headers)
+        self.call("create container '%s'" % container, self.conn.put_container, container, headers=headers)
 
     def post_container(self, container, headers):
-        self.call("update container '%s'" % container, self.conn.post_container, container,
-                  headers)
+        self.call("update container '%s'" % container, self.conn.post_container, container, headers)
 
     def delete_container(self, container):
         """Delete an empty container; False when it was not there."""
-        return self._delete("delete container '%s'" % container, self.conn.delete_container,
-                            container)
+        return self._delete("delete container '%s'" % container, self.conn.delete_container, container)
 
     def put_object(self, container, name, contents, **kwargs):
         """PUT an object; returns the ETag Swift answered."""
-        return self.call("PUT object '%s' in container '%s'" % (name, container),
-                         self.conn.put_object, container, name, contents, **kwargs)
+        return self.call(
+            "PUT object '%s' in container '%s'" % (name, container),
+            self.conn.put_object,
+            container,
+            name,
+            contents,
+            **kwargs,
+        )
 
     def post_object(self, container, name, headers):
-        self.call("POST object '%s' in container '%s'" % (name, container),
-                  self.conn.post_object, container, name, headers)
+        self.call(
+            "POST object '%s' in container '%s'" % (name, container), self.conn.post_object, container, name, headers
+        )
 
     def delete_object(self, container, name):
         """Delete one object; False when it was not there."""
-        return self._delete("DELETE object '%s' in container '%s'" % (name, container),
-                            self.conn.delete_object, container, name)
+        return self._delete(
+            "DELETE object '%s' in container '%s'" % (name, container), self.conn.delete_object, container, name
+        )
 
     def put_manifest(self, container, name, body, content_type, headers):
         """PUT an SLO manifest; Swift checks every segment meanwhile, with this token."""
-        self.long_request(lambda: self.call(
-            "PUT manifest of SLO '%s' in container '%s'" % (name, container),
-            self.conn.put_object, container, name, body, query_string='multipart-manifest=put',
-            content_type=content_type, headers=headers))
+        self.long_request(
+            lambda: self.call(
+                "PUT manifest of SLO '%s' in container '%s'" % (name, container),
+                self.conn.put_object,
+                container,
+                name,
+                body,
+                query_string='multipart-manifest=put',
+                content_type=content_type,
+                headers=headers,
+            )
+        )
 
     def delete_slo(self, container, name):
         """Delete an SLO's manifest and segments; returns the number of segments deleted.
 
         Swift answers 200 whatever happened: the JSON body says what was deleted and what failed.
         """
+
         def delete():
             _status, _headers, body = self.call(
                 "DELETE (with segments) SLO '%s' in container '%s'" % (name, container),
-                self.conn.body_request, 'DELETE', container, name,
-                query_string='multipart-manifest=delete', headers={'Accept': 'application/json'})
+                self.conn.body_request,
+                'DELETE',
+                container,
+                name,
+                query_string='multipart-manifest=delete',
+                headers={'Accept': 'application/json'},
+            )
             return _swift.parse_bulk_delete(body)[0]
+
         return max(self.long_request(delete) - 1, 0)
 
     def delete_paths(self, paths):
@@ -209,7 +252,7 @@ class Client:
         if limits['bulk_delete']:
             step = limits['bulk_max_deletes_per_request']
             for start in range(0, len(paths), step):
-                deleted += self.bulk_delete(paths[start:start + step])
+                deleted += self.bulk_delete(paths[start : start + step])
             return deleted
         for path in paths:
             # A name from a listing or a manifest goes into a URL here (a bulk-delete body is
@@ -232,10 +275,17 @@ class Client:
         attempt = 0
         while True:
             try:
-                return deleted + self.long_request(lambda: _swift.parse_bulk_delete(self.call(
-                    'bulk delete of %d object(s)' % len(paths), self.conn.post_account,
-                    headers={'Accept': 'application/json', 'Content-Type': 'text/plain'},
-                    query_string='bulk-delete', data=_swift.bulk_delete_body(paths))[1])[0])
+                return deleted + self.long_request(
+                    lambda batch=paths: _swift.parse_bulk_delete(
+                        self.call(
+                            'bulk delete of %d object(s)' % len(batch),
+                            self.conn.post_account,
+                            headers={'Accept': 'application/json', 'Content-Type': 'text/plain'},
+                            query_string='bulk-delete',
+                            data=_swift.bulk_delete_body(batch),
+                        )[1]
+                    )[0]
+                )
             except _swift.BulkDeleteError as exc:
                 named = set(exc.retry)
                 retry = [p for p in paths if p in named or quote(p) in named]
@@ -243,7 +293,7 @@ class Client:
                     raise
                 deleted += exc.deleted
                 paths = retry
-                pause = min(2 ** attempt, 16)
+                pause = min(2**attempt, 16)
                 left = getattr(self.conn, 'deadline', None)
                 left = left.remaining() if left is not None else None
                 if left is not None and left < pause:
@@ -283,14 +333,18 @@ class Client:
             facts = self.head_container(container)
         except ArchiveError:
             return exc
-        quotas = ['%s=%d (%s now)' % (option, facts[option], facts[used])
-                  for option, used in (('quota_bytes', 'bytes'), ('quota_count', 'object_count'))
-                  if facts and facts[option]]
+        quotas = [
+            '%s=%d (%s now)' % (option, facts[option], facts[used])
+            for option, used in (('quota_bytes', 'bytes'), ('quota_count', 'object_count'))
+            if facts and facts[option]
+        ]
         if not quotas:
             return exc
-        error = ArchiveError("%s; container '%s' has %s: raise or remove it with "
-                             "ncloud.archive.archive_container, or delete objects"
-                             % (exc.message, container, ' and '.join(quotas)),
-                             exc.status, exc.transaction_id)
+        error = ArchiveError(
+            "%s; container '%s' has %s: raise or remove it with "
+            "ncloud.archive.archive_container, or delete objects" % (exc.message, container, ' and '.join(quotas)),
+            exc.status,
+            exc.transaction_id,
+        )
         error.__cause__ = exc.__cause__
         return error

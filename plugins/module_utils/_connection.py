@@ -40,15 +40,17 @@ try:
     from keystoneauth1 import exceptions as ks_exceptions
     from keystoneauth1 import session as ks_session
     from keystoneauth1.identity import v3 as ks_v3
-    from swiftclient import client as swift_client
-    from swiftclient.exceptions import ClientException
-    # For _transfer: imported here, after the setup above, never before it.
-    from swiftclient.utils import LengthWrapper  # pylint: disable=unused-import
     from requests import Session as RequestsSession
     from requests.adapters import HTTPAdapter
     from requests.exceptions import ChunkedEncodingError, RequestException
+    from swiftclient import client as swift_client
+    from swiftclient.exceptions import ClientException
+
+    # For _transfer: imported here, after the setup above, never before it.
+    from swiftclient.utils import LengthWrapper  # pylint: disable=unused-import
     from urllib3.exceptions import HTTPError as Urllib3Error
     from urllib3.poolmanager import PoolKey
+
     HAS_CLIENTS = True
     CLIENTS_IMPORT_ERROR = None
 except ImportError as exc:  # pragma: no cover - reported by the module base
@@ -79,11 +81,10 @@ _STATUS_HINTS = {
     401: 'authentication failed: check access_key, secret_key, project_id and domain_id',
     403: 'access denied: the project of these credentials may not do this',
     404: 'not found: check the container and object names',
-    409: 'conflict: a non-empty container, a concurrent change, or an SLO segment that no '
-         'longer matches its manifest',
+    409: 'conflict: a non-empty container, a concurrent change, or an SLO segment that no longer matches its manifest',
     411: 'length required',
     413: 'too large: over a quota, or over the largest object size (upload large files '
-         'with ncloud.archive.archive_slo)',
+    'with ncloud.archive.archive_slo)',
     416: 'requested range not satisfiable',
     422: 'checksum mismatch: the data was changed or corrupted on the way',
     429: 'rate limited by the server: retry later or lower the number of threads',
@@ -130,8 +131,8 @@ class Deadline:
         if left is not None and left <= 0:
             raise DeadlineExceeded(
                 'the task ran out of time: its deadline of %d s passed (the endpoint is down or '
-                'too slow; check it, or raise the deadline option for longer transfers)'
-                % self.seconds)
+                'too slow; check it, or raise the deadline option for longer transfers)' % self.seconds
+            )
         return left
 
     @contextlib.contextmanager
@@ -157,15 +158,19 @@ def url_has_credentials(url):
 def check_url(url, option):
     """An http(s) URL with a host and no credentials in it, or an ArchiveError naming ``option``."""
     if url_has_credentials(url):
-        raise ArchiveError('%s: remove the user name and password from the URL (the part before '
-                           "'@'); give them as access_key and secret_key" % option)
+        raise ArchiveError(
+            '%s: remove the user name and password from the URL (the part before '
+            "'@'); give them as access_key and secret_key" % option
+        )
     try:
         parts = urlsplit(url)
     except ValueError:
         parts = None
     if parts is None or parts.scheme not in ('http', 'https') or not parts.hostname:
-        raise ArchiveError('%s: %r is not an http(s) URL with a host name, for example '
-                           'https://kr.archive.ncloudstorage.com:5000/v3' % (option, url))
+        raise ArchiveError(
+            '%s: %r is not an http(s) URL with a host name, for example '
+            'https://kr.archive.ncloudstorage.com:5000/v3' % (option, url)
+        )
     return url
 
 
@@ -173,8 +178,17 @@ def is_client_error(exc):
     """Whether ``exc`` comes from talking to Keystone or Swift (and so can be explained)."""
     if not HAS_CLIENTS:
         return False
-    return isinstance(exc, (ClientException, ks_exceptions.ClientException, RequestException,
-                            Urllib3Error, http_client.HTTPException, ConnectionError))
+    return isinstance(
+        exc,
+        (
+            ClientException,
+            ks_exceptions.ClientException,
+            RequestException,
+            Urllib3Error,
+            http_client.HTTPException,
+            ConnectionError,
+        ),
+    )
 
 
 def describe_error(exc, operation):
@@ -207,21 +221,26 @@ def describe_error(exc, operation):
             transaction_id = getattr(exc, 'request_id', None)
             detail = 'HTTP %s' % status
         elif isinstance(exc, ks_exceptions.SSLError):
-            detail = ('TLS verification failed (%s): set ca_cert to the CA bundle, or '
-                      'validate_certs=false for a test endpoint' % exc)
+            detail = (
+                'TLS verification failed (%s): set ca_cert to the CA bundle, or '
+                'validate_certs=false for a test endpoint' % exc
+            )
         elif isinstance(exc, ks_exceptions.ConnectionError):
             detail = 'could not connect to auth_url %s%s: check auth_url and the network' % (
-                _first(_URL_RE, str(exc)), _reason(str(exc)))
+                _first(_URL_RE, str(exc)),
+                _reason(str(exc)),
+            )
         elif isinstance(exc, ks_exceptions.EndpointNotFound):
-            detail = ('no object-store endpoint in the service catalog (%s): check region_name '
-                      'or set storage_url' % exc)
+            detail = 'no object-store endpoint in the service catalog (%s): check region_name or set storage_url' % exc
         elif isinstance(exc, ks_exceptions.DiscoveryFailure):
             detail = 'auth_url does not answer like Keystone v3 (%s): check auth_url' % exc
         else:
             detail = '%s: %s' % (type(exc).__name__, exc)
     elif isinstance(exc, (RequestException, Urllib3Error, http_client.HTTPException, ConnectionError)):
-        detail = 'the connection to the storage endpoint failed (%s): check storage_url, the network ' \
-                 'and the retries option' % exc
+        detail = (
+            'the connection to the storage endpoint failed (%s): check storage_url, the network '
+            'and the retries option' % exc
+        )
     else:
         detail = '%s: %s' % (type(exc).__name__, exc)
     hint = _STATUS_HINTS.get(status)
@@ -235,19 +254,20 @@ def describe_error(exc, operation):
     return ArchiveError(scrub(message), status=status, transaction_id=transaction_id)
 
 
-def build_session(auth_url, access_key, secret_key, project_id, domain_id,
-                  verify=True, timeout=None, retries=0, deadline=None):
+def build_session(
+    auth_url, access_key, secret_key, project_id, domain_id, verify=True, timeout=None, retries=0, deadline=None
+):
     """Keystone v3 password session, the way NAVER Cloud Archive Storage authenticates.
 
     Its HTTP requests go through a _WideBlockAdapter, so they keep to ``deadline`` too.
     """
-    auth = ks_v3.Password(auth_url=auth_url, username=access_key, password=secret_key,
-                          project_id=project_id, user_domain_id=domain_id)
+    auth = ks_v3.Password(
+        auth_url=auth_url, username=access_key, password=secret_key, project_id=project_id, user_domain_id=domain_id
+    )
     http = RequestsSession()
     _mount(http, deadline)
     try:
-        return ks_session.Session(auth=auth, verify=verify, timeout=timeout,
-                                  connect_retries=retries, session=http)
+        return ks_session.Session(auth=auth, verify=verify, timeout=timeout, connect_retries=retries, session=http)
     except TypeError:  # keystoneauth1 without connect_retries
         return ks_session.Session(auth=auth, verify=verify, timeout=timeout, session=http)
 
@@ -258,8 +278,17 @@ class Connector:
     A swiftclient Connection is not thread-safe: give each worker thread its own.
     """
 
-    def __init__(self, session, storage_url=None, region_name=None, validate_certs=True,
-                 ca_cert=None, timeout=None, retries=5, deadline=None):
+    def __init__(
+        self,
+        session,
+        storage_url=None,
+        region_name=None,
+        validate_certs=True,
+        ca_cert=None,
+        timeout=None,
+        retries=5,
+        deadline=None,
+    ):
         self.session = session
         self.deadline = deadline
         self.os_options = {'service_type': 'object-store', 'endpoint_type': 'public'}
@@ -267,13 +296,11 @@ class Connector:
             self.os_options['region_name'] = region_name
         if storage_url:
             self.os_options['object_storage_url'] = storage_url
-        self.connection_kwargs = dict(retries=retries, insecure=not validate_certs,
-                                      cacert=ca_cert, timeout=timeout)
+        self.connection_kwargs = dict(retries=retries, insecure=not validate_certs, cacert=ca_cert, timeout=timeout)
         self._limits = None
 
     def connect(self):
-        conn = _Connection(session=self.session, os_options=dict(self.os_options),
-                           **self.connection_kwargs)
+        conn = _Connection(session=self.session, os_options=dict(self.os_options), **self.connection_kwargs)
         conn.deadline = self.deadline
         return conn
 
@@ -334,15 +361,16 @@ class _Connection(swift_client.Connection if HAS_CLIENTS else object):
                 # surfaces as urllib3's or http.client's own error, which swiftclient does not
                 # retry; as a requests error it is retried like a reset during the request.
                 raise ChunkedEncodingError('the answer was cut off: %s' % exc) from exc
+
         return super()._retry(reset_func, attempt, *args, **kwargs)
 
-    def body_request(self, method, container, name=None, query_string=None, headers=None,
-                     data=None):
+    def body_request(self, method, container, name=None, query_string=None, headers=None, data=None):
         """A Swift request whose answer body matters (swiftclient drops it for DELETE/POST).
 
         Goes through the connection's retry and re-authentication. Returns (status, headers,
         body bytes); raises ClientException on a non-2xx answer.
         """
+
         def _call(url, token, http_conn=None, service_token=None):
             parsed, conn = http_conn
             path = '%s/%s' % (parsed.path.rstrip('/'), swift_client.quote(container))

@@ -53,9 +53,15 @@ DEFAULT_LIMITS = {
 def parse_limits(info):
     limits = dict(DEFAULT_LIMITS)
     swift = info.get('swift') or {}
-    for key in ('max_file_size', 'max_object_name_length', 'container_listing_limit',
-                'max_meta_name_length', 'max_meta_value_length', 'max_meta_count',
-                'max_meta_overall_size'):
+    for key in (
+        'max_file_size',
+        'max_object_name_length',
+        'container_listing_limit',
+        'max_meta_name_length',
+        'max_meta_value_length',
+        'max_meta_count',
+        'max_meta_overall_size',
+    ):
         if isinstance(swift.get(key), int):
             limits[key] = swift[key]
     slo = info.get('slo')

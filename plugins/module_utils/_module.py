@@ -23,13 +23,14 @@ DEFAULT_AUTH_URL = 'https://kr.archive.ncloudstorage.com:5000/v3'
 
 AUTH_ARGUMENT_SPEC = dict(
     auth_url=dict(type='str', default=DEFAULT_AUTH_URL, fallback=(env_fallback, ['OS_AUTH_URL'])),
-    access_key=dict(type='str', aliases=['username'], no_log=False,
-                    fallback=(env_fallback, ['NCLOUD_ACCESS_KEY', 'OS_USERNAME'])),
-    secret_key=dict(type='str', aliases=['password'], no_log=True,
-                    fallback=(env_fallback, ['NCLOUD_SECRET_KEY', 'OS_PASSWORD'])),
+    access_key=dict(
+        type='str', aliases=['username'], no_log=False, fallback=(env_fallback, ['NCLOUD_ACCESS_KEY', 'OS_USERNAME'])
+    ),
+    secret_key=dict(
+        type='str', aliases=['password'], no_log=True, fallback=(env_fallback, ['NCLOUD_SECRET_KEY', 'OS_PASSWORD'])
+    ),
     project_id=dict(type='str', fallback=(env_fallback, ['OS_PROJECT_ID'])),
-    domain_id=dict(type='str', aliases=['user_domain_id'],
-                   fallback=(env_fallback, ['OS_USER_DOMAIN_ID'])),
+    domain_id=dict(type='str', aliases=['user_domain_id'], fallback=(env_fallback, ['OS_USER_DOMAIN_ID'])),
     region_name=dict(type='str', fallback=(env_fallback, ['OS_REGION_NAME'])),
     storage_url=dict(type='str', fallback=(env_fallback, ['OS_STORAGE_URL'])),
     validate_certs=dict(type='bool', default=True),
@@ -91,12 +92,26 @@ class ArchiveModule:
             verify = p['ca_cert'] if p['validate_certs'] and p['ca_cert'] else p['validate_certs']
             self.deadline = _connection.Deadline(p['deadline'])
             session = _connection.build_session(
-                p['auth_url'], p['access_key'], p['secret_key'], p['project_id'], p['domain_id'],
-                verify=verify, timeout=p['timeout'], retries=p['retries'], deadline=self.deadline)
+                p['auth_url'],
+                p['access_key'],
+                p['secret_key'],
+                p['project_id'],
+                p['domain_id'],
+                verify=verify,
+                timeout=p['timeout'],
+                retries=p['retries'],
+                deadline=self.deadline,
+            )
             self._connector = _connection.Connector(
-                session, storage_url=p['storage_url'], region_name=p['region_name'],
-                validate_certs=p['validate_certs'], ca_cert=p['ca_cert'], timeout=p['timeout'],
-                retries=p['retries'], deadline=self.deadline)
+                session,
+                storage_url=p['storage_url'],
+                region_name=p['region_name'],
+                validate_certs=p['validate_certs'],
+                ca_cert=p['ca_cert'],
+                timeout=p['timeout'],
+                retries=p['retries'],
+                deadline=self.deadline,
+            )
         return self._connector
 
     @property
@@ -115,8 +130,7 @@ class ArchiveModule:
         try:
             return human_to_bytes(value)
         except ValueError:
-            raise ArchiveError("%s: '%s' is not a size; give bytes or a size like 64MB"
-                               % (option, value)) from None
+            raise ArchiveError("%s: '%s' is not a size; give bytes or a size like 64MB" % (option, value)) from None
 
     # --- results --------------------------------------------------------------------
     def diff(self, before, after):
@@ -139,7 +153,8 @@ class ArchiveModule:
         if not _connection.HAS_CLIENTS:
             self.module.fail_json(
                 msg=missing_required_lib('python-swiftclient and keystoneauth1'),
-                exception=str(_connection.CLIENTS_IMPORT_ERROR))
+                exception=str(_connection.CLIENTS_IMPORT_ERROR),
+            )
         try:
             result = self.run()
         except ArchiveError as exc:

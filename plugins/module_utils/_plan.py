@@ -45,6 +45,7 @@ class Plan:
 
 # --- local facts -------------------------------------------------------------------------
 
+
 def md5_file(path, offset=0, length=None):
     """md5 hex digest of ``length`` bytes of ``path`` from ``offset`` (to the end if None)."""
     digest = _swift.new_md5()
@@ -121,16 +122,20 @@ def identical(remote, local, segments=None, quick=False):
     if remote.get('is_slo'):
         if quick and local.mtime is not None and remote['metadata'].get('mtime') == local.mtime:
             return True
-        return local.path is not None and segments is not None and \
-            file_matches_segments(local.path, segments)
+        return local.path is not None and segments is not None and file_matches_segments(local.path, segments)
     return local.md5() == remote['etag']
 
 
 def listed_facts(entry):
     """The facts a listing entry of a plain object gives (its hash is the md5 of its bytes)."""
-    return {'name': entry.get('name'), 'bytes': entry.get('bytes'), 'is_slo': False,
-            'etag': _swift.strip_etag(entry.get('hash')), 'metadata': {},
-            'content_type': _swift.listing_content_type(entry)}
+    return {
+        'name': entry.get('name'),
+        'bytes': entry.get('bytes'),
+        'is_slo': False,
+        'etag': _swift.strip_etag(entry.get('hash')),
+        'metadata': {},
+        'content_type': _swift.listing_content_type(entry),
+    }
 
 
 # What the swift CLI takes for a directory marker (the second from older clients).
@@ -139,8 +144,11 @@ MARKER_TYPES = (DIRECTORY_TYPE, 'text/directory')
 
 def is_marker(facts):
     """Whether an object is a directory marker (empty, ``application/directory``)."""
-    return facts is not None and facts['bytes'] == 0 and \
-        (facts.get('content_type') or '').split(';')[0].strip() in MARKER_TYPES
+    return (
+        facts is not None
+        and facts['bytes'] == 0
+        and (facts.get('content_type') or '').split(';')[0].strip() in MARKER_TYPES
+    )
 
 
 def guess_type(name):
@@ -148,6 +156,7 @@ def guess_type(name):
 
 
 # --- containers ----------------------------------------------------------------------
+
 
 def plan_container(name, before, keys, desired):
     """archive_container. ``desired``: state, metadata (normalised, None: unmanaged),
@@ -159,31 +168,44 @@ def plan_container(name, before, keys, desired):
             return Plan('container already absent')
         count = before['object_count'] or 0
         if count and not desired['force']:
-            raise ArchiveError("container '%s' still holds %d object(s): set force=true to "
-                               "delete them with the container" % (name, count))
+            raise ArchiveError(
+                "container '%s' still holds %d object(s): set force=true to "
+                "delete them with the container" % (name, count)
+            )
         actions = ([('empty',)] if desired['force'] else []) + [('delete',)]
         return Plan('container present', before, None, actions, deleted_objects=count)
 
     current = before or {'metadata': {}, 'read_acl': '', 'write_acl': ''}
     read_acl, write_acl = desired['read_acl'], desired['write_acl']
     to_set, to_remove, meta_after = _swift.plan_metadata(
-        current['metadata'], desired['metadata'], desired['purge_metadata'])
+        current['metadata'], desired['metadata'], desired['purge_metadata']
+    )
     changes = (
         ('metadata differs', _swift.container_metadata_headers(to_set, to_remove)),
-        ('ACL differs', _swift.acl_headers(current['read_acl'], current['write_acl'],
-                                           read_acl, write_acl)),
+        ('ACL differs', _swift.acl_headers(current['read_acl'], current['write_acl'], read_acl, write_acl)),
         ('quota differs', _swift.quota_headers(current, desired['quotas'])),
         ('temp URL key differs', _swift.temp_url_key_headers(keys, desired['temp_url_keys'])),
     )
     headers = {}
     for _reason, part in changes:
         headers.update(part)
-    after = dict(before or {'name': name, 'object_count': 0, 'bytes': 0, 'quota_bytes': None,
-                            'quota_count': None, 'temp_url_key_set': False,
-                            'temp_url_key_2_set': False})
-    after.update(metadata=meta_after,
-                 read_acl=current['read_acl'] if read_acl is None else read_acl,
-                 write_acl=current['write_acl'] if write_acl is None else write_acl)
+    after = dict(
+        before
+        or {
+            'name': name,
+            'object_count': 0,
+            'bytes': 0,
+            'quota_bytes': None,
+            'quota_count': None,
+            'temp_url_key_set': False,
+            'temp_url_key_2_set': False,
+        }
+    )
+    after.update(
+        metadata=meta_after,
+        read_acl=current['read_acl'] if read_acl is None else read_acl,
+        write_acl=current['write_acl'] if write_acl is None else write_acl,
+    )
     for option, want in desired['quotas'].items():
         if want is not None:
             after[option] = want or None
@@ -194,11 +216,11 @@ def plan_container(name, before, keys, desired):
         return Plan('container absent', None, after, [('create', headers)])
     if not headers:
         return Plan('container present with the same settings', before, before)
-    return Plan(' and '.join(r for r, part in changes if part), before, after,
-                [('update', headers)])
+    return Plan(' and '.join(r for r, part in changes if part), before, after, [('update', headers)])
 
 
 # --- single objects ----------------------------------------------------------------------
+
 
 def plan_object(container, name, before, segments, local, desired, now):
     """archive_object state=present. ``local`` is a Local; ``segments`` the manifest when
@@ -219,7 +241,8 @@ def plan_object(container, name, before, segments, local, desired, now):
         reason = 'content differs'
     content_type = desired['content_type']
     _to_set, _to_remove, meta_after = _swift.plan_metadata(
-        before['metadata'] if before else {}, desired['metadata'], desired['purge_metadata'])
+        before['metadata'] if before else {}, desired['metadata'], desired['purge_metadata']
+    )
 
     if reason:
         content_type = content_type or guess_type(name)
@@ -231,9 +254,16 @@ def plan_object(container, name, before, segments, local, desired, now):
         elif desired['delete_after']:
             expiry = int(now) + desired['delete_after']
             headers['X-Delete-After'] = str(desired['delete_after'])
-        after = {'container': container, 'name': name, 'etag': local.md5(), 'bytes': local.size,
-                 'content_type': content_type, 'last_modified': '', 'metadata': meta_after,
-                 'is_slo': False}
+        after = {
+            'container': container,
+            'name': name,
+            'etag': local.md5(),
+            'bytes': local.size,
+            'content_type': content_type,
+            'last_modified': '',
+            'metadata': meta_after,
+            'is_slo': False,
+        }
         if expiry:
             after['delete_at'] = expiry
         actions = [('put', headers, content_type)]
@@ -244,17 +274,16 @@ def plan_object(container, name, before, segments, local, desired, now):
             result['segments_deleted'] = len(paths)
         return Plan(reason, before, after, actions, **result)
 
-    expiry = _swift.plan_expiry(before.get('delete_at'), desired['delete_at'],
-                                desired['delete_after'], now, rewritten=False)
+    expiry = _swift.plan_expiry(
+        before.get('delete_at'), desired['delete_at'], desired['delete_after'], now, rewritten=False
+    )
     changes, after = _converge(before, meta_after, content_type, expiry)
     if not changes:
-        return Plan('identical' if overwrite != 'never' else 'present, overwrite=never',
-                    before, before)
+        return Plan('identical' if overwrite != 'never' else 'present, overwrite=never', before, before)
     if desired['delete_at'] is not None:  # absolute, or 0: none
         headers = _swift.object_post_headers(meta_after, content_type, desired['delete_at'], None)
     else:  # an existing expiry is repeated; delete_after counts on the server's clock
-        headers = _swift.object_post_headers(meta_after, content_type, before.get('delete_at'),
-                                             desired['delete_after'])
+        headers = _swift.object_post_headers(meta_after, content_type, before.get('delete_at'), desired['delete_after'])
     return Plan(' and '.join(changes), before, after, [('post', headers)])
 
 
@@ -266,11 +295,15 @@ def _converge(before, metadata, content_type, expiry):
     """
     to_set, to_remove, _after = _swift.plan_metadata(before['metadata'], metadata, True)
     current = before.get('delete_at') or 0
-    changes = [change for change, differs in (
-        ('metadata differs', to_set or to_remove),
-        ('content type differs', content_type and content_type != before['content_type']),
-        ('expiry differs' if current else 'expiry not set',
-         expiry is not None and expiry != current)) if differs]
+    changes = [
+        change
+        for change, differs in (
+            ('metadata differs', to_set or to_remove),
+            ('content type differs', content_type and content_type != before['content_type']),
+            ('expiry differs' if current else 'expiry not set', expiry is not None and expiry != current),
+        )
+        if differs
+    ]
     after = dict(before, metadata=metadata, content_type=content_type or before['content_type'])
     after.pop('delete_at', None)
     keep = current if expiry is None else expiry
@@ -285,8 +318,7 @@ def plan_object_absent(before, segments):
     if before is None:
         return Plan('already absent')
     if before['is_slo']:
-        return Plan('present', before, None, [('delete_slo',)],
-                    segments_deleted=len(segments or ()))
+        return Plan('present', before, None, [('delete_slo',)], segments_deleted=len(segments or ()))
     return Plan('present', before, None, [('delete',)])
 
 
@@ -309,6 +341,7 @@ def plan_download(remote, segments, local, overwrite):
 
 
 # --- Static Large Objects --------------------------------------------------------------
+
 
 def slo_reason(remote, segments, local, checksum):
     """Why the object ``remote`` is not the SLO of ``local``, or None when it is."""
@@ -336,9 +369,12 @@ def plan_slo_converge(before, segments, metadata, content_type, expiry, segment_
     changes, after = _converge(before, metadata, content_type, expiry)
     if stale:
         changes.append('segment expiry differs')
-    result = dict(segments=slo_segment_view(segments), segments_expiry_changed=len(stale),
-                  # The stored SLO's own segment size (its first segment): no /info request.
-                  segment_size=segments[0]['bytes'] if segments else 0)
+    result = dict(
+        segments=slo_segment_view(segments),
+        segments_expiry_changed=len(stale),
+        # The stored SLO's own segment size (its first segment): no /info request.
+        segment_size=segments[0]['bytes'] if segments else 0,
+    )
     if not changes:
         return Plan('identical', before, before, **result)
     keep = after.get('delete_at') or 0
@@ -359,8 +395,11 @@ def slo_jobs(local, prefix, segment_size, existing):
         name = _swift.segment_name(prefix, index)
         job = {'name': name, 'offset': offset, 'bytes': length}
         found = existing.get(name)
-        if found and found['bytes'] == length and \
-                _swift.strip_etag(found['hash']) == md5_file(local.path, offset, length):
+        if (
+            found
+            and found['bytes'] == length
+            and _swift.strip_etag(found['hash']) == md5_file(local.path, offset, length)
+        ):
             reused.append(dict(job, etag=_swift.strip_etag(found['hash'])))
         else:
             upload.append(job)
@@ -372,22 +411,41 @@ def obsolete_segments(replaced_segments, segment_container, listing, name, keep,
     references, and this object's segments in ``listing`` (entries of the segment container)
     older than ``max_age`` (left by failed or killed runs), except ``keep``. Younger
     unreferenced segments may belong to a concurrent upload and stay."""
-    paths = set('/%s/%s' % (segment_container, n)
-                for n in _swift.stale_segments(listing, name, now, max_age))
+    paths = set('/%s/%s' % (segment_container, n) for n in _swift.stale_segments(listing, name, now, max_age))
     paths.update(s['name'] for s in replaced_segments or ())
     return sorted(paths - set(keep))
 
 
-def plan_slo_upload(container, name, before, reason, local, upload, reused, segment_container,
-                    metadata, content_type, expiry, reused_expiries, obsolete):
+def plan_slo_upload(
+    container,
+    name,
+    before,
+    reason,
+    local,
+    upload,
+    reused,
+    segment_container,
+    metadata,
+    content_type,
+    expiry,
+    reused_expiries,
+    obsolete,
+):
     """An SLO to (re)write: ('upload', jobs), ('expire_segments', paths, expiry) of reused
     segments whose expiry differs, ('manifest',), ('cleanup',). ``obsolete`` are the segment
     paths the clean-up is predicted to delete."""
     path = '/%s/%%s' % segment_container
     stale = sorted(p for p, value in reused_expiries.items() if value != (expiry or 0))
-    after = {'container': container, 'name': name, 'etag': '', 'bytes': local.size,
-             'content_type': content_type, 'last_modified': '', 'metadata': metadata,
-             'is_slo': True}
+    after = {
+        'container': container,
+        'name': name,
+        'etag': '',
+        'bytes': local.size,
+        'content_type': content_type,
+        'last_modified': '',
+        'metadata': metadata,
+        'is_slo': True,
+    }
     if expiry:
         after['delete_at'] = expiry
     jobs = sorted(upload + reused, key=lambda j: j['offset'])
@@ -395,11 +453,17 @@ def plan_slo_upload(container, name, before, reason, local, upload, reused, segm
     if stale:
         actions.append(('expire_segments', stale, expiry or 0))
     actions += [('manifest',), ('cleanup',)]
-    return Plan(reason, before, after, actions, segments_uploaded=len(upload),
-                segments_reused=len(reused), segments_deleted=len(obsolete),
-                segments_expiry_changed=len(stale),
-                segments=[{'name': path % j['name'], 'bytes': j['bytes'], 'etag': j.get('etag', '')}
-                          for j in jobs])
+    return Plan(
+        reason,
+        before,
+        after,
+        actions,
+        segments_uploaded=len(upload),
+        segments_reused=len(reused),
+        segments_deleted=len(obsolete),
+        segments_expiry_changed=len(stale),
+        segments=[{'name': path % j['name'], 'bytes': j['bytes'], 'etag': j.get('etag', '')} for j in jobs],
+    )
 
 
 def plan_slo_absent(container, before, segments):
@@ -407,13 +471,17 @@ def plan_slo_absent(container, before, segments):
     if before is None:
         return Plan('already absent', segments=[], segments_deleted=0)
     if not before['is_slo']:
-        raise ArchiveError("SLO '%s' in container '%s' is a plain object, not an SLO: delete it "
-                           "with ncloud.archive.archive_object" % (before['name'], container))
-    return Plan('present', before, None, [('delete_slo',)],
-                segments=slo_segment_view(segments), segments_deleted=len(segments))
+        raise ArchiveError(
+            "SLO '%s' in container '%s' is a plain object, not an SLO: delete it "
+            "with ncloud.archive.archive_object" % (before['name'], container)
+        )
+    return Plan(
+        'present', before, None, [('delete_slo',)], segments=slo_segment_view(segments), segments_deleted=len(segments)
+    )
 
 
 # --- trees (archive_sync) ----------------------------------------------------------------
+
 
 def listing_size(entry):
     """The data size of a listed object: an SLO manifest's listing gives its own size in
@@ -458,8 +526,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
     actions, uploaded, slos, identical_names, created = [], [], [], [], []
     for name in markers:
         entry = listing.get(name)
-        if entry is not None and listing_size(entry) == 0 and \
-                _swift.listing_content_type(entry) == DIRECTORY_TYPE:
+        if entry is not None and listing_size(entry) == 0 and _swift.listing_content_type(entry) == DIRECTORY_TYPE:
             identical_names.append(name)
         else:
             actions.append(('marker', name))
@@ -472,8 +539,11 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
         uploaded.append(item['name'])
         if item['large']:
             facts = remote.get(item['name'], (None, None))[0]
-            reason = 'absent' if entry is None else (
-                'content differs' if facts is not None and facts['is_slo'] else 'stored as a plain object')
+            reason = (
+                'absent'
+                if entry is None
+                else ('content differs' if facts is not None and facts['is_slo'] else 'stored as a plain object')
+            )
             actions.append(('slo', item, reason))
             slos.append(item['name'])
         else:
@@ -486,14 +556,27 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
                 _swift.check_dot_segments(name, 'delete_extra: the object to delete')
                 deleted.append(name)
                 actions.append(('delete', listing[name]))
-    summary = {'uploaded': len(uploaded), 'identical': len(identical_names), 'markers': len(created),
-               'deleted': len(deleted), 'skipped': len(desired['skipped'])}
+    summary = {
+        'uploaded': len(uploaded),
+        'identical': len(identical_names),
+        'markers': len(created),
+        'deleted': len(deleted),
+        'skipped': len(desired['skipped']),
+    }
     added = [n for n in uploaded + created if n not in listing]
     replaced = [n for n in uploaded if n in listing]
-    return Plan(_sync_reason(summary, 'uploaded'), {'replaced': sorted(replaced), 'deleted': deleted},
-                {'added': sorted(added), 'replaced': sorted(replaced)}, actions,
-                summary=summary, uploaded=uploaded, slo=slos, markers=created, deleted=deleted,
-                skipped=sorted(desired['skipped']))
+    return Plan(
+        _sync_reason(summary, 'uploaded'),
+        {'replaced': sorted(replaced), 'deleted': deleted},
+        {'added': sorted(added), 'replaced': sorted(replaced)},
+        actions,
+        summary=summary,
+        uploaded=uploaded,
+        slo=slos,
+        markers=created,
+        deleted=deleted,
+        skipped=sorted(desired['skipped']),
+    )
 
 
 def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired):
@@ -531,20 +614,37 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
             if rel not in wanted:
                 deleted.append(rel)
                 actions.append(('remove', rel))
-    summary = {'downloaded': len(downloaded), 'identical': len(identical_names),
-               'markers': len(created), 'deleted': len(deleted), 'skipped': len(desired['skipped'])}
+    summary = {
+        'downloaded': len(downloaded),
+        'identical': len(identical_names),
+        'markers': len(created),
+        'deleted': len(deleted),
+        'skipped': len(desired['skipped']),
+    }
     moved, made = set(downloaded), set(created)
     replaced = [i['rel'] for i in entries if i['name'] in moved and i['rel'] in local_files]
-    added = [i['rel'] for i in entries if (i['name'] in moved and i['rel'] not in local_files)
-             or i['name'] in made]
-    return Plan(_sync_reason(summary, 'downloaded'), {'replaced': sorted(replaced), 'deleted': deleted},
-                {'added': sorted(added), 'replaced': sorted(replaced)}, actions,
-                summary=summary, downloaded=downloaded, markers=created, deleted=deleted,
-                skipped=sorted(desired['skipped']))
+    added = [i['rel'] for i in entries if (i['name'] in moved and i['rel'] not in local_files) or i['name'] in made]
+    return Plan(
+        _sync_reason(summary, 'downloaded'),
+        {'replaced': sorted(replaced), 'deleted': deleted},
+        {'added': sorted(added), 'replaced': sorted(replaced)},
+        actions,
+        summary=summary,
+        downloaded=downloaded,
+        markers=created,
+        deleted=deleted,
+        skipped=sorted(desired['skipped']),
+    )
 
 
 def _sync_reason(summary, moved):
-    parts = ['%d %s' % (summary[key], label) for key, label in (
-        (moved, moved), ('markers', 'markers created' if moved == 'uploaded' else 'directories created'),
-        ('deleted', 'deleted')) if summary[key]]
+    parts = [
+        '%d %s' % (summary[key], label)
+        for key, label in (
+            (moved, moved),
+            ('markers', 'markers created' if moved == 'uploaded' else 'directories created'),
+            ('deleted', 'deleted'),
+        )
+        if summary[key]
+    ]
     return ', '.join(parts) if parts else 'all %d identical' % summary['identical']

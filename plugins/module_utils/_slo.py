@@ -50,8 +50,7 @@ class SloWriter:
 
     def versions(self):
         """Listing entries of all versions of this object's segments."""
-        return self.client.list_container(self.segment_container,
-                                          prefix=_swift.versions_prefix(self.name)) or []
+        return self.client.list_container(self.segment_container, prefix=_swift.versions_prefix(self.name)) or []
 
     def segment_expiries(self, paths):
         return _transfer.segment_expiries(self.client, paths, self.options['threads'])
@@ -70,13 +69,32 @@ class SloWriter:
         self.keep = [self.segment_path(j['name']) for j in upload + reused]
         # Reused segments must expire with the new manifest (or not at all), never before it.
         reused_expiries = self.segment_expiries([self.segment_path(j['name']) for j in reused])
-        obsolete = _plan.obsolete_segments(segments, self.segment_container, versions, self.name,
-                                           self.keep, time.time(), self.options['stale_segment_age'])
+        obsolete = _plan.obsolete_segments(
+            segments,
+            self.segment_container,
+            versions,
+            self.name,
+            self.keep,
+            time.time(),
+            self.options['stale_segment_age'],
+        )
         self.metadata, self.content_type, self.expiry = metadata, content_type, expiry
         self.upload, self.reused = upload, reused
-        return _plan.plan_slo_upload(self.container, self.name, before, reason, self.local,
-                                     upload, reused, self.segment_container, metadata,
-                                     content_type, expiry, reused_expiries, obsolete)
+        return _plan.plan_slo_upload(
+            self.container,
+            self.name,
+            before,
+            reason,
+            self.local,
+            upload,
+            reused,
+            self.segment_container,
+            metadata,
+            content_type,
+            expiry,
+            reused_expiries,
+            obsolete,
+        )
 
     # --- apply ---------------------------------------------------------------------------
     def apply(self, plan):
@@ -88,8 +106,13 @@ class SloWriter:
             for action in plan.actions:
                 if action[0] == 'upload':
                     uploaded = _transfer.upload_segments(
-                        self.client, self.local.path, self.segment_container, action[1],
-                        self.options['threads'], headers=_swift.expiry_headers(self.expiry))
+                        self.client,
+                        self.local.path,
+                        self.segment_container,
+                        action[1],
+                        self.options['threads'],
+                        headers=_swift.expiry_headers(self.expiry),
+                    )
                 elif action[0] == 'expire_segments':
                     _transfer.set_expiry(self.client, action[1], action[2], self.options['threads'])
         except _transfer.PoolError as exc:
@@ -102,9 +125,15 @@ class SloWriter:
         after, after_segments = self.put_manifest(jobs, expected)
         if after is None or after['etag'] != expected:
             self.lost_race(after, after_segments)
-        obsolete = _plan.obsolete_segments(replaced, self.segment_container, self.versions(),
-                                           self.name, self.keep, time.time(),
-                                           self.options['stale_segment_age'])
+        obsolete = _plan.obsolete_segments(
+            replaced,
+            self.segment_container,
+            self.versions(),
+            self.name,
+            self.keep,
+            time.time(),
+            self.options['stale_segment_age'],
+        )
         plan.result['segments_deleted'] = self.client.delete_paths(obsolete)
         plan.result['segments'] = _plan.slo_segment_view(after_segments)
         return after
@@ -122,16 +151,23 @@ class SloWriter:
         headers = _swift.object_metadata_headers(self.metadata)
         headers.update(_swift.expiry_headers(self.expiry))
         try:
-            self.client.put_manifest(self.container, self.name,
-                                     _swift.manifest_body(self.segment_container, jobs),
-                                     self.content_type, headers)
+            self.client.put_manifest(
+                self.container,
+                self.name,
+                _swift.manifest_body(self.segment_container, jobs),
+                self.content_type,
+                headers,
+            )
         except ArchiveError as exc:
             try:
                 after, segments = self.observe()
             except ArchiveError as unknown:
-                raise ArchiveError('%s; whether the manifest was written is unknown (%s), so the '
-                                   'segments were kept' % (exc.message, unknown.message),
-                                   exc.status, exc.transaction_id) from exc
+                raise ArchiveError(
+                    '%s; whether the manifest was written is unknown (%s), so the '
+                    'segments were kept' % (exc.message, unknown.message),
+                    exc.status,
+                    exc.transaction_id,
+                ) from exc
             if after is None or after['etag'] != expected:
                 self.fail(self.client.quota_hint(exc, self.container), len(self.upload))
             return after, segments
@@ -143,18 +179,23 @@ class SloWriter:
         used = set(s['name'] for s in live_segments or ())
         mine = sorted(set(self.segment_path(j['name']) for j in self.upload) - used)
         deleted = self.client.delete_paths(mine)
-        raise ArchiveError('%s was replaced by another writer right after this run wrote it: it '
-                           'now holds %s; the %d segment(s) this run uploaded that it does not use '
-                           'were deleted. Run the task again to store this file'
-                           % (self.what, 'ETag %s' % live['etag'] if live else 'nothing', deleted))
+        raise ArchiveError(
+            '%s was replaced by another writer right after this run wrote it: it '
+            'now holds %s; the %d segment(s) this run uploaded that it does not use '
+            'were deleted. Run the task again to store this file'
+            % (self.what, 'ETag %s' % live['etag'] if live else 'nothing', deleted)
+        )
 
     def fail(self, exc, confirmed):
         """Fail the upload after on_failure; ``confirmed``: how many of the segments this run
         was to upload Swift acknowledged."""
         if self.options['on_failure'] == 'keep':
-            raise ArchiveError('%s; on_failure=keep: the %d segment(s) this run stored were kept, '
-                               'the next run uploads only what is missing' % (exc.message, confirmed),
-                               exc.status, exc.transaction_id) from exc
+            raise ArchiveError(
+                '%s; on_failure=keep: the %d segment(s) this run stored were kept, '
+                'the next run uploads only what is missing' % (exc.message, confirmed),
+                exc.status,
+                exc.transaction_id,
+            ) from exc
         # Every segment this run may have stored, acknowledged or not (an answer can be lost
         # after Swift stored the segment); the ones never stored are simply not found.
         paths = [self.segment_path(job['name']) for job in self.upload]
@@ -162,10 +203,15 @@ class SloWriter:
             try:
                 deleted = self.client.delete_paths(paths)
             except ArchiveError as cleanup:
-                raise ArchiveError('%s; on_failure=delete could not delete the segments this run '
-                                   'may have stored (%s): they are under %s'
-                                   % (exc.message, cleanup.message,
-                                      self.segment_path(os.path.dirname(self.upload[0]['name']) + '/')),
-                                   exc.status, exc.transaction_id) from exc
-        raise ArchiveError('%s; on_failure=delete: deleted the %d segment(s) this run had stored'
-                           % (exc.message, deleted), exc.status, exc.transaction_id) from exc
+                raise ArchiveError(
+                    '%s; on_failure=delete could not delete the segments this run '
+                    'may have stored (%s): they are under %s'
+                    % (exc.message, cleanup.message, self.segment_path(os.path.dirname(self.upload[0]['name']) + '/')),
+                    exc.status,
+                    exc.transaction_id,
+                ) from exc
+        raise ArchiveError(
+            '%s; on_failure=delete: deleted the %d segment(s) this run had stored' % (exc.message, deleted),
+            exc.status,
+            exc.transaction_id,
+        ) from exc

@@ -17,8 +17,8 @@ import re
 from urllib.parse import quote, urlsplit
 
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import (
-    ArchiveError,
     DEFAULT_LIMITS,
+    ArchiveError,
 )
 
 CONTAINER_NAME_MAX_BYTES = 256
@@ -37,15 +37,20 @@ def validate_container_name(name, option='name'):
     _check_text(name, option)
     if name in DOT_SEGMENTS:
         # The URL .../AUTH_x/. or /.. is normalised to the account or above it.
-        raise ArchiveError("%s: %r cannot be a container name: HTTP clients resolve '.' and '..' "
-                           "as paths, so the request would reach the account; choose another name"
-                           % (option, name))
+        raise ArchiveError(
+            "%s: %r cannot be a container name: HTTP clients resolve '.' and '..' "
+            "as paths, so the request would reach the account; choose another name" % (option, name)
+        )
     if '/' in name:
-        raise ArchiveError("%s: container name %r must not contain '/' (Swift reads it as a path);"
-                           " put the part after '/' into the object name instead" % (option, name))
+        raise ArchiveError(
+            "%s: container name %r must not contain '/' (Swift reads it as a path);"
+            " put the part after '/' into the object name instead" % (option, name)
+        )
     if len(_utf8(name)) > CONTAINER_NAME_MAX_BYTES:
-        raise ArchiveError('%s: container name is %d bytes of UTF-8, the limit is %d'
-                           % (option, len(_utf8(name)), CONTAINER_NAME_MAX_BYTES))
+        raise ArchiveError(
+            '%s: container name is %d bytes of UTF-8, the limit is %d'
+            % (option, len(_utf8(name)), CONTAINER_NAME_MAX_BYTES)
+        )
     return name
 
 
@@ -56,8 +61,7 @@ def validate_object_name(name, option='name', limits=None):
         raise ArchiveError('%s: an object name must be a non-empty string' % option)
     _check_text(name, option)
     if len(_utf8(name)) > limit:
-        raise ArchiveError('%s: object name is %d bytes of UTF-8, the limit is %d'
-                           % (option, len(_utf8(name)), limit))
+        raise ArchiveError('%s: object name is %d bytes of UTF-8, the limit is %d' % (option, len(_utf8(name)), limit))
     check_dot_segments(name, option)
     return name
 
@@ -69,9 +73,11 @@ def check_dot_segments(name, option):
     segments before sending: 'c/../victim' would reach the container 'victim'.
     """
     if any(part in DOT_SEGMENTS for part in name.split('/')):
-        raise ArchiveError("%s: %r has a '.' or '..' path segment, which HTTP clients resolve "
-                           "before sending (the request would reach another object or "
-                           "container); remove it from the name" % (option, name))
+        raise ArchiveError(
+            "%s: %r has a '.' or '..' path segment, which HTTP clients resolve "
+            "before sending (the request would reach another object or "
+            "container); remove it from the name" % (option, name)
+        )
     return name
 
 
@@ -79,8 +85,7 @@ def check_header_value(value, option):
     """A value sent as an HTTP header (ACL, content type): no line breaks, no NUL."""
     if value is not None and any(c in value for c in '\r\n\x00'):
         # The value is not repeated: it may be a key.
-        raise ArchiveError('%s must not contain line breaks or NUL: it is sent as an HTTP '
-                           'header' % option)
+        raise ArchiveError('%s must not contain line breaks or NUL: it is sent as an HTTP header' % option)
     return value
 
 
@@ -94,6 +99,7 @@ def _check_text(value, option):
 
 
 # --- metadata ------------------------------------------------------------------------
+
 
 def normalize_metadata(metadata, option='metadata', limits=None):
     """Check user metadata against Swift's limits; return it with lower-case keys.
@@ -109,33 +115,36 @@ def normalize_metadata(metadata, option='metadata', limits=None):
     for key, value in metadata.items():
         key = str(key).strip()
         if not _META_KEY_RE.match(key):
-            raise ArchiveError("%s: key %r may contain only letters, digits and '-' (no '_', spaces"
-                               " or other characters: HTTP turns them into something else)"
-                               % (option, key))
+            raise ArchiveError(
+                "%s: key %r may contain only letters, digits and '-' (no '_', spaces"
+                " or other characters: HTTP turns them into something else)" % (option, key)
+            )
         if isinstance(value, bool) or value is None or isinstance(value, (dict, list)):
-            raise ArchiveError('%s: the value of %r must be a string or a number, not %s'
-                               % (option, key, type(value).__name__))
+            raise ArchiveError(
+                '%s: the value of %r must be a string or a number, not %s' % (option, key, type(value).__name__)
+            )
         value = str(value)
         if '\r' in value or '\n' in value:
             raise ArchiveError('%s: the value of %r must not contain line breaks' % (option, key))
         _check_text(value, option)
         if len(_utf8(key)) > limits['max_meta_name_length']:
-            raise ArchiveError('%s: key %r is longer than %d bytes'
-                               % (option, key, limits['max_meta_name_length']))
+            raise ArchiveError('%s: key %r is longer than %d bytes' % (option, key, limits['max_meta_name_length']))
         if len(_utf8(value)) > limits['max_meta_value_length']:
-            raise ArchiveError('%s: the value of %r is longer than %d bytes'
-                               % (option, key, limits['max_meta_value_length']))
+            raise ArchiveError(
+                '%s: the value of %r is longer than %d bytes' % (option, key, limits['max_meta_value_length'])
+            )
         lower = key.lower()
         if lower in result:
             raise ArchiveError('%s: key %r is given twice (keys are case-insensitive)' % (option, key))
         result[lower] = value
         overall += len(_utf8(lower)) + len(_utf8(value))
     if len(result) > limits['max_meta_count']:
-        raise ArchiveError('%s: %d items, Swift allows at most %d'
-                           % (option, len(result), limits['max_meta_count']))
+        raise ArchiveError('%s: %d items, Swift allows at most %d' % (option, len(result), limits['max_meta_count']))
     if overall > limits['max_meta_overall_size']:
-        raise ArchiveError('%s: %d bytes of keys and values, Swift allows at most %d in total'
-                           % (option, overall, limits['max_meta_overall_size']))
+        raise ArchiveError(
+            '%s: %d bytes of keys and values, Swift allows at most %d in total'
+            % (option, overall, limits['max_meta_overall_size'])
+        )
     return result
 
 
@@ -151,8 +160,7 @@ def metadata_from_headers(headers, kind):
     or 'object'. Account and container quotas and temp URL keys are not user metadata (and
     the keys must never be shown)."""
     prefix = 'x-%s-meta-' % kind
-    meta = dict((k[len(prefix):].lower(), v) for k, v in headers.items()
-                if k.lower().startswith(prefix))
+    meta = dict((k[len(prefix) :].lower(), v) for k, v in headers.items() if k.lower().startswith(prefix))
     if kind != 'object':
         meta = dict((k, v) for k, v in meta.items() if k not in SETTINGS_META)
     return meta
@@ -162,8 +170,7 @@ def temp_url_keys(headers, kind):
     """{option: value} of the temp URL keys a container or account HEAD shows its owner."""
     prefix = 'x-%s-meta-' % kind
     lower = dict((k.lower(), v) for k, v in headers.items())
-    return dict((option, lower[prefix + key]) for option, key in TEMP_URL_KEY_META.items()
-                if lower.get(prefix + key))
+    return dict((option, lower[prefix + key]) for option, key in TEMP_URL_KEY_META.items() if lower.get(prefix + key))
 
 
 def plan_metadata(current, desired, purge):
@@ -211,6 +218,7 @@ def object_post_headers(metadata, content_type, delete_at, delete_after):
 
 # --- temporary URLs ------------------------------------------------------------------
 
+
 def temp_url_digest(limits):
     """The digest to sign temporary URLs with: sha256 when /info's tempurl section allows it,
     else sha1 (what every tempurl since before Pike accepts)."""
@@ -225,7 +233,12 @@ def temp_url(storage_url, container, name, method, expires, key, digest='sha256'
     body = '%s\n%d\n%s' % (method, expires, path)
     signature = hmac.new(_utf8(key), _utf8(body), getattr(hashlib, digest)).hexdigest()
     return '%s/%s/%s?temp_url_sig=%s&temp_url_expires=%d' % (
-        base, quote(container, safe=''), quote(name), signature, expires)
+        base,
+        quote(container, safe=''),
+        quote(name),
+        signature,
+        expires,
+    )
 
 
 # --- retention -----------------------------------------------------------------------
@@ -246,8 +259,10 @@ def parse_delete_at(value, option='delete_at'):
     try:
         stamp = datetime.datetime.fromisoformat(text.replace('Z', '+00:00'))
     except ValueError:
-        raise ArchiveError("%s: %r is neither epoch seconds, an ISO 8601 date such as "
-                           "'2027-06-30T00:00:00Z', nor %r" % (option, value, NO_EXPIRY)) from None
+        raise ArchiveError(
+            "%s: %r is neither epoch seconds, an ISO 8601 date such as "
+            "'2027-06-30T00:00:00Z', nor %r" % (option, value, NO_EXPIRY)
+        ) from None
     if stamp.tzinfo is None:
         stamp = stamp.replace(tzinfo=datetime.timezone.utc)
     return int(stamp.timestamp())
@@ -301,6 +316,7 @@ def split_segment_path(path):
 
 # --- ACLs ----------------------------------------------------------------------------
 
+
 def normalize_acl(acl):
     """Swift stores container ACLs comma-separated without spaces; compare them that way."""
     if acl is None:
@@ -326,11 +342,13 @@ def setting_headers(settings):
 
 def acl_headers(current_read, current_write, read_acl, write_acl):
     """Headers that set (or remove, for '') the ACLs that differ. None means unmanaged."""
-    return setting_headers((('Container-Read', current_read or '', read_acl),
-                            ('Container-Write', current_write or '', write_acl)))
+    return setting_headers(
+        (('Container-Read', current_read or '', read_acl), ('Container-Write', current_write or '', write_acl))
+    )
 
 
 # --- facts ---------------------------------------------------------------------------
+
 
 def to_int(value):
     try:
@@ -366,8 +384,9 @@ def parse_quota(value, option, parse_size=None):
         whole = re.match(r'^\s*-?[0-9]+\s*$', str(value))
         number = int(value) if whole or not parse_size else parse_size(value)
     except (TypeError, ValueError):
-        raise ArchiveError("%s: %r is not a number%s" % (
-            option, value, " of bytes or a size like '10GB'" if parse_size else '')) from None
+        raise ArchiveError(
+            "%s: %r is not a number%s" % (option, value, " of bytes or a size like '10GB'" if parse_size else '')
+        ) from None
     if number < 0:
         raise ArchiveError('%s must be 0 (no quota) or more, not %d' % (option, number))
     return number
@@ -376,14 +395,17 @@ def parse_quota(value, option, parse_size=None):
 def quota_headers(current, desired):
     """Container headers that move the quotas from ``current`` to ``desired`` (both dicts of
     quota_bytes / quota_count; None: unmanaged, 0: none)."""
-    return setting_headers(('Container-Meta-%s' % key, current.get(option) or 0, desired.get(option))
-                           for option, key in QUOTA_META.items())
+    return setting_headers(
+        ('Container-Meta-%s' % key, current.get(option) or 0, desired.get(option)) for option, key in QUOTA_META.items()
+    )
 
 
 def temp_url_key_headers(current, desired):
     """Container headers that set ('' removes) the temp URL keys that differ."""
-    return setting_headers(('Container-Meta-%s' % key, current.get(option, ''), desired.get(option))
-                           for option, key in TEMP_URL_KEY_META.items())
+    return setting_headers(
+        ('Container-Meta-%s' % key, current.get(option, ''), desired.get(option))
+        for option, key in TEMP_URL_KEY_META.items()
+    )
 
 
 def strip_etag(etag):
@@ -458,8 +480,7 @@ def parse_manifest(body):
     for item in raw:
         if not isinstance(item, dict) or 'name' not in item or 'bytes' not in item:
             raise ArchiveError('the SLO manifest has an entry without name or bytes: %r' % (item,))
-        segment = {'name': item['name'], 'bytes': int(item['bytes']),
-                   'hash': strip_etag(item.get('hash'))}
+        segment = {'name': item['name'], 'bytes': int(item['bytes']), 'hash': strip_etag(item.get('hash'))}
         if 'range' in item:
             segment['range'] = item['range']
         if item.get('sub_slo'):
@@ -470,6 +491,7 @@ def parse_manifest(body):
 
 
 # --- listings ------------------------------------------------------------------------
+
 
 def page_through(fetch, marker=None, limit=None, page_size=10000):
     """All entries of a listing, fetched page by page.
@@ -491,6 +513,7 @@ def page_through(fetch, marker=None, limit=None, page_size=10000):
 
 
 # --- bulk delete ---------------------------------------------------------------------
+
 
 def bulk_delete_body(paths):
     """Body of a ``?bulk-delete`` request: one URL-quoted ``/container/object`` a line."""
@@ -523,15 +546,23 @@ def parse_bulk_delete(body):
     errors = result.get('Errors') or []
     deleted = int(result.get('Number Deleted', 0))
     if errors or not status.startswith('200'):
-        shown = '; '.join('%s: %s' % tuple(e) if isinstance(e, list) and len(e) == 2 else str(e)
-                          for e in errors[:5])
+        shown = '; '.join('%s: %s' % tuple(e) if isinstance(e, list) and len(e) == 2 else str(e) for e in errors[:5])
         pairs = [e for e in errors if isinstance(e, list) and len(e) == 2]
-        transient = bool(errors) and len(pairs) == len(errors) and all(
-            str(code).startswith(('5', '429')) for _path, code in pairs)
-        raise BulkDeleteError('bulk delete failed (%s): %s%s'
-                              % (status, shown or result.get('Response Body', ''),
-                                 ' and %d more' % (len(errors) - 5) if len(errors) > 5 else ''),
-                              deleted, [path for path, _code in pairs] if transient else [])
+        transient = (
+            bool(errors)
+            and len(pairs) == len(errors)
+            and all(str(code).startswith(('5', '429')) for _path, code in pairs)
+        )
+        raise BulkDeleteError(
+            'bulk delete failed (%s): %s%s'
+            % (
+                status,
+                shown or result.get('Response Body', ''),
+                ' and %d more' % (len(errors) - 5) if len(errors) > 5 else '',
+            ),
+            deleted,
+            [path for path, _code in pairs] if transient else [],
+        )
     return deleted, int(result.get('Number Not Found', 0))
 
 
@@ -572,7 +603,7 @@ _SEGMENT_TAIL_RE = re.compile(r'^[0-9.]+/[0-9]+/[0-9]+/[0-9]{8}$')
 def is_segment_of(segment, name):
     """Whether ``segment`` (an object name) is named like one of ``name``'s SLO segments."""
     prefix = versions_prefix(name)
-    return segment.startswith(prefix) and bool(_SEGMENT_TAIL_RE.match(segment[len(prefix):]))
+    return segment.startswith(prefix) and bool(_SEGMENT_TAIL_RE.match(segment[len(prefix) :]))
 
 
 def listing_time(entry):
@@ -594,8 +625,7 @@ def stale_segments(entries, name, now, max_age):
     for entry in entries:
         segment = entry.get('name')
         modified = listing_time(entry)
-        if segment and modified is not None and is_segment_of(segment, name) and \
-                now - modified > max_age:
+        if segment and modified is not None and is_segment_of(segment, name) and now - modified > max_age:
             stale.append(segment)
     return stale
 
@@ -617,12 +647,15 @@ def choose_segment_size(size, limits, requested=None):
         if requested < minimum:
             raise ArchiveError('segment_size must be at least %d bytes on this server' % minimum)
         if requested > limits['max_file_size']:
-            raise ArchiveError('segment_size must be at most %d bytes (the largest object this '
-                               'server accepts)' % limits['max_file_size'])
+            raise ArchiveError(
+                'segment_size must be at most %d bytes (the largest object this '
+                'server accepts)' % limits['max_file_size']
+            )
         if segment_count(size, requested) > max_segments:
-            raise ArchiveError('segment_size %d would need %d segments, this server allows %d: use '
-                               'segment_size %d or more' % (requested, segment_count(size, requested),
-                                                            max_segments, smallest))
+            raise ArchiveError(
+                'segment_size %d would need %d segments, this server allows %d: use '
+                'segment_size %d or more' % (requested, segment_count(size, requested), max_segments, smallest)
+            )
         return requested
     segment_size = DEFAULT_SEGMENT_SIZE
     while segment_count(size, segment_size) > max_segments:
@@ -634,14 +667,17 @@ def slices(size, segment_size):
     """(index, offset, length) of each segment of a file of ``size`` bytes; one for an empty file."""
     if size == 0:
         return [(0, 0, 0)]
-    return [(i, offset, min(segment_size, size - offset))
-            for i, offset in enumerate(range(0, size, segment_size))]
+    return [(i, offset, min(segment_size, size - offset)) for i, offset in enumerate(range(0, size, segment_size))]
 
 
 def manifest_body(segment_container, segments):
     """The JSON of a manifest PUT: ``segments`` are dicts with name, etag and bytes."""
-    return json.dumps([{'path': '/%s/%s' % (segment_container, s['name']), 'etag': s['etag'],
-                        'size_bytes': s['bytes']} for s in segments])
+    return json.dumps(
+        [
+            {'path': '/%s/%s' % (segment_container, s['name']), 'etag': s['etag'], 'size_bytes': s['bytes']}
+            for s in segments
+        ]
+    )
 
 
 def slo_etag(etags):

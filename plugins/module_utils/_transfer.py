@@ -15,11 +15,11 @@ import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift
-from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
-from ansible_collections.ncloud.archive.plugins.module_utils._plan import CHUNK, md5_comparable, md5_file
 
 # Through _connection, whose import of swiftclient keeps python-keystoneclient out.
 from ansible_collections.ncloud.archive.plugins.module_utils._connection import LengthWrapper
+from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+from ansible_collections.ncloud.archive.plugins.module_utils._plan import CHUNK, md5_comparable, md5_file
 
 
 class Md5Slice(LengthWrapper):
@@ -87,10 +87,11 @@ class SegmentVerifier:
         size, expected = self.segments[self.index]
         actual = self.digest.hexdigest()
         if expected and actual != expected:
-            raise VerifyError('segment %d (%d bytes) has md5 %s, the manifest says %s'
-                              % (self.index + 1, size, actual, expected)
-                              if len(self.segments) > 1 else
-                              'the data has md5 %s, the ETag says %s' % (actual, expected))
+            raise VerifyError(
+                'segment %d (%d bytes) has md5 %s, the manifest says %s' % (self.index + 1, size, actual, expected)
+                if len(self.segments) > 1
+                else 'the data has md5 %s, the ETag says %s' % (actual, expected)
+            )
         self.index += 1
         self.digest = _swift.new_md5()
         self.left = self.segments[self.index][0] if self.index < len(self.segments) else 0
@@ -144,8 +145,7 @@ def write_atomically(path, fill, sync_dir=True):
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
         mode = 0o666 & ~umask()
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path),
-                               suffix='.part')
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.part')
     try:
         os.fchmod(fd, mode)
         with os.fdopen(fd, 'wb') as handle:
@@ -165,6 +165,7 @@ def write_atomically(path, fill, sync_dir=True):
 
 def download_to(path, chunks, verifier, sync_dir=True):
     """Write the stream ``chunks`` to ``path`` atomically, checked by ``verifier`` as it flows."""
+
     def fill(handle):
         for chunk in chunks:
             verifier.update(chunk)
@@ -202,10 +203,11 @@ def download_segments(path, client, segments, threads):
             container, name = _swift.split_segment_path(job['name'])
             headers, body = worker.conn.get_object(container, name, resp_chunk_size=CHUNK)
             if _swift.strip_etag(headers.get('etag')) != job['hash']:
-                raise ArchiveError("segment %d '%s' is not the one the manifest lists (ETag %s, "
-                                   "the manifest says %s): the object changed while it was read; "
-                                   "run the task again" % (job['index'] + 1, job['name'],
-                                                           headers.get('etag'), job['hash']))
+                raise ArchiveError(
+                    "segment %d '%s' is not the one the manifest lists (ETag %s, "
+                    "the manifest says %s): the object changed while it was read; "
+                    "run the task again" % (job['index'] + 1, job['name'], headers.get('etag'), job['hash'])
+                )
             verifier = SegmentVerifier(job['bytes'], etag=job['hash'])
             position = job['offset']
             try:
@@ -236,8 +238,16 @@ def put_file(client, container, name, path, content_type, headers, md5=None):
     """
     md5 = md5 or md5_file(path)
     with open(path, 'rb') as handle:
-        client.put_object(container, name, handle, content_length=os.fstat(handle.fileno()).st_size,
-                          etag=md5, content_type=content_type, headers=headers, chunk_size=CHUNK)
+        client.put_object(
+            container,
+            name,
+            handle,
+            content_length=os.fstat(handle.fileno()).st_size,
+            etag=md5,
+            content_type=content_type,
+            headers=headers,
+            chunk_size=CHUNK,
+        )
     return md5
 
 
@@ -266,19 +276,18 @@ def run_pool(client, work, items, threads):
         exc = failed[0].exception()
         if not isinstance(exc, ArchiveError):
             raise exc
-        done = [item for item, f in zip(items, futures)
-                if f.done() and not f.cancelled() and f.exception() is None]
+        done = [item for item, f in zip(items, futures) if f.done() and not f.cancelled() and f.exception() is None]
         raise PoolError(exc, done) from None
     return [f.result() for f in futures]
 
 
 def segment_expiries(client, paths, threads):
     """{'/container/object': X-Delete-At (0 when none)} of segments, HEADed on ``threads``."""
+
     def head(worker, path):
         facts = worker.head_path(path)
         if facts is None:
-            raise ArchiveError("segment '%s' that the manifest lists does not exist" % path,
-                               status=404)
+            raise ArchiveError("segment '%s' that the manifest lists does not exist" % path, status=404)
         return facts.get('delete_at') or 0
 
     paths = list(paths)
@@ -288,10 +297,16 @@ def segment_expiries(client, paths, threads):
 def set_expiry(client, paths, target, threads):
     """POST the expiry ``target`` (0: none) to segments. A segment has no user metadata, so the
     POST, which replaces it, changes only the expiry."""
+
     def post(worker, path):
         container, name = _swift.split_segment_path(path)
-        worker.call("POST expiry of segment '%s'" % path, worker.conn.post_object, container,
-                    name, _swift.expiry_headers(target))
+        worker.call(
+            "POST expiry of segment '%s'" % path,
+            worker.conn.post_object,
+            container,
+            name,
+            _swift.expiry_headers(target),
+        )
 
     run_pool(client, post, list(paths), threads)
 
@@ -304,14 +319,21 @@ def upload_segments(client, path, container, jobs, threads, headers=None):
     it is sent (Md5Slice) and checked against the ETag Swift answers. On failure a PoolError lists the
     jobs that were uploaded.
     """
+
     def put(worker, job):
         with open(path, 'rb') as handle:
             handle.seek(job['offset'])
             body = Md5Slice(handle, job['bytes'], md5=True)
-            etag = worker.call("PUT segment '%s/%s'" % (container, job['name']),
-                               worker.conn.put_object, container, job['name'], body,
-                               content_length=job['bytes'],
-                               content_type='application/octet-stream', headers=headers)
+            etag = worker.call(
+                "PUT segment '%s/%s'" % (container, job['name']),
+                worker.conn.put_object,
+                container,
+                job['name'],
+                body,
+                content_length=job['bytes'],
+                content_type='application/octet-stream',
+                headers=headers,
+            )
         sent = body.get_md5sum()
         if not etag:
             # An answer without ETag (a PUT that raced another one of the same segment) says
@@ -319,8 +341,10 @@ def upload_segments(client, path, container, jobs, threads, headers=None):
             stored = worker.head_object(container, job['name'])
             etag = stored['etag'] if stored else None
         if _swift.strip_etag(etag) != sent:
-            raise ArchiveError("segment '%s' arrived with md5 %s, %s was sent: the data was "
-                               "damaged on the way" % (job['name'], etag, sent))
+            raise ArchiveError(
+                "segment '%s' arrived with md5 %s, %s was sent: the data was "
+                "damaged on the way" % (job['name'], etag, sent)
+            )
         return dict(job, etag=sent)
 
     return run_pool(client, put, jobs, threads)

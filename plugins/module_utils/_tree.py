@@ -22,10 +22,12 @@ def selected(rel, include, exclude):
     (all do when it is None) and none of ``exclude``. Patterns are fnmatch globs on the whole
     relative path (``*`` also crosses '/'); a pattern also matches everything below a
     directory it matches."""
+
     def hit(patterns):
         parts = rel.split('/')
         prefixes = ['/'.join(parts[:i]) for i in range(1, len(parts) + 1)]
         return any(fnmatch.fnmatchcase(p, pattern) for pattern in patterns for p in prefixes)
+
     return (include is None or hit(include)) and not hit(exclude or ())
 
 
@@ -86,7 +88,7 @@ def restore_rel(name, prefix):
     restores to under the tree, or an ArchiveError naming the object when it cannot: a name
     that would leave the tree (a leading '/', '.' or '..' components), or that is no file
     name (empty components as in ``a//b``, NUL)."""
-    rel = name[len(prefix):]
+    rel = name[len(prefix) :]
     parts = rel.split('/')
     if rel.endswith('/'):
         parts = parts[:-1]
@@ -100,8 +102,10 @@ def restore_rel(name, prefix):
     elif any(part == '' for part in parts):
         problem = "has an empty component ('//'), which is no file name"
     if problem:
-        raise ArchiveError("object '%s' cannot be restored under path: its name %s; nothing "
-                           "was written. Exclude it, or rename it with another tool" % (name, problem))
+        raise ArchiveError(
+            "object '%s' cannot be restored under path: its name %s; nothing "
+            "was written. Exclude it, or rename it with another tool" % (name, problem)
+        )
     return rel
 
 
@@ -120,12 +124,16 @@ def check_target(root, rel, directory):
             return
         where = "'%s'" % current
         if stat.S_ISLNK(info.st_mode):
-            raise ArchiveError('%s is a symlink; archive_sync does not write through symlinks: '
-                               'remove it or restore into another path' % where)
+            raise ArchiveError(
+                '%s is a symlink; archive_sync does not write through symlinks: '
+                'remove it or restore into another path' % where
+            )
         if (not last or directory) and not stat.S_ISDIR(info.st_mode):
-            raise ArchiveError('%s is not a directory, but the objects need one there: remove '
-                               'it or restore into another path' % where)
+            raise ArchiveError(
+                '%s is not a directory, but the objects need one there: remove it or restore into another path' % where
+            )
         if last and not directory and not stat.S_ISREG(info.st_mode):
-            raise ArchiveError('%s is %s where a file must go: remove it or restore into '
-                               'another path' % (where, 'a directory' if stat.S_ISDIR(info.st_mode)
-                                                 else 'not a regular file'))
+            raise ArchiveError(
+                '%s is %s where a file must go: remove it or restore into '
+                'another path' % (where, 'a directory' if stat.S_ISDIR(info.st_mode) else 'not a regular file')
+            )

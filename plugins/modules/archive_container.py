@@ -212,13 +212,11 @@ class ArchiveContainer(ArchiveModule):
         desired = self.desired()
         headers = self.client.container_headers(name)
         before = None if headers is None else _swift.container_facts(name, headers)
-        plan = _plan.plan_container(name, before, _swift.temp_url_keys(headers or {}, 'container'),
-                                    desired)
+        plan = _plan.plan_container(name, before, _swift.temp_url_keys(headers or {}, 'container'), desired)
         after = plan.after
         if plan.changed and not self.check_mode:
             after = self.apply(name, plan)
-        result = dict(changed=plan.changed, changed_reason=plan.reason, container=after or {},
-                      **plan.result)
+        result = dict(changed=plan.changed, changed_reason=plan.reason, container=after or {}, **plan.result)
         result.update(self.diff(_diff_view(plan.before), _diff_view(after)))
         return result
 
@@ -228,17 +226,20 @@ class ArchiveContainer(ArchiveModule):
         for option in ('read_acl', 'write_acl', 'temp_url_key', 'temp_url_key_2'):
             _swift.check_header_value(p[option], option)
         for key in set(metadata or ()) & _swift.SETTINGS_META:
-            raise ArchiveError("metadata: set %r with the option %s instead"
-                               % (key, key.replace('-', '_')))
+            raise ArchiveError("metadata: set %r with the option %s instead" % (key, key.replace('-', '_')))
         return dict(
-            state=p['state'], metadata=metadata, purge_metadata=p['purge_metadata'],
+            state=p['state'],
+            metadata=metadata,
+            purge_metadata=p['purge_metadata'],
             read_acl=_swift.normalize_acl(p['read_acl']),
             write_acl=_swift.normalize_acl(p['write_acl']),
-            quotas=dict(quota_bytes=_swift.parse_quota(p['quota_bytes'], 'quota_bytes',
-                                                       human_to_bytes),
-                        quota_count=_swift.parse_quota(p['quota_count'], 'quota_count')),
+            quotas=dict(
+                quota_bytes=_swift.parse_quota(p['quota_bytes'], 'quota_bytes', human_to_bytes),
+                quota_count=_swift.parse_quota(p['quota_count'], 'quota_count'),
+            ),
             temp_url_keys=dict((k, p[k]) for k in _swift.TEMP_URL_KEY_META),
-            force=p['force'])
+            force=p['force'],
+        )
 
     def apply(self, name, plan):
         """Carry out the plan; returns the container's facts afterwards (None: deleted)."""
@@ -266,8 +267,9 @@ class ArchiveContainer(ArchiveModule):
             deleted += now
             idle_rounds = 0 if now else idle_rounds + 1
             if idle_rounds > 3:
-                raise ArchiveError("container '%s' still lists %d object(s) that could not be "
-                                   "deleted" % (name, len(names)))
+                raise ArchiveError(
+                    "container '%s' still lists %d object(s) that could not be deleted" % (name, len(names))
+                )
             if not now:
                 time.sleep(2)
 
@@ -287,8 +289,19 @@ class ArchiveContainer(ArchiveModule):
 def _diff_view(facts):
     if not facts:
         return {}
-    return dict((k, facts[k]) for k in ('name', 'metadata', 'read_acl', 'write_acl', 'quota_bytes',
-                                        'quota_count', 'temp_url_key_set', 'temp_url_key_2_set'))
+    return dict(
+        (k, facts[k])
+        for k in (
+            'name',
+            'metadata',
+            'read_acl',
+            'write_acl',
+            'quota_bytes',
+            'quota_count',
+            'temp_url_key_set',
+            'temp_url_key_2_set',
+        )
+    )
 
 
 def main():

@@ -304,8 +304,7 @@ class ArchiveInfo(ArchiveModule):
         temp_url_key=dict(type='str', no_log=True),
         threads=dict(type='int', default=8),
     )
-    module_kwargs = dict(supports_check_mode=True, required_by={'name': 'container',
-                                                                'temp_url_seconds': 'name'})
+    module_kwargs = dict(supports_check_mode=True, required_by={'name': 'container', 'temp_url_seconds': 'name'})
 
     def run(self):
         """Read only: the same requests and the same result in check mode."""
@@ -327,8 +326,7 @@ class ArchiveInfo(ArchiveModule):
     def account(self):
         headers = self.client.head_account()
         p = self.params
-        containers = self.client.list_account(prefix=p['prefix'], marker=p['marker'],
-                                              limit=p['limit'])
+        containers = self.client.list_account(prefix=p['prefix'], marker=p['marker'], limit=p['limit'])
         return {
             'account': {
                 'container_count': _swift.to_int(headers.get('x-account-container-count')),
@@ -336,8 +334,9 @@ class ArchiveInfo(ArchiveModule):
                 'bytes': _swift.to_int(headers.get('x-account-bytes-used')),
                 'metadata': _swift.metadata_from_headers(headers, 'account'),
             },
-            'containers': [dict((k, c[k]) for k in ('name', 'count', 'bytes', 'last_modified')
-                                if k in c) for c in containers],
+            'containers': [
+                dict((k, c[k]) for k in ('name', 'count', 'bytes', 'last_modified') if k in c) for c in containers
+            ],
         }
 
     def container(self, container):
@@ -345,12 +344,12 @@ class ArchiveInfo(ArchiveModule):
         if facts is None:
             return {'exists': False}
         p = self.params
-        entries = self.client.list_container(container, prefix=p['prefix'], delimiter=p['delimiter'],
-                                             marker=p['marker'], limit=p['limit'])
+        entries = self.client.list_container(
+            container, prefix=p['prefix'], delimiter=p['delimiter'], marker=p['marker'], limit=p['limit']
+        )
         if entries is None:  # deleted between the HEAD and the listing
             return {'exists': False}
-        return {'exists': True, 'container': facts,
-                'objects': [_swift.listing_entry(e) for e in entries]}
+        return {'exists': True, 'container': facts, 'objects': [_swift.listing_entry(e) for e in entries]}
 
     def object(self, container, name):
         facts = self.client.head_object(container, name)
@@ -363,8 +362,7 @@ class ArchiveInfo(ArchiveModule):
             segments = self.client.get_manifest(container, name) or []
             # Each segment expires on its own: one that outlives the manifest is billed
             # forever, one that expires first breaks the object.
-            expiries = _transfer.segment_expiries(self.client, [s['name'] for s in segments],
-                                                  self.params['threads'])
+            expiries = _transfer.segment_expiries(self.client, [s['name'] for s in segments], self.params['threads'])
             result['segments'] = []
             for segment in segments:
                 view = dict((k, segment[k]) for k in ('name', 'bytes', 'hash'))
@@ -372,7 +370,8 @@ class ArchiveInfo(ArchiveModule):
                     view['delete_at'] = expiries[segment['name']]
                 result['segments'].append(view)
             result['segments_expiry_differs'] = any(
-                value != (facts.get('delete_at') or 0) for value in expiries.values())
+                value != (facts.get('delete_at') or 0) for value in expiries.values()
+            )
         if self.params['temp_url_seconds']:
             result.update(self.temp_url(container, name))
         return result
@@ -383,16 +382,24 @@ class ArchiveInfo(ArchiveModule):
         p = self.params
         key = p['temp_url_key'] or self.stored_temp_url_key(container)
         if not key:
-            raise ArchiveError("temp_url_seconds: container '%s' and the account have no temp "
-                               "URL key: set one with ncloud.archive.archive_container "
-                               "temp_url_key, or give temp_url_key" % container)
+            raise ArchiveError(
+                "temp_url_seconds: container '%s' and the account have no temp "
+                "URL key: set one with ncloud.archive.archive_container "
+                "temp_url_key, or give temp_url_key" % container
+            )
         limits = self.client.limits()
         if not limits['tempurl']:
-            raise ArchiveError('temp_url_seconds: this server does not offer temporary URLs '
-                               '(no tempurl in its /info)')
+            raise ArchiveError('temp_url_seconds: this server does not offer temporary URLs (no tempurl in its /info)')
         expires = int(time.time()) + p['temp_url_seconds']
-        url = _swift.temp_url(self.client.storage_url(), container, name, p['temp_url_method'],
-                              expires, key, _swift.temp_url_digest(limits))
+        url = _swift.temp_url(
+            self.client.storage_url(),
+            container,
+            name,
+            p['temp_url_method'],
+            expires,
+            key,
+            _swift.temp_url_digest(limits),
+        )
         return {'temp_url': url, 'temp_url_expires': expires}
 
     def stored_temp_url_key(self, container):

@@ -274,23 +274,27 @@ class ArchiveObject(ArchiveModule):
     def desired(self):
         p = self.params
         if p['src'] is None and p['content'] is None and not p['directory']:
-            raise ArchiveError('state=present needs one of src (a file), content (a string) or '
-                               'directory=true')
+            raise ArchiveError('state=present needs one of src (a file), content (a string) or directory=true')
         if p['src'] is not None:
             if not os.path.exists(p['src']):
                 raise ArchiveError("src: '%s' does not exist" % p['src'])
             if not os.path.isfile(p['src']):
-                raise ArchiveError("src: '%s' is not a regular file (directories are uploaded by "
-                                   "ncloud.archive.archive_sync)" % p['src'])
+                raise ArchiveError(
+                    "src: '%s' is not a regular file (directories are uploaded by "
+                    "ncloud.archive.archive_sync)" % p['src']
+                )
             if not os.access(p['src'], os.R_OK):
                 raise ArchiveError("src: '%s' is not readable" % p['src'])
         if p['delete_after'] is not None and p['delete_after'] < 1:
             raise ArchiveError('delete_after must be a positive number of seconds')
-        return dict(overwrite=p['overwrite'], delete_after=p['delete_after'],
-                    delete_at=_swift.parse_delete_at(p['delete_at']),
-                    metadata=_swift.normalize_metadata(p['metadata'], 'metadata'),
-                    purge_metadata=p['purge_metadata'],
-                    content_type=p['content_type'] or (_plan.DIRECTORY_TYPE if p['directory'] else None))
+        return dict(
+            overwrite=p['overwrite'],
+            delete_after=p['delete_after'],
+            delete_at=_swift.parse_delete_at(p['delete_at']),
+            metadata=_swift.normalize_metadata(p['metadata'], 'metadata'),
+            purge_metadata=p['purge_metadata'],
+            content_type=p['content_type'] or (_plan.DIRECTORY_TYPE if p['directory'] else None),
+        )
 
     def local(self):
         p = self.params
@@ -306,11 +310,11 @@ class ArchiveObject(ArchiveModule):
         local = self.local()
         limits = self.client.limits()
         if local.size > limits['max_file_size']:
-            raise ArchiveError('src is %d bytes, more than the %d bytes this server accepts in one '
-                               'object: upload it with ncloud.archive.archive_slo'
-                               % (local.size, limits['max_file_size']))
-        plan = _plan.plan_object(self.container, self.name, remote, segments, local, desired,
-                                 time.time())
+            raise ArchiveError(
+                'src is %d bytes, more than the %d bytes this server accepts in one '
+                'object: upload it with ncloud.archive.archive_slo' % (local.size, limits['max_file_size'])
+            )
+        plan = _plan.plan_object(self.container, self.name, remote, segments, local, desired, time.time())
         after = plan.after
         if plan.changed and not self.check_mode:
             for action in plan.actions:
@@ -326,12 +330,19 @@ class ArchiveObject(ArchiveModule):
     def put(self, local, headers, content_type):
         try:
             if local.path is not None:
-                _transfer.put_file(self.client, self.container, self.name, local.path,
-                                   content_type, headers, md5=local.md5())
+                _transfer.put_file(
+                    self.client, self.container, self.name, local.path, content_type, headers, md5=local.md5()
+                )
             else:
-                self.client.put_object(self.container, self.name, local.data.decode('utf-8'),
-                                       content_length=local.size, etag=local.md5(),
-                                       content_type=content_type, headers=headers)
+                self.client.put_object(
+                    self.container,
+                    self.name,
+                    local.data.decode('utf-8'),
+                    content_length=local.size,
+                    etag=local.md5(),
+                    content_type=content_type,
+                    headers=headers,
+                )
         except ArchiveError as exc:
             raise self.client.quota_hint(exc, self.container) from exc
 
@@ -341,8 +352,10 @@ class ArchiveObject(ArchiveModule):
         if os.path.islink(dest):
             raise ArchiveError("dest: '%s' is a symlink; give the path of a regular file" % dest)
         if os.path.isdir(dest):
-            raise ArchiveError("dest: '%s' is a directory; give the path of the file to write, "
-                               "for example '%s'" % (dest, os.path.join(dest, os.path.basename(self.params['name']))))
+            raise ArchiveError(
+                "dest: '%s' is a directory; give the path of the file to write, "
+                "for example '%s'" % (dest, os.path.join(dest, os.path.basename(self.params['name'])))
+            )
         parent = os.path.dirname(os.path.abspath(dest))
         if not os.path.isdir(parent):
             raise ArchiveError("dest: directory '%s' does not exist" % parent)
@@ -357,8 +370,7 @@ class ArchiveObject(ArchiveModule):
         if remote is None:
             raise ArchiveError('%s does not exist: nothing to download' % self.what)
         exists = os.path.exists(dest)
-        plan = _plan.plan_download(remote, segments, _plan.Local(dest) if exists else None,
-                                   p['overwrite'])
+        plan = _plan.plan_download(remote, segments, _plan.Local(dest) if exists else None, p['overwrite'])
         if plan.changed and not self.check_mode:
             self.download(remote, segments, dest)
         # File attributes: Ansible's own check, which keeps to check mode itself.
@@ -370,14 +382,16 @@ class ArchiveObject(ArchiveModule):
         if changed and not plan.changed:
             reason = 'file attributes differ'
         result = dict(changed=changed, changed_reason=reason, object=remote, dest=dest)
-        result.update(self.diff({'dest': dest, 'exists': exists},
-                                {'dest': dest, 'exists': True, 'etag': remote['etag'],
-                                 'bytes': remote['bytes']}))
+        result.update(
+            self.diff(
+                {'dest': dest, 'exists': exists},
+                {'dest': dest, 'exists': True, 'etag': remote['etag'], 'bytes': remote['bytes']},
+            )
+        )
         return result
 
     def download(self, facts, segments, dest):
-        fetch = self.download_segments if _transfer.parallel_download_possible(segments) \
-            else self.download_stream
+        fetch = self.download_segments if _transfer.parallel_download_possible(segments) else self.download_stream
         try:
             try:
                 fetch(facts, dest, segments)
@@ -385,19 +399,24 @@ class ArchiveObject(ArchiveModule):
                 if not _transfer.is_verify_error(exc):
                     raise
                 # Bytes damaged on the way: worth one more try, never written to dest.
-                self.module.warn('the download of %s failed its md5 check (%s) and was retried'
-                                 % (self.what, exc.message))
+                self.module.warn(
+                    'the download of %s failed its md5 check (%s) and was retried' % (self.what, exc.message)
+                )
                 fetch(facts, dest, segments)
         except ArchiveError as exc:
-            raise ArchiveError("download of %s failed, '%s' was left as it was: %s"
-                               % (self.what, dest, exc.message), exc.status, exc.transaction_id) from exc
+            raise ArchiveError(
+                "download of %s failed, '%s' was left as it was: %s" % (self.what, dest, exc.message),
+                exc.status,
+                exc.transaction_id,
+            ) from exc
         except OSError as exc:
             raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from exc
 
     def download_stream(self, facts, dest, segments):
         """One GET of the whole object, checked against its md5 or its segments' md5s."""
-        verifier = _transfer.SegmentVerifier(facts['bytes'], etag=None if segments else facts['etag'],
-                                             segments=segments)
+        verifier = _transfer.SegmentVerifier(
+            facts['bytes'], etag=None if segments else facts['etag'], segments=segments
+        )
         headers, body = self.client.get_object(self.container, self.name, _transfer.CHUNK)
         if _swift.strip_etag(headers.get('etag')) != facts['etag']:
             raise ArchiveError(CHANGED_WHILE_READ)
@@ -405,8 +424,10 @@ class ArchiveObject(ArchiveModule):
 
     def download_segments(self, facts, dest, segments):
         """An SLO's segments on O(threads) connections, each checked against the manifest."""
-        if _swift.slo_etag([s['hash'] for s in segments]) != facts['etag'] or \
-                sum(s['bytes'] for s in segments) != facts['bytes']:
+        if (
+            _swift.slo_etag([s['hash'] for s in segments]) != facts['etag']
+            or sum(s['bytes'] for s in segments) != facts['bytes']
+        ):
             raise ArchiveError(CHANGED_WHILE_READ)
         _transfer.download_segments(dest, self.client, segments, self.params['threads'])
 

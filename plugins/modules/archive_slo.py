@@ -284,8 +284,11 @@ class ArchiveSlo(ArchiveModule):
         delete_after=dict(type='int'),
         delete_at=dict(type='str'),
     )
-    module_kwargs = dict(supports_check_mode=True, required_if=[('state', 'present', ['src'])],
-                         mutually_exclusive=[('delete_after', 'delete_at')])
+    module_kwargs = dict(
+        supports_check_mode=True,
+        required_if=[('state', 'present', ['src'])],
+        mutually_exclusive=[('delete_after', 'delete_at')],
+    )
 
     def run(self):
         p = self.params
@@ -293,7 +296,8 @@ class ArchiveSlo(ArchiveModule):
         self.name = _swift.validate_object_name(p['name'], 'name')
         _swift.check_header_value(p['content_type'], 'content_type')
         self.segment_container = _swift.validate_container_name(
-            p['segment_container'] or '%s_segments' % self.container, 'segment_container')
+            p['segment_container'] or '%s_segments' % self.container, 'segment_container'
+        )
         self.what = "SLO '%s' in container '%s'" % (self.name, self.container)
         if p['state'] == 'present':
             self.check_input()
@@ -310,8 +314,13 @@ class ArchiveSlo(ArchiveModule):
 
     def expiry(self, before, rewritten):
         """The X-Delete-At the SLO should end with (None: not managed by this task)."""
-        return _swift.plan_expiry(before.get('delete_at') if before else None, self.delete_at,
-                                  self.params['delete_after'], time.time(), rewritten)
+        return _swift.plan_expiry(
+            before.get('delete_at') if before else None,
+            self.delete_at,
+            self.params['delete_after'],
+            time.time(),
+            rewritten,
+        )
 
     def segment_expiries(self, paths):
         """{path: X-Delete-At or 0} of segments, HEADed on the pool."""
@@ -336,8 +345,9 @@ class ArchiveSlo(ArchiveModule):
         if not os.access(src, os.R_OK):
             raise ArchiveError("src: '%s' is not readable" % src)
         if os.path.getsize(src) == 0:
-            raise ArchiveError("src: '%s' is empty; an SLO needs at least one byte, upload it "
-                               "with ncloud.archive.archive_object" % src)
+            raise ArchiveError(
+                "src: '%s' is empty; an SLO needs at least one byte, upload it with ncloud.archive.archive_object" % src
+            )
         if p['threads'] < 1:
             raise ArchiveError('threads (segment_threads) must be at least 1')
         if p['stale_segment_age'] < 0:
@@ -356,17 +366,20 @@ class ArchiveSlo(ArchiveModule):
         segment_size = None
         if self.requested_size is not None:
             # A given size is checked against /info even when nothing is to be uploaded.
-            segment_size = _swift.choose_segment_size(local.size, self.client.limits(),
-                                                      self.requested_size)
+            segment_size = _swift.choose_segment_size(local.size, self.client.limits(), self.requested_size)
         if before is None:
             # Before any segment goes up: the manifest PUT would fail with 404 after them.
             self.client.require_container(self.container)
         reason = _plan.slo_reason(before, segments, local, p['checksum'])
         _to_set, _to_remove, metadata = _swift.plan_metadata(
-            before['metadata'] if before else {}, self.desired_meta, p['purge_metadata'])
+            before['metadata'] if before else {}, self.desired_meta, p['purge_metadata']
+        )
         metadata['mtime'] = local.mtime
-        content_type = p['content_type'] or (before['content_type'] if before and not reason else None) \
+        content_type = (
+            p['content_type']
+            or (before['content_type'] if before and not reason else None)
             or _plan.guess_type(self.name)
+        )
         if reason is None:
             return self.converge(before, segments, metadata, content_type)
         if segment_size is None:
@@ -377,15 +390,13 @@ class ArchiveSlo(ArchiveModule):
         """An identical SLO: POST what differs of metadata, content type and expiry to the
         manifest, and the expiry to the segments whose own differs."""
         expiry = self.expiry(before, rewritten=False)
-        expiries = self.segment_expiries([s['name'] for s in segments]) \
-            if expiry is not None and segments else {}
+        expiries = self.segment_expiries([s['name'] for s in segments]) if expiry is not None and segments else {}
         plan = _plan.plan_slo_converge(before, segments, metadata, content_type, expiry, expiries)
         after = plan.after
         if plan.changed and not self.check_mode:
             for action in plan.actions:
                 if action[0] == 'expire_segments':
-                    _transfer.set_expiry(self.client, action[1], action[2],
-                                         self.params['threads'])
+                    _transfer.set_expiry(self.client, action[1], action[2], self.params['threads'])
                 elif action[0] == 'post':
                     self.client.post_object(self.container, self.name, action[1])
             after = self.observe()[0]
@@ -393,12 +404,23 @@ class ArchiveSlo(ArchiveModule):
 
     def upload(self, before, segments, reason, local, segment_size, metadata, content_type):
         p = self.params
-        writer = _slo.SloWriter(self.client, self.deadline, self.container, self.name, local, dict(
-            segment_container=self.segment_container, threads=p['threads'],
-            on_failure=p['on_failure'], stale_segment_age=p['stale_segment_age'],
-            timeout=p['timeout']))
-        plan = writer.plan(before, segments, reason, segment_size, metadata, content_type,
-                           self.expiry(before, rewritten=True))
+        writer = _slo.SloWriter(
+            self.client,
+            self.deadline,
+            self.container,
+            self.name,
+            local,
+            dict(
+                segment_container=self.segment_container,
+                threads=p['threads'],
+                on_failure=p['on_failure'],
+                stale_segment_age=p['stale_segment_age'],
+                timeout=p['timeout'],
+            ),
+        )
+        plan = writer.plan(
+            before, segments, reason, segment_size, metadata, content_type, self.expiry(before, rewritten=True)
+        )
         after = plan.after if self.check_mode else writer.apply(plan)
         return self.result(plan, after, segment_size=segment_size)
 

@@ -281,7 +281,8 @@ class ArchiveSync(ArchiveModule):
         p = self.params
         self.container = _swift.validate_container_name(p['container'], 'container')
         self.segment_container = _swift.validate_container_name(
-            p['segment_container'] or '%s_segments' % self.container, 'segment_container')
+            p['segment_container'] or '%s_segments' % self.container, 'segment_container'
+        )
         self.prefix = p['prefix']
         if self.prefix:
             _swift.validate_object_name(self.prefix, 'prefix')
@@ -295,15 +296,17 @@ class ArchiveSync(ArchiveModule):
 
     def selected_name(self, name):
         """Whether an object under the prefix is one the filters select."""
-        rel = name[len(self.prefix):].rstrip('/')
-        return bool(rel) and _tree.selected(rel, self.params['include'] if not name.endswith('/')
-                                            else None, self.params['exclude'])
+        rel = name[len(self.prefix) :].rstrip('/')
+        return bool(rel) and _tree.selected(
+            rel, self.params['include'] if not name.endswith('/') else None, self.params['exclude']
+        )
 
     def listing(self):
         entries = self.client.list_container(self.container, prefix=self.prefix or None)
         if entries is None:
-            raise ArchiveError("container '%s' does not exist: create it with "
-                               "ncloud.archive.archive_container" % self.container)
+            raise ArchiveError(
+                "container '%s' does not exist: create it with ncloud.archive.archive_container" % self.container
+            )
         return dict((e['name'], e) for e in entries if 'name' in e)
 
     def observe_slos(self, names, listing):
@@ -313,15 +316,19 @@ class ArchiveSync(ArchiveModule):
             entry = listing.get(name)
             if entry is not None and _swift.listing_maybe_slo(entry):
                 facts = self.client.head_object(self.container, name)
-                segments = self.client.get_manifest(self.container, name) \
-                    if facts is not None and facts['is_slo'] else None
+                segments = (
+                    self.client.get_manifest(self.container, name) if facts is not None and facts['is_slo'] else None
+                )
                 found[name] = (facts, segments)
         return found
 
     def hashes(self, pairs, listing, remote):
         """{path: md5} of the local files whose listed plain object has their size."""
-        paths = [local.path for name, local in pairs if name in listing and name not in remote
-                 and _plan.listing_size(listing[name]) == local.size]
+        paths = [
+            local.path
+            for name, local in pairs
+            if name in listing and name not in remote and _plan.listing_size(listing[name]) == local.size
+        ]
         return _transfer.md5_files(paths, self.params['threads'])
 
     def result(self, plan):
@@ -334,8 +341,9 @@ class ArchiveSync(ArchiveModule):
         p = self.params
         root = p['path']
         if not os.path.isdir(root):
-            raise ArchiveError("path: '%s' is not a directory%s" % (
-                root, '' if os.path.exists(root) else ' (it does not exist)'))
+            raise ArchiveError(
+                "path: '%s' is not a directory%s" % (root, '' if os.path.exists(root) else ' (it does not exist)')
+            )
         metadata = _swift.normalize_metadata(p['metadata'], 'metadata') or {}
         if 'mtime' in metadata:
             raise ArchiveError("metadata: the key 'mtime' is reserved for the file's modification time")
@@ -343,25 +351,40 @@ class ArchiveSync(ArchiveModule):
         files = []
         for rel, info in sorted(tree.files.items()):
             name = _swift.validate_object_name(self.prefix + rel, "path: the file '%s'" % rel)
-            files.append({'name': name, 'rel': rel, 'local': _plan.Local(
-                tree.path(rel), size=info.st_size, mtime=info.st_mtime),
-                'large': info.st_size >= p['slo_threshold']})
+            files.append(
+                {
+                    'name': name,
+                    'rel': rel,
+                    'local': _plan.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime),
+                    'large': info.st_size >= p['slo_threshold'],
+                }
+            )
         dir_names = [self.prefix + rel + '/' for rel in tree.dirs]
         for name in dir_names:
-            _swift.validate_object_name(name, "path: the directory '%s'" % name[len(self.prefix):])
+            _swift.validate_object_name(name, "path: the directory '%s'" % name[len(self.prefix) :])
         if self.prefix.endswith('/'):
             dir_names.insert(0, self.prefix)
         listing = self.listing()
         names = [f['name'] for f in files]
         remote = self.observe_slos(names, listing) if p['compare'] == 'checksum' else {}
-        hashes = self.hashes([(f['name'], f['local']) for f in files], listing, remote) \
-            if p['compare'] == 'checksum' else {}
+        hashes = (
+            self.hashes([(f['name'], f['local']) for f in files], listing, remote) if p['compare'] == 'checksum' else {}
+        )
         wanted = set(names) | set(dir_names)
         plan = _plan.plan_sync_upload(
-            dir_names if p['directory_markers'] else [], files, listing, remote, hashes, dict(
-                compare=p['compare'], delete_extra=p['delete_extra'], wanted=wanted,
+            dir_names if p['directory_markers'] else [],
+            files,
+            listing,
+            remote,
+            hashes,
+            dict(
+                compare=p['compare'],
+                delete_extra=p['delete_extra'],
+                wanted=wanted,
                 deletable=self.selected_name,
-                skipped=['%s (%s)' % (rel, why) for rel, why in tree.skipped.items()]))
+                skipped=['%s (%s)' % (rel, why) for rel, why in tree.skipped.items()],
+            ),
+        )
         if plan.changed and not self.check_mode:
             self.apply_upload(plan, metadata, listing)
         return self.result(plan)
@@ -375,18 +398,29 @@ class ArchiveSync(ArchiveModule):
 
         def put(worker, action):
             if action[0] == 'marker':
-                worker.put_object(self.container, action[1], '', content_length=0,
-                                  etag=_plan.EMPTY_MD5, content_type=_plan.DIRECTORY_TYPE,
-                                  headers=headers)
+                worker.put_object(
+                    self.container,
+                    action[1],
+                    '',
+                    content_length=0,
+                    etag=_plan.EMPTY_MD5,
+                    content_type=_plan.DIRECTORY_TYPE,
+                    headers=headers,
+                )
                 return
             item = action[1]
             replaced = listing.get(item['name'])
             old_segments = []
             if replaced is not None and _swift.listing_maybe_slo(replaced):
                 old_segments = [s['name'] for s in worker.get_manifest(self.container, item['name']) or ()]
-            _transfer.put_file(worker, self.container, item['name'], item['local'].path,
-                               _plan.guess_type(item['name']),
-                               dict(headers, **{'X-Object-Meta-Mtime': item['local'].mtime}))
+            _transfer.put_file(
+                worker,
+                self.container,
+                item['name'],
+                item['local'].path,
+                _plan.guess_type(item['name']),
+                dict(headers, **{'X-Object-Meta-Mtime': item['local'].mtime}),
+            )
             worker.delete_paths(old_segments)
 
         done = 0
@@ -397,10 +431,11 @@ class ArchiveSync(ArchiveModule):
                 self.upload_slo(action[1], action[2], metadata)
                 done += 1
         except _transfer.PoolError as exc:
-            raise self.partial(self.client.quota_hint(exc, self.container), len(exc.done),
-                               len(small) + len(large))
+            raise self.partial(
+                self.client.quota_hint(exc, self.container), len(exc.done), len(small) + len(large)
+            ) from exc
         except ArchiveError as exc:
-            raise self.partial(exc, done, len(small) + len(large))
+            raise self.partial(exc, done, len(small) + len(large)) from exc
         plain = []
         for entry in extra:
             if _swift.listing_maybe_slo(entry):
@@ -410,9 +445,12 @@ class ArchiveSync(ArchiveModule):
         self.client.delete_paths(plain)
 
     def partial(self, exc, done, total):
-        error = ArchiveError('%s (%d of the %d uploads of this run were complete; nothing was '
-                             'deleted; a re-run sends only what is still missing)'
-                             % (exc.message, done, total), exc.status, exc.transaction_id)
+        error = ArchiveError(
+            '%s (%d of the %d uploads of this run were complete; nothing was '
+            'deleted; a re-run sends only what is still missing)' % (exc.message, done, total),
+            exc.status,
+            exc.transaction_id,
+        )
         error.__cause__ = exc
         return error
 
@@ -420,16 +458,34 @@ class ArchiveSync(ArchiveModule):
         p = self.params
         local = item['local']
         before, segments = None, []
-        writer = _slo.SloWriter(self.client, self.deadline, self.container, item['name'], local, dict(
-            segment_container=self.segment_container, threads=p['threads'], on_failure='keep',
-            stale_segment_age=p['stale_segment_age'], timeout=p['timeout']))
+        writer = _slo.SloWriter(
+            self.client,
+            self.deadline,
+            self.container,
+            item['name'],
+            local,
+            dict(
+                segment_container=self.segment_container,
+                threads=p['threads'],
+                on_failure='keep',
+                stale_segment_age=p['stale_segment_age'],
+                timeout=p['timeout'],
+            ),
+        )
         if reason != 'absent':
             before, segments = writer.observe()
         if before is None:
             reason = 'absent'
         segment_size = _swift.choose_segment_size(local.size, self.client.limits(), self.requested_size)
-        plan = writer.plan(before, segments, reason, segment_size,
-                           dict(metadata, mtime=local.mtime), _plan.guess_type(item['name']), None)
+        plan = writer.plan(
+            before,
+            segments,
+            reason,
+            segment_size,
+            dict(metadata, mtime=local.mtime),
+            _plan.guess_type(item['name']),
+            None,
+        )
         writer.apply(plan)
 
     # --- download -------------------------------------------------------------------
@@ -452,26 +508,36 @@ class ArchiveSync(ArchiveModule):
             directory = rel.endswith('/') or _plan.is_marker(_plan.listed_facts(entry))
             if not _tree.selected(rel.rstrip('/'), None if directory else p['include'], p['exclude']):
                 continue
-            if rel.endswith('/') and not _plan.is_marker(_plan.listed_facts(entry)) and \
-                    _plan.listing_size(entry) != 0:
-                raise ArchiveError("object '%s' cannot be restored under path: its name ends with "
-                                   "'/' but it holds %d bytes, and a file name cannot end with '/'; "
-                                   "nothing was written" % (name, _plan.listing_size(entry)))
-            entries.append({'name': name, 'rel': rel.rstrip('/') + '/' if directory else rel,
-                            'entry': entry, 'directory': directory})
+            if rel.endswith('/') and not _plan.is_marker(_plan.listed_facts(entry)) and _plan.listing_size(entry) != 0:
+                raise ArchiveError(
+                    "object '%s' cannot be restored under path: its name ends with "
+                    "'/' but it holds %d bytes, and a file name cannot end with '/'; "
+                    "nothing was written" % (name, _plan.listing_size(entry))
+                )
+            entries.append(
+                {
+                    'name': name,
+                    'rel': rel.rstrip('/') + '/' if directory else rel,
+                    'entry': entry,
+                    'directory': directory,
+                }
+            )
         self.check_conflicts(entries)
         for item in entries:
             _tree.check_target(root, item['rel'], item['directory'])
         if os.path.isdir(root):
             tree = _tree.Tree(root, p['include'], p['exclude'])
-            files = dict((rel, _plan.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime))
-                         for rel, info in tree.files.items())
+            files = dict(
+                (rel, _plan.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime))
+                for rel, info in tree.files.items()
+            )
             dirs = set(tree.dirs)
         wanted = [i for i in entries if not i['directory'] and i['rel'] in files]
         remote = self.observe_slos([i['name'] for i in wanted], listing)
         hashes = self.hashes([(i['name'], files[i['rel']]) for i in wanted], listing, remote)
-        plan = _plan.plan_sync_download(entries, files, dirs, remote, hashes, dict(
-            delete_extra=p['delete_extra'], skipped=[]))
+        plan = _plan.plan_sync_download(
+            entries, files, dirs, remote, hashes, dict(delete_extra=p['delete_extra'], skipped=[])
+        )
         if plan.changed and not self.check_mode:
             self.apply_download(plan, root)
         return self.result(plan)
@@ -484,9 +550,11 @@ class ArchiveSync(ArchiveModule):
             for depth in range(1, len(parts) + (1 if item['directory'] else 0)):
                 parent = '/'.join(parts[:depth])
                 if parent in files:
-                    raise ArchiveError("objects '%s' and '%s' cannot both be restored: the first "
-                                       "needs '%s' as a file, the second as a directory; nothing "
-                                       "was written" % (files[parent], item['name'], parent))
+                    raise ArchiveError(
+                        "objects '%s' and '%s' cannot both be restored: the first "
+                        "needs '%s' as a file, the second as a directory; nothing "
+                        "was written" % (files[parent], item['name'], parent)
+                    )
 
     def apply_download(self, plan, root):
         p = self.params
@@ -500,22 +568,23 @@ class ArchiveSync(ArchiveModule):
         plain = [i for i in gets if not _swift.listing_maybe_slo(i['entry'])]
         done = 0
         try:
-            _transfer.run_pool(self.client, lambda worker, item: self.get(worker, item, root),
-                               plain, p['threads'])
+            _transfer.run_pool(self.client, lambda worker, item: self.get(worker, item, root), plain, p['threads'])
             done = len(plain)
             for item in slos:
                 self.get(self.client, item, root)
                 done += 1
         except ArchiveError as exc:
             done = len(exc.done) if isinstance(exc, _transfer.PoolError) else done
-            error = ArchiveError('%s (%d of the %d downloads of this run were complete, each '
-                                 'file whole; nothing was deleted; a re-run fetches only what is '
-                                 'still missing)' % (exc.message, done, len(gets)),
-                                 exc.status, exc.transaction_id)
+            error = ArchiveError(
+                '%s (%d of the %d downloads of this run were complete, each '
+                'file whole; nothing was deleted; a re-run fetches only what is '
+                'still missing)' % (exc.message, done, len(gets)),
+                exc.status,
+                exc.transaction_id,
+            )
             raise error from exc
         # The files were synced one by one; their renames last once their directories are.
-        for directory in sorted(set(os.path.dirname(os.path.join(root, *i['rel'].split('/')))
-                                    for i in plain)):
+        for directory in sorted(set(os.path.dirname(os.path.join(root, *i['rel'].split('/'))) for i in plain)):
             _transfer.sync_directory(directory)
         for action in plan.actions:
             if action[0] == 'remove':
@@ -534,12 +603,14 @@ class ArchiveSync(ArchiveModule):
             except ArchiveError as exc:
                 if not _transfer.is_verify_error(exc):
                     raise
-                self.module.warn('the download of %s failed its md5 check (%s) and was retried'
-                                 % (what, exc.message))
+                self.module.warn('the download of %s failed its md5 check (%s) and was retried' % (what, exc.message))
                 mtime = self.fetch(worker, item, dest)
         except ArchiveError as exc:
-            raise ArchiveError("download of %s failed, '%s' was left as it was: %s"
-                               % (what, dest, exc.message), exc.status, exc.transaction_id) from exc
+            raise ArchiveError(
+                "download of %s failed, '%s' was left as it was: %s" % (what, dest, exc.message),
+                exc.status,
+                exc.transaction_id,
+            ) from exc
         except OSError as exc:
             raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from exc
         if mtime is not None:
@@ -560,8 +631,10 @@ class ArchiveSync(ArchiveModule):
             if facts['is_slo']:
                 segments = worker.get_manifest(self.container, name) or []
             if _transfer.parallel_download_possible(segments):
-                if _swift.slo_etag([s['hash'] for s in segments]) != facts['etag'] or \
-                        sum(s['bytes'] for s in segments) != facts['bytes']:
+                if (
+                    _swift.slo_etag([s['hash'] for s in segments]) != facts['etag']
+                    or sum(s['bytes'] for s in segments) != facts['bytes']
+                ):
                     raise ArchiveError(CHANGED_WHILE_READ)
                 _transfer.download_segments(dest, worker, segments, self.params['threads'])
                 return _mtime(facts['metadata'].get('mtime'))

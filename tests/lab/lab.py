@@ -8,11 +8,11 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import grp
 import hashlib
 import json
 import os
 import pwd
-import grp
 import secrets
 import shlex
 import shutil
@@ -170,8 +170,10 @@ class Lab:
         self.user = pwd.getpwuid(os.getuid()).pw_name
         self.group = grp.getgrgid(os.getgid()).gr_name
         self.state = self.load_state()
-        conf = {kind: os.path.join(self.swift_dir, '%s-server.conf' % kind)
-                for kind in ('account', 'container', 'object', 'proxy')}
+        conf = {
+            kind: os.path.join(self.swift_dir, '%s-server.conf' % kind)
+            for kind in ('account', 'container', 'object', 'proxy')
+        }
         self.memcached_conf = os.path.join(self.etc, 'memcached.conf')
         self.memcached = Service('memcached', self.memcached_conf, MEMCACHED_PORT, binary='memcached')
         # memcached first: stopped last, and the proxy's cache filter finds it from the start.
@@ -246,8 +248,7 @@ class Lab:
         mine = self.state['devices'] + OWNER_SUFFIX
         for name in sorted(os.listdir(SHM)):
             path = os.path.join(SHM, name)
-            if not (name.startswith(SHM_PREFIX + self.user + '-') and name.endswith(OWNER_SUFFIX)) \
-                    or path == mine:
+            if not (name.startswith(SHM_PREFIX + self.user + '-') and name.endswith(OWNER_SUFFIX)) or path == mine:
                 continue
             try:
                 with open(path, encoding='utf-8') as handle:
@@ -255,7 +256,7 @@ class Lab:
             except OSError:
                 continue
             if owner and not os.path.exists(os.path.join(owner, 'state.json')):
-                devices = path[:-len(OWNER_SUFFIX)]
+                devices = path[: -len(OWNER_SUFFIX)]
                 shutil.rmtree(devices, ignore_errors=True)
                 os.unlink(path)
                 say('deleted %s: the Swift data of the lab at %s, which is gone' % (devices, owner))
@@ -284,12 +285,12 @@ class Lab:
         if not self.memcached_wanted():
             return None
         return shutil.which('memcached') or next(
-            (path for path in ('/usr/bin/memcached', '/usr/local/bin/memcached') if os.access(path, os.X_OK)), None)
+            (path for path in ('/usr/bin/memcached', '/usr/local/bin/memcached') if os.access(path, os.X_OK)), None
+        )
 
     def memcached_usable(self):
         """Installed, wanted, and the port is free or held by the lab's own memcached."""
-        return bool(self.memcached_binary()) and (
-            self.pid(self.memcached) is not None or not port_open(MEMCACHED_PORT))
+        return bool(self.memcached_binary()) and (self.pid(self.memcached) is not None or not port_open(MEMCACHED_PORT))
 
     def memcached_note(self):
         """Why the lab runs without memcached ('' when it does not)."""
@@ -326,15 +327,25 @@ class Lab:
 
     def apt_get(self, action, log):
         """Run apt-get non-interactively; return '' on success, else its output."""
-        argv = ['apt-get', '-q', '-y', '-o', 'DPkg::Lock::Timeout=120', '-o', 'Acquire::Retries=1',
-                '-o', 'Acquire::http::Timeout=20']
+        argv = [
+            'apt-get',
+            '-q',
+            '-y',
+            '-o',
+            'DPkg::Lock::Timeout=120',
+            '-o',
+            'Acquire::Retries=1',
+            '-o',
+            'Acquire::http::Timeout=20',
+        ]
         argv += ['install', '--no-install-recommends', 'memcached'] if action == 'install' else ['update']
         env = dict(os.environ, DEBIAN_FRONTEND='noninteractive', NEEDRESTART_MODE='a')
         with open(log, 'ab') as handle:
             handle.write(('\n=== lab: %s ===\n' % ' '.join(argv)).encode())
             handle.flush()
-            result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                                    stderr=subprocess.STDOUT, env=env, check=False)
+            result = subprocess.run(
+                argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, check=False
+            )
             handle.write(result.stdout)
         if result.returncode == 0:
             return ''
@@ -347,14 +358,26 @@ class Lab:
             return
         say('stopping and disabling the memcached.service the package started (the lab runs its own)')
         with open(log, 'ab') as handle:
-            subprocess.run(['systemctl', 'disable', '--now', 'memcached.service'], stdin=subprocess.DEVNULL,
-                           stdout=handle, stderr=subprocess.STDOUT, check=False)
+            subprocess.run(
+                ['systemctl', 'disable', '--now', 'memcached.service'],
+                stdin=subprocess.DEVNULL,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                check=False,
+            )
 
     @staticmethod
     def apt_lists_stale(output):
-        return any(sign in output for sign in (
-            'Unable to locate package', 'has no installation candidate', 'Failed to fetch',
-            '404  Not Found', '404 Not Found'))
+        return any(
+            sign in output
+            for sign in (
+                'Unable to locate package',
+                'has no installation candidate',
+                'Failed to fetch',
+                '404  Not Found',
+                '404 Not Found',
+            )
+        )
 
     def render(self, template):
         with open(os.path.join(TEMPLATES, template), encoding='utf-8') as handle:
@@ -378,8 +401,14 @@ class Lab:
         for directory, name in ((self.keystone_etc, 'keystone_lab_wsgi.py'), (self.swift_dir, 'lab_swift_daemon.py')):
             with open(os.path.join(TEMPLATES, name), encoding='utf-8') as handle:
                 configs[os.path.join(directory, name)] = handle.read()
-        for name in ('swift.conf', 'proxy-server.conf', 'account-server.conf',
-                     'container-server.conf', 'object-server.conf', 'internal-client.conf'):
+        for name in (
+            'swift.conf',
+            'proxy-server.conf',
+            'account-server.conf',
+            'container-server.conf',
+            'object-server.conf',
+            'internal-client.conf',
+        ):
             configs[os.path.join(self.swift_dir, name)] = self.render(name)
         if self.memcached_binary():
             configs[self.memcached_conf] = self.render('memcached.conf')
@@ -443,12 +472,21 @@ class Lab:
         if service.name == 'keystone':
             return [
                 os.path.join(bin_dir, 'gunicorn'),
-                '--bind', '%s:%d' % (HOST, service.port),
-                '--workers', '1', '--threads', '4',
-                '--timeout', '120', '--graceful-timeout', '5',
+                '--bind',
+                '%s:%d' % (HOST, service.port),
+                '--workers',
+                '1',
+                '--threads',
+                '4',
+                '--timeout',
+                '120',
+                '--graceful-timeout',
+                '5',
                 '--no-control-socket',
-                '--pythonpath', self.keystone_etc,
-                '--name', 'lab-keystone',
+                '--pythonpath',
+                self.keystone_etc,
+                '--name',
+                'lab-keystone',
                 'keystone_lab_wsgi:application',
             ]
         if service is self.memcached:
@@ -461,20 +499,26 @@ class Lab:
                 argv += ['-u', 'root']  # memcached refuses to run as root otherwise
             return argv
         if service.port is None:  # a python module run through the swift_dir wrapper
-            return [self.venv_python(), os.path.join(self.swift_dir, 'lab_swift_daemon.py'),
-                    service.binary, service.conf, '-v']
+            return [
+                self.venv_python(),
+                os.path.join(self.swift_dir, 'lab_swift_daemon.py'),
+                service.binary,
+                service.conf,
+                '-v',
+            ]
         return [os.path.join(bin_dir, service.binary), service.conf, '-v']
 
     def server_env(self):
-        env = {key: value for key, value in os.environ.items()
-               if not key.startswith(('OS_', 'ST_', 'PYTHON'))}
-        env.update({
-            'PYTHONWARNINGS': 'ignore',
-            'PATH': os.path.join(self.venv, 'bin') + os.pathsep + os.environ.get('PATH', '/usr/bin:/bin'),
-            'NO_PROXY': '127.0.0.1,localhost',
-            'no_proxy': '127.0.0.1,localhost',
-            'OS_KEYSTONE_CONFIG_FILES': self.keystone_conf,
-        })
+        env = {key: value for key, value in os.environ.items() if not key.startswith(('OS_', 'ST_', 'PYTHON'))}
+        env.update(
+            {
+                'PYTHONWARNINGS': 'ignore',
+                'PATH': os.path.join(self.venv, 'bin') + os.pathsep + os.environ.get('PATH', '/usr/bin:/bin'),
+                'NO_PROXY': '127.0.0.1,localhost',
+                'no_proxy': '127.0.0.1,localhost',
+                'OS_KEYSTONE_CONFIG_FILES': self.keystone_conf,
+            }
+        )
         # eventlet's green DNS resolver (it imports dnspython: ~10 MiB in each Swift process)
         # has nothing to resolve here: every address is a literal 127.0.0.1.
         env['EVENTLET_NO_GREENDNS'] = 'yes'
@@ -482,8 +526,10 @@ class Lab:
 
     def start(self, service):
         if service.port is not None and port_open(service.port):
-            raise LabError('port %d (%s) is already taken by a process that is not this lab (%s)'
-                           % (service.port, service.name, self.dir))
+            raise LabError(
+                'port %d (%s) is already taken by a process that is not this lab (%s)'
+                % (service.port, service.name, self.dir)
+            )
         logfile = self.logfile(service)
         if service is self.memcached:  # it writes the pidfile and warns about an old one
             with contextlib.suppress(FileNotFoundError):
@@ -493,8 +539,15 @@ class Lab:
             log.flush()
             # Own session: swift calls killpg(0, SIGTERM) on shutdown, which must not reach us.
             service.process = subprocess.Popen(
-                self.command(service), stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
-                cwd=self.dir, env=self.server_env(), start_new_session=True, close_fds=True)
+                self.command(service),
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                cwd=self.dir,
+                env=self.server_env(),
+                start_new_session=True,
+                close_fds=True,
+            )
         service.started_at = time.monotonic()
         if service is not self.memcached:
             with open(self.pidfile(service), 'w', encoding='ascii') as handle:
@@ -551,18 +604,25 @@ class Lab:
         while pending:
             for service in list(pending):
                 if service.process is not None and service.process.poll() is not None:
-                    raise LabError('%s exited with status %s while starting'
-                                   % (service.name, service.process.returncode), tail(self.logfile(service)))
+                    raise LabError(
+                        '%s exited with status %s while starting' % (service.name, service.process.returncode),
+                        tail(self.logfile(service)),
+                    )
                 # A daemon has no health URL: it counts once it has outlived its start-up checks.
-                settled = service.port is not None or service.process is None or \
-                    time.monotonic() - service.started_at > DAEMON_SETTLE_SECONDS
+                settled = (
+                    service.port is not None
+                    or service.process is None
+                    or time.monotonic() - service.started_at > DAEMON_SETTLE_SECONDS
+                )
                 if settled and self.healthy(service) and (service is not self.memcached or self.pid(service)):
                     pending.remove(service)
             if not pending:
                 return
             if time.monotonic() > deadline:
-                raise LabError('%s not healthy after %ds' % (', '.join(s.name for s in pending), timeout),
-                               '\n'.join(tail(self.logfile(s)) for s in pending))
+                raise LabError(
+                    '%s not healthy after %ds' % (', '.join(s.name for s in pending), timeout),
+                    '\n'.join(tail(self.logfile(s)) for s in pending),
+                )
             time.sleep(0.1)
 
     # ----- installation and one-time setup -------------------------------------------------
@@ -585,8 +645,19 @@ class Lab:
             say('creating the server venv %s' % self.venv)
             self.run([sys.executable, '-m', 'venv', '--clear', self.venv], log)
         say('installing swift, keystone, gunicorn from PyPI into %s (about a minute; log: %s)' % (self.venv, log))
-        self.run([self.venv_python(), '-m', 'pip', 'install', '--no-input', '--disable-pip-version-check',
-                  '-r', REQUIREMENTS], log)
+        self.run(
+            [
+                self.venv_python(),
+                '-m',
+                'pip',
+                'install',
+                '--no-input',
+                '--disable-pip-version-check',
+                '-r',
+                REQUIREMENTS,
+            ],
+            log,
+        )
         with open(marker, 'w', encoding='ascii') as handle:
             handle.write(wanted + '\n')
 
@@ -594,8 +665,15 @@ class Lab:
         with open(log, 'ab') as handle:
             handle.write(('\n=== lab: %s ===\n' % ' '.join(shlex.quote(a) for a in argv)).encode())
             handle.flush()
-            result = subprocess.run(argv, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-                                    cwd=self.dir, env=env, check=False)
+            result = subprocess.run(
+                argv,
+                stdin=subprocess.DEVNULL,
+                stdout=handle,
+                stderr=subprocess.STDOUT,
+                cwd=self.dir,
+                env=env,
+                check=False,
+            )
         if result.returncode != 0:
             raise LabError('`%s` failed with status %d' % (' '.join(argv[:4]), result.returncode), tail(log))
 
@@ -613,13 +691,18 @@ class Lab:
             os.symlink(self.state['devices'], link)
 
     def ensure_rings(self):
-        rings = [(kind, port) for kind, port in (('account', 6202), ('container', 6201), ('object', 6200))
-                 if not os.path.exists(os.path.join(self.swift_dir, '%s.ring.gz' % kind))]
+        rings = [
+            (kind, port)
+            for kind, port in (('account', 6202), ('container', 6201), ('object', 6200))
+            if not os.path.exists(os.path.join(self.swift_dir, '%s.ring.gz' % kind))
+        ]
         if not rings:
             if self.state.get('ring_part_power') != RING_PART_POWER:
-                say('warning: the rings were built by an older lab (part power 8): its container updater uses '
+                say(
+                    'warning: the rings were built by an older lab (part power 8): its container updater uses '
                     'about a core. `tests/lab/lab clean` (deletes the lab\'s data) and `up` '
-                    'rebuild them with %d.' % RING_PART_POWER)
+                    'rebuild them with %d.' % RING_PART_POWER
+                )
             return
         say('building rings: %s' % ', '.join(ring[0] for ring in rings))
         script = (
@@ -636,9 +719,11 @@ class Lab:
             '    builder.save("%s/%s.builder" % (swift_dir, kind))\n'
             '    builder.get_ring().save("%s/%s.ring.gz" % (swift_dir, kind))\n'
         )
-        self.run([self.venv_python(), '-c', script, self.swift_dir, str(RING_PART_POWER)]
-                 + ['%s:%d' % r for r in rings],
-                 os.path.join(self.log_dir, 'rings.log'), env=self.server_env())
+        self.run(
+            [self.venv_python(), '-c', script, self.swift_dir, str(RING_PART_POWER)] + ['%s:%d' % r for r in rings],
+            os.path.join(self.log_dir, 'rings.log'),
+            env=self.server_env(),
+        )
         self.state['ring_part_power'] = RING_PART_POWER
         self.save_state()
 
@@ -650,8 +735,9 @@ class Lab:
         with open(log, 'ab') as handle:
             handle.write(('\n=== lab: keystone-manage %s ===\n' % ' '.join(args)).encode())
             handle.flush()
-            return subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT,
-                                    cwd=self.dir, env=env)
+            return subprocess.Popen(
+                argv, stdin=subprocess.DEVNULL, stdout=handle, stderr=subprocess.STDOUT, cwd=self.dir, env=env
+            )
 
     def init_keystone(self):
         if self.state.get('keystone_initialized'):
@@ -661,17 +747,26 @@ class Lab:
         log = os.path.join(self.log_dir, 'keystone-manage.log')
         owner = ['--keystone-user', self.user, '--keystone-group', self.group]
         # The key repositories do not touch the database: run them alongside db_sync.
-        steps = [('db_sync', self.keystone_manage('db_sync')),
-                 ('fernet_setup', self.keystone_manage('fernet_setup', *owner)),
-                 ('credential_setup', self.keystone_manage('credential_setup', *owner))]
+        steps = [
+            ('db_sync', self.keystone_manage('db_sync')),
+            ('fernet_setup', self.keystone_manage('fernet_setup', *owner)),
+            ('credential_setup', self.keystone_manage('credential_setup', *owner)),
+        ]
         for name, proc in steps:
             if proc.wait() != 0:
                 raise LabError('keystone-manage %s failed' % name, tail(log))
         proc = self.keystone_manage(
             'bootstrap',
-            '--bootstrap-admin-url', AUTH_URL, '--bootstrap-public-url', AUTH_URL,
-            '--bootstrap-internal-url', AUTH_URL, '--bootstrap-region-id', REGION,
-            env_extra={'OS_BOOTSTRAP_PASSWORD': self.state['admin_password']})
+            '--bootstrap-admin-url',
+            AUTH_URL,
+            '--bootstrap-public-url',
+            AUTH_URL,
+            '--bootstrap-internal-url',
+            AUTH_URL,
+            '--bootstrap-region-id',
+            REGION,
+            env_extra={'OS_BOOTSTRAP_PASSWORD': self.state['admin_password']},
+        )
         if proc.wait() != 0:
             raise LabError('keystone-manage bootstrap failed', tail(log))
         self.state['keystone_initialized'] = True
@@ -684,8 +779,9 @@ class Lab:
             return
         say('creating the swift service user, catalog and the two tenants')
         admin = KeystoneAdmin(self.state['admin_password'])
-        service_project = admin.ensure('projects', 'service', {'domain_id': 'default',
-                                                               'description': 'lab: service users'})
+        service_project = admin.ensure(
+            'projects', 'service', {'domain_id': 'default', 'description': 'lab: service users'}
+        )
         swift_user = admin.ensure_user('swift', self.state['swift_password'], service_project)
         for role in ('admin', 'service'):
             admin.grant(service_project, swift_user, admin.ensure('roles', role, {}))
@@ -695,8 +791,9 @@ class Lab:
         member = admin.ensure('roles', 'member', {})
         for which in TENANTS:
             tenant = self.state['tenants'][which]
-            tenant['project_id'] = admin.ensure('projects', tenant['project_name'], {
-                'domain_id': 'default', 'description': 'lab: %s tenant' % which})
+            tenant['project_id'] = admin.ensure(
+                'projects', tenant['project_name'], {'domain_id': 'default', 'description': 'lab: %s tenant' % which}
+            )
             tenant['user_id'] = admin.ensure_user(tenant['username'], tenant['password'], tenant['project_id'])
             admin.grant(tenant['project_id'], tenant['user_id'], member)
         self.state['provisioned'] = True
@@ -713,16 +810,21 @@ class Lab:
             if status in (200, 204):
                 return
             if time.monotonic() > deadline:
-                raise LabError('HEAD %s with a fresh token answered %s' % (url, status),
-                               tail(os.path.join(self.log_dir, 'proxy.log')))
+                raise LabError(
+                    'HEAD %s with a fresh token answered %s' % (url, status),
+                    tail(os.path.join(self.log_dir, 'proxy.log')),
+                )
             time.sleep(0.3)
 
     # ----- commands ------------------------------------------------------------------------
 
     def all_up(self):
-        return (self.state.get('provisioned') and self.configs_current()
-                and os.path.isdir(os.path.join(self.state['devices'], 'd1'))
-                and all(self.service_up(s) for s in self.services))
+        return (
+            self.state.get('provisioned')
+            and self.configs_current()
+            and os.path.isdir(os.path.join(self.state['devices'], 'd1'))
+            and all(self.service_up(s) for s in self.services)
+        )
 
     def lock(self):
         os.makedirs(self.dir, mode=0o700, exist_ok=True)
@@ -751,8 +853,10 @@ class Lab:
             self.ensure_rings()
             note = self.memcached_note()
             if note:
-                say('warning: running without memcached (%s): the proxy has no cache, which is '
-                    'slower (every request also HEADs the account)' % note)
+                say(
+                    'warning: running without memcached (%s): the proxy has no cache, which is '
+                    'slower (every request also HEADs the account)' % note
+                )
                 if self.pid(self.memcached) is not None:  # LAB_MEMCACHED=0 after a run with it
                     say('stopping memcached')
                     self.stop([self.memcached])
@@ -774,8 +878,10 @@ class Lab:
                     self.stop([service])
             for service in self.services:
                 if service.port is not None and self.pid(service) is None and port_open(service.port):
-                    raise LabError('port %d (%s) is already taken by a process that is not this lab (%s)'
-                                   % (service.port, service.name, self.dir))
+                    raise LabError(
+                        'port %d (%s) is already taken by a process that is not this lab (%s)'
+                        % (service.port, service.name, self.dir)
+                    )
             # memcached and Swift first: its servers boot while keystone initialises.
             to_start = [s for s in self.services if s is not keystone and self.pid(s) is None]
             for service in to_start:
@@ -817,8 +923,7 @@ class Lab:
                 state = 'up'
             else:
                 state, all_ok = 'running but not answering', False
-            print('%-18s %-26s %-11s %s' % (service.name, state, 'pid %d' % pid if pid else '-',
-                                            service.address()))
+            print('%-18s %-26s %-11s %s' % (service.name, state, 'pid %d' % pid if pid else '-', service.address()))
         if not self.state.get('provisioned'):
             print('%-18s not created yet (run `lab up`)' % 'tenants')
             all_ok = False
@@ -842,9 +947,15 @@ class Lab:
         if not self.state.get('provisioned'):
             raise LabError('the lab has no tenants yet: run `tests/lab/lab up` first (%s)' % self.dir)
         if which == 'admin':
-            return {'auth_url': AUTH_URL, 'username': 'admin', 'password': self.state['admin_password'],
-                    'project_name': 'admin', 'project_domain_id': 'default', 'user_domain_id': 'default',
-                    'region_name': REGION}
+            return {
+                'auth_url': AUTH_URL,
+                'username': 'admin',
+                'password': self.state['admin_password'],
+                'project_name': 'admin',
+                'project_domain_id': 'default',
+                'user_domain_id': 'default',
+                'region_name': REGION,
+            }
         tenant = self.state['tenants'][which]
         return {
             'auth_url': AUTH_URL,
@@ -865,8 +976,11 @@ class Lab:
         if which not in TENANTS + ('admin',) or len(args) > 1:
             raise LabError('usage: lab env [first|second|admin|json]')
         creds = self.credentials(which)
-        lines = [('OS_AUTH_URL', creds['auth_url']), ('OS_USERNAME', creds['username']),
-                 ('OS_PASSWORD', creds['password'])]
+        lines = [
+            ('OS_AUTH_URL', creds['auth_url']),
+            ('OS_USERNAME', creds['username']),
+            ('OS_PASSWORD', creds['password']),
+        ]
         if which == 'admin':
             lines += [('OS_PROJECT_NAME', 'admin'), ('OS_PROJECT_DOMAIN_ID', 'default')]
         else:
@@ -898,10 +1012,15 @@ class Lab:
 
 
 def password_token(username, password, project_id, user_domain_id='default'):
-    body = {'auth': {
-        'identity': {'methods': ['password'], 'password': {'user': {
-            'name': username, 'password': password, 'domain': {'id': user_domain_id}}}},
-        'scope': {'project': {'id': project_id}}}}
+    body = {
+        'auth': {
+            'identity': {
+                'methods': ['password'],
+                'password': {'user': {'name': username, 'password': password, 'domain': {'id': user_domain_id}}},
+            },
+            'scope': {'project': {'id': project_id}},
+        }
+    }
     status, headers, payload = http('POST', AUTH_URL + '/auth/tokens', body)
     if status != 201:
         raise LabError('keystone refused a token for %s: HTTP %s %s' % (username, status, payload))
@@ -912,10 +1031,15 @@ class KeystoneAdmin:
     """Find-or-create against keystone's v3 API as the bootstrap admin."""
 
     def __init__(self, admin_password):
-        body = {'auth': {
-            'identity': {'methods': ['password'], 'password': {'user': {
-                'name': 'admin', 'password': admin_password, 'domain': {'id': 'default'}}}},
-            'scope': {'project': {'name': 'admin', 'domain': {'id': 'default'}}}}}
+        body = {
+            'auth': {
+                'identity': {
+                    'methods': ['password'],
+                    'password': {'user': {'name': 'admin', 'password': admin_password, 'domain': {'id': 'default'}}},
+                },
+                'scope': {'project': {'name': 'admin', 'domain': {'id': 'default'}}},
+            }
+        }
         status, headers, payload = http('POST', AUTH_URL + '/auth/tokens', body)
         if status != 201:
             raise LabError('admin login to keystone failed: HTTP %s %s' % (status, payload))
@@ -941,12 +1065,21 @@ class KeystoneAdmin:
         found = self.call('GET', '/users?name=%s&domain_id=default' % urllib.parse.quote(name))['users']
         if found:
             user_id = found[0]['id']
-            self.call('PATCH', '/users/' + user_id, {'user': {
-                'password': password, 'default_project_id': project_id}})
+            self.call('PATCH', '/users/' + user_id, {'user': {'password': password, 'default_project_id': project_id}})
             return user_id
-        return self.call('POST', '/users', {'user': {
-            'name': name, 'password': password, 'domain_id': 'default', 'enabled': True,
-            'default_project_id': project_id}})['user']['id']
+        return self.call(
+            'POST',
+            '/users',
+            {
+                'user': {
+                    'name': name,
+                    'password': password,
+                    'domain_id': 'default',
+                    'enabled': True,
+                    'default_project_id': project_id,
+                }
+            },
+        )['user']['id']
 
     def grant(self, project_id, user_id, role_id):
         self.call('PUT', '/projects/%s/users/%s/roles/%s' % (project_id, user_id, role_id))
@@ -955,18 +1088,30 @@ class KeystoneAdmin:
         for service in self.call('GET', '/services?type=%s' % service_type)['services']:
             if service.get('name') == name:
                 return service['id']
-        return self.call('POST', '/services', {'service': {
-            'type': service_type, 'name': name, 'enabled': True,
-            'description': 'lab: OpenStack Swift'}})['service']['id']
+        return self.call(
+            'POST',
+            '/services',
+            {'service': {'type': service_type, 'name': name, 'enabled': True, 'description': 'lab: OpenStack Swift'}},
+        )['service']['id']
 
     def ensure_endpoint(self, service_id, interface, url):
         query = '/endpoints?service_id=%s&interface=%s' % (service_id, interface)
         for endpoint in self.call('GET', query)['endpoints']:
             if endpoint['url'] == url and endpoint.get('region_id') == REGION:
                 return endpoint['id']
-        return self.call('POST', '/endpoints', {'endpoint': {
-            'service_id': service_id, 'interface': interface, 'url': url,
-            'region_id': REGION, 'enabled': True}})['endpoint']['id']
+        return self.call(
+            'POST',
+            '/endpoints',
+            {
+                'endpoint': {
+                    'service_id': service_id,
+                    'interface': interface,
+                    'url': url,
+                    'region_id': REGION,
+                    'enabled': True,
+                }
+            },
+        )['endpoint']['id']
 
 
 USAGE = """usage: tests/lab/lab COMMAND

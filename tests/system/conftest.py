@@ -25,7 +25,6 @@ import uuid
 from pathlib import Path
 
 import pytest
-
 from faultproxy import FaultProxy
 
 REPO = Path(__file__).resolve().parents[2]
@@ -39,6 +38,7 @@ _kinds = {}
 
 
 # --- markers and the summary line --------------------------------------------------------
+
 
 def pytest_configure(config):
     config.addinivalue_line('markers', 'fault: a fault-injection case (counted in the summary)')
@@ -68,28 +68,32 @@ def pytest_runtest_logreport(report):
 
 def pytest_terminal_summary(terminalreporter):
     total = _counts['fault'][1] + _counts['bad_input'][1]
-    terminalreporter.write_line('fault suite: %d fault cases passed, %d bad inputs passed (of %d)'
-                                % (_counts['fault'][0], _counts['bad_input'][0], total))
+    terminalreporter.write_line(
+        'fault suite: %d fault cases passed, %d bad inputs passed (of %d)'
+        % (_counts['fault'][0], _counts['bad_input'][0], total)
+    )
 
 
 # --- the lab ------------------------------------------------------------------------------
 
+
 def _lab_credentials():
     try:
-        out = subprocess.run([str(LAB), 'env', 'json'], capture_output=True, text=True, timeout=60,
-                             check=False)
+        out = subprocess.run([str(LAB), 'env', 'json'], capture_output=True, text=True, timeout=60, check=False)
     except (OSError, subprocess.TimeoutExpired) as exc:
         pytest.fail('cannot run %s env json: %s' % (LAB, exc), pytrace=False)
     if out.returncode != 0:
-        pytest.fail('the lab is not set up (%s env json: %s): run `tests/lab/lab up` first'
-                    % (LAB, (out.stderr or out.stdout).strip()), pytrace=False)
+        pytest.fail(
+            'the lab is not set up (%s env json: %s): run `tests/lab/lab up` first'
+            % (LAB, (out.stderr or out.stdout).strip()),
+            pytrace=False,
+        )
     creds = json.loads(out.stdout)
     for url in ('http://127.0.0.1:8080/healthcheck', 'http://127.0.0.1:5000/v3'):
         try:
             urllib.request.urlopen(url, timeout=10).read()
         except OSError as exc:
-            pytest.fail('the lab is not up (%s: %s): run `tests/lab/lab up` first' % (url, exc),
-                        pytrace=False)
+            pytest.fail('the lab is not up (%s: %s): run `tests/lab/lab up` first' % (url, exc), pytrace=False)
     return creds
 
 
@@ -112,8 +116,11 @@ def lab_second(_lab_all):
 def collections_path():
     path = Path(os.environ.get('ARCHIVE_COLLECTIONS_PATH') or REPO / 'build' / 'collections')
     if not (path / 'ansible_collections' / 'ncloud' / 'archive' / 'plugins' / 'modules').is_dir():
-        pytest.fail('no collection at %s/ansible_collections/ncloud/archive: set '
-                    'ARCHIVE_COLLECTIONS_PATH or run `make collection`' % path, pytrace=False)
+        pytest.fail(
+            'no collection at %s/ansible_collections/ncloud/archive: set '
+            'ARCHIVE_COLLECTIONS_PATH or run `make collection`' % path,
+            pytrace=False,
+        )
     return str(path)
 
 
@@ -124,10 +131,16 @@ def swift(lab):
     from keystoneauth1.identity import v3
     from swiftclient.client import Connection
 
-    auth = v3.Password(auth_url=lab['auth_url'], username=lab['username'], password=lab['password'],
-                       project_id=lab['project_id'], user_domain_id=lab['user_domain_id'])
-    conn = Connection(session=ks_session.Session(auth=auth), retries=2,
-                      os_options={'object_storage_url': lab['storage_url']})
+    auth = v3.Password(
+        auth_url=lab['auth_url'],
+        username=lab['username'],
+        password=lab['password'],
+        project_id=lab['project_id'],
+        user_domain_id=lab['user_domain_id'],
+    )
+    conn = Connection(
+        session=ks_session.Session(auth=auth), retries=2, os_options={'object_storage_url': lab['storage_url']}
+    )
     yield conn
     conn.close()
 
@@ -135,6 +148,7 @@ def swift(lab):
 def empty_and_delete(swift, name):
     """Delete a container and every object in it; a missing one is fine."""
     from swiftclient.exceptions import ClientException
+
     try:
         entries = swift.get_container(name, full_listing=True)[1]
     except ClientException as exc:
@@ -166,6 +180,7 @@ def container(swift):
 
 # --- the proxy ----------------------------------------------------------------------------
 
+
 @pytest.fixture
 def make_proxy(lab):
     """make_proxy() -> another started FaultProxy (stopped after the test)."""
@@ -189,9 +204,14 @@ def proxy(make_proxy):
 def auth_options(proxy, lab):
     """Module auth options that send Keystone and Swift requests through ``proxy``."""
     # storage_url is needed: the catalog points at Swift directly, past the proxy.
-    return {'auth_url': proxy.auth_url, 'access_key': lab['username'], 'secret_key': lab['password'],
-            'project_id': lab['project_id'], 'domain_id': lab['user_domain_id'],
-            'storage_url': proxy.storage_url}
+    return {
+        'auth_url': proxy.auth_url,
+        'access_key': lab['username'],
+        'secret_key': lab['password'],
+        'project_id': lab['project_id'],
+        'domain_id': lab['user_domain_id'],
+        'storage_url': proxy.storage_url,
+    }
 
 
 @pytest.fixture
@@ -206,6 +226,7 @@ def auth_defaults_yaml(auth, indent=2):
 
 
 # --- running modules and playbooks --------------------------------------------------------
+
 
 @dataclasses.dataclass
 class Result:
@@ -267,8 +288,9 @@ class Running:
         self.started = time.monotonic()
         self.timeout = timeout
         self.args_file = args_file
-        self.proc = subprocess.Popen(argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, start_new_session=True)
+        self.proc = subprocess.Popen(
+            argv, env=env, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True
+        )
 
     def kill(self):
         """SIGKILL: no clean-up code of the module runs."""
@@ -308,10 +330,12 @@ class ModuleRunner:
             params['_ansible_diff'] = True
         args_file = self.workdir / ('args-%s.json' % uuid.uuid4().hex[:8])
         args_file.write_text(json.dumps({'ANSIBLE_MODULE_ARGS': params}))
-        module = Path(self.collections_path, 'ansible_collections', 'ncloud', 'archive', 'plugins',
-                      'modules', module_name + '.py')
-        return Running([PYTHON, str(module), str(args_file)],
-                       child_env(env, PYTHONPATH=self.collections_path), timeout, args_file)
+        module = Path(
+            self.collections_path, 'ansible_collections', 'ncloud', 'archive', 'plugins', 'modules', module_name + '.py'
+        )
+        return Running(
+            [PYTHON, str(module), str(args_file)], child_env(env, PYTHONPATH=self.collections_path), timeout, args_file
+        )
 
     def __call__(self, module_name, args, **kwargs):
         result = self.start(module_name, args, **kwargs).wait()
@@ -337,18 +361,21 @@ def run_playbook(collections_path, auth, tmp_path_factory):
         play = workdir / ('play-%s.yml' % name)
         play.write_text(playbook)
         variables = workdir / ('vars-%s.json' % name)
-        variables.write_text(json.dumps(dict(extra_vars or {}, archive_auth=auth,
-                                             ansible_python_interpreter=PYTHON)))
-        argv = [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local',
-                '-e', '@%s' % variables, str(play)]
+        variables.write_text(json.dumps(dict(extra_vars or {}, archive_auth=auth, ansible_python_interpreter=PYTHON)))
+        argv = [str(BIN / 'ansible-playbook'), '-i', 'localhost,', '-c', 'local', '-e', '@%s' % variables, str(play)]
         if verbosity:
             argv.insert(1, '-' + 'v' * verbosity)
-        run_env = child_env(env, ANSIBLE_COLLECTIONS_PATH=collections_path,
-                            ANSIBLE_HOME=str(workdir / 'home'), ANSIBLE_REMOTE_TMP=str(workdir / 'tmp'),
-                            ANSIBLE_LOCAL_TEMP=str(workdir / 'local-tmp'), ANSIBLE_NOCOLOR='1',
-                            ANSIBLE_FORCE_COLOR='0',
-                            ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
-                            ANSIBLE_PYTHON_INTERPRETER=PYTHON)
+        run_env = child_env(
+            env,
+            ANSIBLE_COLLECTIONS_PATH=collections_path,
+            ANSIBLE_HOME=str(workdir / 'home'),
+            ANSIBLE_REMOTE_TMP=str(workdir / 'tmp'),
+            ANSIBLE_LOCAL_TEMP=str(workdir / 'local-tmp'),
+            ANSIBLE_NOCOLOR='1',
+            ANSIBLE_FORCE_COLOR='0',
+            ANSIBLE_COLLECTIONS_SCAN_SYS_PATH='false',
+            ANSIBLE_PYTHON_INTERPRETER=PYTHON,
+        )
         # Run in its own directory: no ansible.cfg of the caller's working directory applies.
         running = Running(argv, run_env, timeout, None, cwd=str(workdir))
         return running.wait()
@@ -357,6 +384,7 @@ def run_playbook(collections_path, auth, tmp_path_factory):
 
 
 # --- local files --------------------------------------------------------------------------
+
 
 def make_file(path, size, seed):
     """Write ``size`` deterministic pseudo-random bytes (the same for the same seed)."""
@@ -392,5 +420,9 @@ def md5_object(swift, container, name):
         # An SLO whose segments are gone answers 409, or drops the connection mid-body.
         raise AssertionError('%s/%s cannot be read back: %s' % (container, name, exc)) from None
     assert size == int(headers['content-length']), 'GET of %s/%s ended after %d of %s bytes' % (
-        container, name, size, headers['content-length'])
+        container,
+        name,
+        size,
+        headers['content-length'],
+    )
     return digest.hexdigest()

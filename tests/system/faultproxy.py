@@ -38,15 +38,35 @@ import struct
 import threading
 import time
 
-ACTIONS = ('status', 'reset_request', 'reset_response', 'lose_response', 'flip_request',
-           'flip_response', 'delay', 'blackhole')
+ACTIONS = (
+    'status',
+    'reset_request',
+    'reset_response',
+    'lose_response',
+    'flip_request',
+    'flip_response',
+    'delay',
+    'blackhole',
+)
 BLOCK = 64 * 1024
 UPSTREAM_TIMEOUT = 300
-_REASONS = {400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found',
-            408: 'Request Timeout', 409: 'Conflict', 413: 'Request Entity Too Large',
-            422: 'Unprocessable Entity', 429: 'Too Many Requests', 499: 'Client Disconnect',
-            500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable',
-            504: 'Gateway Timeout', 507: 'Insufficient Storage'}
+_REASONS = {
+    400: 'Bad Request',
+    401: 'Unauthorized',
+    403: 'Forbidden',
+    404: 'Not Found',
+    408: 'Request Timeout',
+    409: 'Conflict',
+    413: 'Request Entity Too Large',
+    422: 'Unprocessable Entity',
+    429: 'Too Many Requests',
+    499: 'Client Disconnect',
+    500: 'Internal Server Error',
+    502: 'Bad Gateway',
+    503: 'Service Unavailable',
+    504: 'Gateway Timeout',
+    507: 'Insufficient Storage',
+}
 _HOP_BY_HOP = ('connection', 'keep-alive', 'expect', 'proxy-connection', 'te', 'upgrade')
 
 
@@ -67,15 +87,17 @@ class Record(dict):
 class Rule:
     """Which requests a fault applies to and how often; counters are thread-safe."""
 
-    def __init__(self, action, method=None, path=None, count=None, skip=0, upstream=None,
-                 when=None, name=None, **params):
+    def __init__(
+        self, action, method=None, path=None, count=None, skip=0, upstream=None, when=None, name=None, **params
+    ):
         if action not in ACTIONS:
             raise ValueError('unknown action %r (one of %s)' % (action, ', '.join(ACTIONS)))
         if action == 'lose_response':
             action, params['lost'] = 'reset_response', True
         self.action = action
-        self.methods = None if method is None else {m.upper() for m in (
-            [method] if isinstance(method, str) else method)}
+        self.methods = (
+            None if method is None else {m.upper() for m in ([method] if isinstance(method, str) else method)}
+        )
         self.path = None if path is None else re.compile(path)
         self.count = count
         self.skip = skip
@@ -87,10 +109,12 @@ class Rule:
         self.fired = 0
 
     def matches(self, method, target, upstream):
-        return ((self.methods is None or method in self.methods)
-                and (self.upstream is None or upstream == self.upstream)
-                and (self.path is None or self.path.search(target) is not None)
-                and (self.when is None or self.when()))
+        return (
+            (self.methods is None or method in self.methods)
+            and (self.upstream is None or upstream == self.upstream)
+            and (self.path is None or self.path.search(target) is not None)
+            and (self.when is None or self.when())
+        )
 
     def __repr__(self):
         return '<Rule %s %s matched=%d fired=%d>' % (self.name, self.params, self.matched, self.fired)
@@ -124,8 +148,9 @@ class FaultProxy:
             block_on_close = False
 
         self._server = Server(('127.0.0.1', 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever, kwargs={'poll_interval': 0.1},
-                                        name='faultproxy', daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={'poll_interval': 0.1}, name='faultproxy', daemon=True
+        )
         self._thread.start()
         return self
 
@@ -170,8 +195,7 @@ class FaultProxy:
             self.upstreams[which] = (host, port)
 
     # --- rules and records ------------------------------------------------------------
-    def add_rule(self, action, method=None, path=None, count=None, skip=0, upstream=None, when=None,
-                 **params):
+    def add_rule(self, action, method=None, path=None, count=None, skip=0, upstream=None, when=None, **params):
         """Add a fault; ``path`` is a regex searched in 'path?query'. Returns the Rule.
 
         ``upstream`` ('swift'/'keystone') and ``when`` (a callable, e.g. ``lambda: other.fired``)
@@ -218,10 +242,15 @@ class FaultProxy:
     def writes(self):
         """Requests that may change something: Swift PUT/POST/DELETE/COPY, Keystone other
         than getting a token."""
-        return [r for r in self.records if
-                (r['upstream'] == 'swift' and r['method'] in ('PUT', 'POST', 'DELETE', 'COPY'))
-                or (r['upstream'] == 'keystone'
-                    and not (r['method'] == 'POST' and r['path'].rstrip('/') == '/v3/auth/tokens'))]
+        return [
+            r
+            for r in self.records
+            if (r['upstream'] == 'swift' and r['method'] in ('PUT', 'POST', 'DELETE', 'COPY'))
+            or (
+                r['upstream'] == 'keystone'
+                and not (r['method'] == 'POST' and r['path'].rstrip('/') == '/v3/auth/tokens')
+            )
+        ]
 
     def tokens(self):
         """Every token seen in X-Auth-Token (requests) or X-Subject-Token (answers)."""
@@ -272,10 +301,25 @@ class FaultProxy:
         method, target, _version, headers = head
         path, _sep, query = target.partition('?')
         upstream = 'keystone' if path == '/v3' or path.startswith('/v3/') else 'swift'
-        record = Record(method=method, path=path, query=query, target=target, upstream=upstream,
-                        status=None, upstream_status=None, rule=None, rule_id=None, action=None,
-                        token=_get(headers, 'x-auth-token'), subject_token=None, etag=None,
-                        request_bytes=0, response_bytes=0, started=time.time(), ended=None)
+        record = Record(
+            method=method,
+            path=path,
+            query=query,
+            target=target,
+            upstream=upstream,
+            status=None,
+            upstream_status=None,
+            rule=None,
+            rule_id=None,
+            action=None,
+            token=_get(headers, 'x-auth-token'),
+            subject_token=None,
+            etag=None,
+            request_bytes=0,
+            response_bytes=0,
+            started=time.time(),
+            ended=None,
+        )
         with self._lock:
             self._records.append(record)
         rule = self._pick_rule(method, target, upstream)
@@ -327,20 +371,25 @@ class _Request:
     def answer_status(self):
         code = int(self.params.get('code', 503))
         body = self.params.get('body')
-        body = (body if body is not None else '%d %s (injected by faultproxy)\n'
-                % (code, _REASONS.get(code, 'Error'))).encode()
+        body = (
+            body if body is not None else '%d %s (injected by faultproxy)\n' % (code, _REASONS.get(code, 'Error'))
+        ).encode()
         keep = self.client_keepalive and not self.expects_continue
         if not self.expects_continue:
             _drain(_body_blocks(self.reader, self.headers), None, self.record)
-        lines = ['HTTP/1.1 %d %s' % (code, _REASONS.get(code, 'Error')),
-                 'Content-Type: text/plain', 'Content-Length: %d' % len(body),
-                 'X-Trans-Id: txfaultproxy%06d' % self.rule.fired]
+        lines = [
+            'HTTP/1.1 %d %s' % (code, _REASONS.get(code, 'Error')),
+            'Content-Type: text/plain',
+            'Content-Length: %d' % len(body),
+            'X-Trans-Id: txfaultproxy%06d' % self.rule.fired,
+        ]
         if self.params.get('retry_after') is not None:
             lines.append('Retry-After: %s' % self.params['retry_after'])
         if not keep:
             lines.append('Connection: close')
-        self.sock.sendall(('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1')
-                          + (b'' if self.method == 'HEAD' else body))
+        self.sock.sendall(
+            ('\r\n'.join(lines) + '\r\n\r\n').encode('latin-1') + (b'' if self.method == 'HEAD' else body)
+        )
         self.record['status'] = code
         return keep
 
@@ -431,7 +480,7 @@ class _Request:
         position = 0
         for block in _response_blocks(up_reader, framing):
             if cut is not None and position + len(block) >= cut:
-                block = block[:cut - position]
+                block = block[: cut - position]
             if flip is not None and position <= flip < position + len(block):
                 block = _flipped(block, flip - position)
             if block:
@@ -454,6 +503,7 @@ class _Request:
 
 
 # --- HTTP framing -------------------------------------------------------------------------
+
 
 def _read_head(reader):
     """(method, target, version, [(name, value)]) of the next request, None at a clean EOF."""
@@ -555,7 +605,7 @@ def _drain(blocks, limit, record):
     """Read (and drop) a body, at most ``limit`` bytes when given."""
     seen = 0
     try:
-        for block in (blocks if limit != 0 else ()):
+        for block in blocks if limit != 0 else ():
             seen += len(block)
             if limit is not None and seen >= limit:
                 break

@@ -55,135 +55,225 @@ DOT_HINT = (("'.'", "'..'", 'dot', 'segment'),)
 # created them.
 TRAVERSAL_TARGETS = ('victim', 'b', 'bad-input-a.txt', 'bad-input-sub', '_segments')
 
-LONG_OBJECT_NAME = '\u00e9' * 513          # 513 characters, 1026 bytes of UTF-8
+LONG_OBJECT_NAME = '\u00e9' * 513  # 513 characters, 1026 bytes of UTF-8
 LONG_CONTAINER_NAME = 'c' * 257
 TOO_MANY_KEYS = dict(('k%d' % i, 'v') for i in range(91))
-SECRET = 'Pw-Secret-4711'                   # the password put into auth_url
+SECRET = 'Pw-Secret-4711'  # the password put into auth_url
 
 
 # --- archive_object ---------------------------------------------------------------------
 
-OBJECT_CASES = [
-    case('present-content-%s' % slug, {'container': '{container}', 'name': name, 'content': 'x'},
-         'name', DOT_HINT) for slug, name in DOT_NAMES
-] + [
-    case('absent-%s' % slug, {'container': '{container}', 'name': name, 'state': 'absent'},
-         'name', DOT_HINT) for slug, name in DOT_NAMES
-] + [
-    case('downloaded-%s' % slug, {'container': '{container}', 'name': name, 'state': 'downloaded',
-                                  'dest': '{out}'},
-         'name', DOT_HINT) for slug, name in DOT_NAMES
-] + [
-    case('container-dotdot', {'container': '..', 'name': 'x', 'content': 'x'},
-         'container', DOT_HINT),
-    case('name-1026-bytes', {'container': '{container}', 'name': LONG_OBJECT_NAME, 'content': 'x'},
-         'name', ['1024']),
-    case('name-nul', {'container': '{container}', 'name': 'a\x00b', 'content': 'x'},
-         'name', ['NUL']),
-    case('metadata-underscore-key', {'container': '{container}', 'name': 'x', 'content': 'x',
-                                     'metadata': {'my_key': 'v'}},
-         'metadata', ["'-'", 'my_key']),
-    case('metadata-dict-value', {'container': '{container}', 'name': 'x', 'content': 'x',
-                                 'metadata': {'owner': {'team': 'dba'}}},
-         'metadata', ['string', 'owner']),
-    case('metadata-value-257-bytes', {'container': '{container}', 'name': 'x', 'content': 'x',
-                                      'metadata': {'note': 'v' * 257}},
-         'metadata', ['256', 'note']),
-    case('metadata-91-keys', {'container': '{container}', 'name': 'x', 'content': 'x',
-                              'metadata': TOO_MANY_KEYS},
-         'metadata', ['90']),
-    case('src-missing', {'container': '{container}', 'name': 'x', 'src': '{missing}'},
-         'src', ['does not exist']),
-    case('src-directory', {'container': '{container}', 'name': 'x', 'src': '{dir}'},
-         'src', ['regular file', 'archive_sync']),
-    case('delete-after-0', {'container': '{container}', 'name': 'x', 'content': 'x',
-                            'delete_after': 0},
-         'delete_after', ['positive']),
-    case('threads-0', {'container': '{container}', 'name': 'x', 'content': 'x', 'threads': 0},
-         'threads', ['at least 1']),
-    case('dest-directory', {'container': '{container}', 'name': 'x', 'state': 'downloaded',
-                            'dest': '{dir}'},
-         'dest', ['directory']),
-    case('dest-parent-missing', {'container': '{container}', 'name': 'x', 'state': 'downloaded',
-                                 'dest': '{noparent}'},
-         'dest', ['does not exist']),
-    case('dest-symlink', {'container': '{container}', 'name': 'x', 'state': 'downloaded',
-                          'dest': '{link}'},
-         'dest', ['symlink']),
-    case('content-type-newline', {'container': '{container}', 'name': 'x', 'content': 'x',
-                                  'content_type': 'text/plain\r\nX-Object-Meta-Evil: 1'},
-         'content_type', ['line breaks']),
-    case('delete-at-unreadable', {'container': '{container}', 'name': 'x', 'content': 'x',
-                                  'delete_at': 'next week'},
-         'delete_at', ['ISO 8601', 'never']),
-    case('delete-at-and-after', {'container': '{container}', 'name': 'x', 'content': 'x',
-                                 'delete_at': 'never', 'delete_after': 60},
-         'delete_at', ['mutually exclusive']),
-]
+OBJECT_CASES = (
+    [
+        case('present-content-%s' % slug, {'container': '{container}', 'name': name, 'content': 'x'}, 'name', DOT_HINT)
+        for slug, name in DOT_NAMES
+    ]
+    + [
+        case('absent-%s' % slug, {'container': '{container}', 'name': name, 'state': 'absent'}, 'name', DOT_HINT)
+        for slug, name in DOT_NAMES
+    ]
+    + [
+        case(
+            'downloaded-%s' % slug,
+            {'container': '{container}', 'name': name, 'state': 'downloaded', 'dest': '{out}'},
+            'name',
+            DOT_HINT,
+        )
+        for slug, name in DOT_NAMES
+    ]
+    + [
+        case('container-dotdot', {'container': '..', 'name': 'x', 'content': 'x'}, 'container', DOT_HINT),
+        case(
+            'name-1026-bytes', {'container': '{container}', 'name': LONG_OBJECT_NAME, 'content': 'x'}, 'name', ['1024']
+        ),
+        case('name-nul', {'container': '{container}', 'name': 'a\x00b', 'content': 'x'}, 'name', ['NUL']),
+        case(
+            'metadata-underscore-key',
+            {'container': '{container}', 'name': 'x', 'content': 'x', 'metadata': {'my_key': 'v'}},
+            'metadata',
+            ["'-'", 'my_key'],
+        ),
+        case(
+            'metadata-dict-value',
+            {'container': '{container}', 'name': 'x', 'content': 'x', 'metadata': {'owner': {'team': 'dba'}}},
+            'metadata',
+            ['string', 'owner'],
+        ),
+        case(
+            'metadata-value-257-bytes',
+            {'container': '{container}', 'name': 'x', 'content': 'x', 'metadata': {'note': 'v' * 257}},
+            'metadata',
+            ['256', 'note'],
+        ),
+        case(
+            'metadata-91-keys',
+            {'container': '{container}', 'name': 'x', 'content': 'x', 'metadata': TOO_MANY_KEYS},
+            'metadata',
+            ['90'],
+        ),
+        case('src-missing', {'container': '{container}', 'name': 'x', 'src': '{missing}'}, 'src', ['does not exist']),
+        case(
+            'src-directory',
+            {'container': '{container}', 'name': 'x', 'src': '{dir}'},
+            'src',
+            ['regular file', 'archive_sync'],
+        ),
+        case(
+            'delete-after-0',
+            {'container': '{container}', 'name': 'x', 'content': 'x', 'delete_after': 0},
+            'delete_after',
+            ['positive'],
+        ),
+        case(
+            'threads-0',
+            {'container': '{container}', 'name': 'x', 'content': 'x', 'threads': 0},
+            'threads',
+            ['at least 1'],
+        ),
+        case(
+            'dest-directory',
+            {'container': '{container}', 'name': 'x', 'state': 'downloaded', 'dest': '{dir}'},
+            'dest',
+            ['directory'],
+        ),
+        case(
+            'dest-parent-missing',
+            {'container': '{container}', 'name': 'x', 'state': 'downloaded', 'dest': '{noparent}'},
+            'dest',
+            ['does not exist'],
+        ),
+        case(
+            'dest-symlink',
+            {'container': '{container}', 'name': 'x', 'state': 'downloaded', 'dest': '{link}'},
+            'dest',
+            ['symlink'],
+        ),
+        case(
+            'content-type-newline',
+            {
+                'container': '{container}',
+                'name': 'x',
+                'content': 'x',
+                'content_type': 'text/plain\r\nX-Object-Meta-Evil: 1',
+            },
+            'content_type',
+            ['line breaks'],
+        ),
+        case(
+            'delete-at-unreadable',
+            {'container': '{container}', 'name': 'x', 'content': 'x', 'delete_at': 'next week'},
+            'delete_at',
+            ['ISO 8601', 'never'],
+        ),
+        case(
+            'delete-at-and-after',
+            {'container': '{container}', 'name': 'x', 'content': 'x', 'delete_at': 'never', 'delete_after': 60},
+            'delete_at',
+            ['mutually exclusive'],
+        ),
+    ]
+)
 
 # --- archive_slo ------------------------------------------------------------------------
 
-SLO_CASES = [
-    case('present-%s' % slug, {'container': '{container}', 'name': name, 'src': '{file}'},
-         'name', DOT_HINT) for slug, name in DOT_NAMES
-] + [
-    case('absent-%s' % slug, {'container': '{container}', 'name': name, 'state': 'absent'},
-         'name', DOT_HINT) for slug, name in DOT_NAMES
-] + [
-    case('segment-container-slash', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                                     'segment_container': 'a/b'},
-         'segment_container', ["'/'"]),
-    case('name-1026-bytes', {'container': '{container}', 'name': LONG_OBJECT_NAME, 'src': '{file}'},
-         'name', ['1024']),
-    case('segment-threads-0', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                               'segment_threads': 0},
-         'segment_threads', ['at least 1']),
-    # '0' is a size to human_to_bytes: checked against the server's minimum from /info.
-    case('segment-size-0', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                            'segment_size': '0'},
-         'segment_size', ['at least'], early=False),
-    case('segment-size-abc', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                              'segment_size': 'abc'},
-         'segment_size', ['not a size', '64MB']),
-    case('segment-size-negative', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                                   'segment_size': '-1'},
-         'segment_size', ['-1']),
-    case('src-empty', {'container': '{container}', 'name': 'x', 'src': '{empty}'},
-         'src', ['empty', 'archive_object']),
-    case('src-directory', {'container': '{container}', 'name': 'x', 'src': '{dir}'},
-         'src', ['regular file']),
-    case('src-missing', {'container': '{container}', 'name': 'x', 'src': '{missing}'},
-         'src', ['does not exist']),
-    case('metadata-mtime', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                            'metadata': {'mtime': 1}},
-         'metadata', ['mtime', 'reserved']),
-    case('content-type-newline', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                                  'content_type': 'a\nb'},
-         'content_type', ['line breaks']),
-    case('stale-segment-age-negative', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                                        'stale_segment_age': -1},
-         'stale_segment_age', ['0 or more']),
-    case('delete-after-0', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                            'delete_after': 0},
-         'delete_after', ['positive']),
-    case('delete-at-unreadable', {'container': '{container}', 'name': 'x', 'src': '{file}',
-                                  'delete_at': '31/12/2027'},
-         'delete_at', ['ISO 8601']),
-]
+SLO_CASES = (
+    [
+        case('present-%s' % slug, {'container': '{container}', 'name': name, 'src': '{file}'}, 'name', DOT_HINT)
+        for slug, name in DOT_NAMES
+    ]
+    + [
+        case('absent-%s' % slug, {'container': '{container}', 'name': name, 'state': 'absent'}, 'name', DOT_HINT)
+        for slug, name in DOT_NAMES
+    ]
+    + [
+        case(
+            'segment-container-slash',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'segment_container': 'a/b'},
+            'segment_container',
+            ["'/'"],
+        ),
+        case(
+            'name-1026-bytes', {'container': '{container}', 'name': LONG_OBJECT_NAME, 'src': '{file}'}, 'name', ['1024']
+        ),
+        case(
+            'segment-threads-0',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'segment_threads': 0},
+            'segment_threads',
+            ['at least 1'],
+        ),
+        # '0' is a size to human_to_bytes: checked against the server's minimum from /info.
+        case(
+            'segment-size-0',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'segment_size': '0'},
+            'segment_size',
+            ['at least'],
+            early=False,
+        ),
+        case(
+            'segment-size-abc',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'segment_size': 'abc'},
+            'segment_size',
+            ['not a size', '64MB'],
+        ),
+        case(
+            'segment-size-negative',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'segment_size': '-1'},
+            'segment_size',
+            ['-1'],
+        ),
+        case(
+            'src-empty', {'container': '{container}', 'name': 'x', 'src': '{empty}'}, 'src', ['empty', 'archive_object']
+        ),
+        case('src-directory', {'container': '{container}', 'name': 'x', 'src': '{dir}'}, 'src', ['regular file']),
+        case('src-missing', {'container': '{container}', 'name': 'x', 'src': '{missing}'}, 'src', ['does not exist']),
+        case(
+            'metadata-mtime',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'metadata': {'mtime': 1}},
+            'metadata',
+            ['mtime', 'reserved'],
+        ),
+        case(
+            'content-type-newline',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'content_type': 'a\nb'},
+            'content_type',
+            ['line breaks'],
+        ),
+        case(
+            'stale-segment-age-negative',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'stale_segment_age': -1},
+            'stale_segment_age',
+            ['0 or more'],
+        ),
+        case(
+            'delete-after-0',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'delete_after': 0},
+            'delete_after',
+            ['positive'],
+        ),
+        case(
+            'delete-at-unreadable',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'delete_at': '31/12/2027'},
+            'delete_at',
+            ['ISO 8601'],
+        ),
+    ]
+)
 
 # --- archive_info -----------------------------------------------------------------------
 
 INFO_CASES = [
-    case('object-%s' % slug, {'container': '{container}', 'name': name}, 'name', DOT_HINT)
-    for slug, name in DOT_NAMES
+    case('object-%s' % slug, {'container': '{container}', 'name': name}, 'name', DOT_HINT) for slug, name in DOT_NAMES
 ] + [
     case('container-dot', {'container': '.'}, 'container', DOT_HINT),
     case('container-nul', {'container': 'a\x00b'}, 'container', ['NUL']),
     case('limit-0', {'container': '{container}', 'limit': 0}, 'limit', ['positive']),
-    case('temp-url-seconds-0', {'container': '{container}', 'name': 'x', 'temp_url_seconds': 0},
-         'temp_url_seconds', ['positive']),
-    case('temp-url-without-name', {'container': '{container}', 'temp_url_seconds': 60},
-         'temp_url_seconds', ['name']),
+    case(
+        'temp-url-seconds-0',
+        {'container': '{container}', 'name': 'x', 'temp_url_seconds': 0},
+        'temp_url_seconds',
+        ['positive'],
+    ),
+    case('temp-url-without-name', {'container': '{container}', 'temp_url_seconds': 60}, 'temp_url_seconds', ['name']),
 ]
 
 # --- archive_container ------------------------------------------------------------------
@@ -195,21 +285,23 @@ CONTAINER_CASES = [
     case('name-empty', {'name': ''}, 'name', ['non-empty']),
     case('name-257-bytes', {'name': LONG_CONTAINER_NAME}, 'name', ['256']),
     case('name-nul', {'name': 'a\x00b'}, 'name', ['NUL']),
-    case('metadata-underscore-key', {'name': '{container}', 'metadata': {'my_key': 'v'}},
-         'metadata', ["'-'", 'my_key']),
+    case(
+        'metadata-underscore-key', {'name': '{container}', 'metadata': {'my_key': 'v'}}, 'metadata', ["'-'", 'my_key']
+    ),
     # Ansible's own argument check; not an option of the module.
-    case('unknown-option-quota', {'name': '{container}', 'quota': 10}, 'quota',
-         ['Unsupported parameters']),
-    case('read-acl-newline', {'name': '{container}', 'read_acl': '.r:*\nX-Container-Write: *'},
-         'read_acl', ['line breaks']),
-    case('quota-bytes-not-a-size', {'name': '{container}', 'quota_bytes': 'lots'},
-         'quota_bytes', ['10GB']),
-    case('quota-bytes-negative', {'name': '{container}', 'quota_bytes': '-1'},
-         'quota_bytes', ['0 (no quota) or more']),
-    case('quota-count-negative', {'name': '{container}', 'quota_count': -5},
-         'quota_count', ['0 (no quota) or more']),
-    case('quota-through-metadata', {'name': '{container}', 'metadata': {'Quota-Bytes': 10}},
-         'metadata', ['quota_bytes']),
+    case('unknown-option-quota', {'name': '{container}', 'quota': 10}, 'quota', ['Unsupported parameters']),
+    case(
+        'read-acl-newline',
+        {'name': '{container}', 'read_acl': '.r:*\nX-Container-Write: *'},
+        'read_acl',
+        ['line breaks'],
+    ),
+    case('quota-bytes-not-a-size', {'name': '{container}', 'quota_bytes': 'lots'}, 'quota_bytes', ['10GB']),
+    case('quota-bytes-negative', {'name': '{container}', 'quota_bytes': '-1'}, 'quota_bytes', ['0 (no quota) or more']),
+    case('quota-count-negative', {'name': '{container}', 'quota_count': -5}, 'quota_count', ['0 (no quota) or more']),
+    case(
+        'quota-through-metadata', {'name': '{container}', 'metadata': {'Quota-Bytes': 10}}, 'metadata', ['quota_bytes']
+    ),
 ]
 
 # --- options every module has (auth, retries, timeout, deadline) ------------------------
@@ -217,56 +309,95 @@ CONTAINER_CASES = [
 # 'deadline' must be an option of every module: Ansible's "Unsupported parameters" does not count.
 KNOWN_OPTION = ('!Unsupported parameters',)
 
-AUTH_CASES = [
-    case('retries-negative', ('archive_info', {'container': '{container}', 'retries': -1}),
-         'retries', [('>= 0', 'at least 0')]),
-    case('timeout-0', ('archive_info', {'container': '{container}', 'timeout': 0}),
-         'timeout', [('> 0', 'at least 1')]),
-] + [
-    case('deadline-negative-%s' % module.split('_')[1], (module, dict(args, deadline=-5)),
-         'deadline', KNOWN_OPTION)
-    for module, args in (
-        ('archive_info', {'container': '{container}'}),
-        ('archive_container', {'name': '{container}'}),
-        ('archive_object', {'container': '{container}', 'name': 'x', 'content': 'x'}),
-        ('archive_slo', {'container': '{container}', 'name': 'x', 'src': '{file}'}),
-    )
-] + [
-    case('secret-key-missing', ('archive_info', {'container': '{container}', 'secret_key': None}),
-         'secret_key', ['NCLOUD_SECRET_KEY']),
-    # Refused, and the password shows nowhere (not in msg, not in invocation).
-    case('auth-url-with-password', ('archive_info', {'container': '{container}',
-                                                     'auth_url': '{auth_url_with_password}'}),
-         'auth_url', [('access_key', 'secret_key', 'credential', 'user', 'password')],
-         early=False),
-    case('auth-url-not-a-url', ('archive_info', {'container': '{container}',
-                                                 'auth_url': 'not-a-url'}),
-         'auth_url', [], early=False),
-]
+AUTH_CASES = (
+    [
+        case(
+            'retries-negative',
+            ('archive_info', {'container': '{container}', 'retries': -1}),
+            'retries',
+            [('>= 0', 'at least 0')],
+        ),
+        case(
+            'timeout-0',
+            ('archive_info', {'container': '{container}', 'timeout': 0}),
+            'timeout',
+            [('> 0', 'at least 1')],
+        ),
+    ]
+    + [
+        case('deadline-negative-%s' % module.split('_')[1], (module, dict(args, deadline=-5)), 'deadline', KNOWN_OPTION)
+        for module, args in (
+            ('archive_info', {'container': '{container}'}),
+            ('archive_container', {'name': '{container}'}),
+            ('archive_object', {'container': '{container}', 'name': 'x', 'content': 'x'}),
+            ('archive_slo', {'container': '{container}', 'name': 'x', 'src': '{file}'}),
+        )
+    ]
+    + [
+        case(
+            'secret-key-missing',
+            ('archive_info', {'container': '{container}', 'secret_key': None}),
+            'secret_key',
+            ['NCLOUD_SECRET_KEY'],
+        ),
+        # Refused, and the password shows nowhere (not in msg, not in invocation).
+        case(
+            'auth-url-with-password',
+            ('archive_info', {'container': '{container}', 'auth_url': '{auth_url_with_password}'}),
+            'auth_url',
+            [('access_key', 'secret_key', 'credential', 'user', 'password')],
+            early=False,
+        ),
+        case(
+            'auth-url-not-a-url',
+            ('archive_info', {'container': '{container}', 'auth_url': 'not-a-url'}),
+            'auth_url',
+            [],
+            early=False,
+        ),
+    ]
+)
 
 # --- archive_sync ------------------------------------------------------------------------
 
 SYNC_CASES = [
-    case('prefix-%s' % slug, {'container': '{container}', 'path': '{dir}', 'prefix': name},
-         'prefix', DOT_HINT) for slug, name in DOT_NAMES
+    case('prefix-%s' % slug, {'container': '{container}', 'path': '{dir}', 'prefix': name}, 'prefix', DOT_HINT)
+    for slug, name in DOT_NAMES
 ] + [
     case('container-dotdot', {'container': '..', 'path': '{dir}'}, 'container', DOT_HINT),
-    case('threads-0', {'container': '{container}', 'path': '{dir}', 'threads': 0}, 'threads',
-         ['at least 1']),
-    case('slo-threshold-0', {'container': '{container}', 'path': '{dir}', 'slo_threshold': 0},
-         'slo_threshold', ['at least 1']),
-    case('segment-size-word', {'container': '{container}', 'path': '{dir}', 'segment_size': 'big'},
-         'segment_size', ['not a size']),
-    case('upload-path-missing', {'container': '{container}', 'path': '{missing}'}, 'path',
-         ['does not exist']),
-    case('upload-path-file', {'container': '{container}', 'path': '{file}'}, 'path',
-         ['not a directory']),
-    case('download-path-file', {'container': '{container}', 'path': '{file}', 'mode': 'download'},
-         'path', ['not a directory']),
-    case('download-path-noparent', {'container': '{container}', 'path': '{noparent}',
-                                    'mode': 'download'}, 'path', ['parent']),
-    case('metadata-mtime', {'container': '{container}', 'path': '{dir}', 'metadata': {'mtime': '1'}},
-         'metadata', ['reserved']),
+    case('threads-0', {'container': '{container}', 'path': '{dir}', 'threads': 0}, 'threads', ['at least 1']),
+    case(
+        'slo-threshold-0',
+        {'container': '{container}', 'path': '{dir}', 'slo_threshold': 0},
+        'slo_threshold',
+        ['at least 1'],
+    ),
+    case(
+        'segment-size-word',
+        {'container': '{container}', 'path': '{dir}', 'segment_size': 'big'},
+        'segment_size',
+        ['not a size'],
+    ),
+    case('upload-path-missing', {'container': '{container}', 'path': '{missing}'}, 'path', ['does not exist']),
+    case('upload-path-file', {'container': '{container}', 'path': '{file}'}, 'path', ['not a directory']),
+    case(
+        'download-path-file',
+        {'container': '{container}', 'path': '{file}', 'mode': 'download'},
+        'path',
+        ['not a directory'],
+    ),
+    case(
+        'download-path-noparent',
+        {'container': '{container}', 'path': '{noparent}', 'mode': 'download'},
+        'path',
+        ['parent'],
+    ),
+    case(
+        'metadata-mtime',
+        {'container': '{container}', 'path': '{dir}', 'metadata': {'mtime': '1'}},
+        'metadata',
+        ['reserved'],
+    ),
 ]
 
 
@@ -274,19 +405,17 @@ SYNC_CASES = [
 
 ROLE_CASES = [
     case('threads-0', {'archive_upload_threads': 0}, 'archive_upload_threads'),
-    case('slo-threshold-negative', {'archive_upload_slo_threshold': -1},
-         'archive_upload_slo_threshold'),
+    case('slo-threshold-negative', {'archive_upload_slo_threshold': -1}, 'archive_upload_slo_threshold'),
     case('slo-threshold-0', {'archive_upload_slo_threshold': 0}, 'archive_upload_slo_threshold'),
     case('segment-size-0', {'archive_upload_segment_size': 0}, 'archive_upload_segment_size'),
     case('prefix-parent', {'archive_upload_prefix': '../'}, 'archive_upload_prefix', DOT_HINT),
-    case('prefix-inner-parent', {'archive_upload_prefix': 'a/../b/'}, 'archive_upload_prefix',
-         DOT_HINT),
-    case('src-missing', {'archive_upload_src': '{missing}'}, 'archive_upload_src',
-         ['not a directory or a regular file']),
+    case('prefix-inner-parent', {'archive_upload_prefix': 'a/../b/'}, 'archive_upload_prefix', DOT_HINT),
+    case(
+        'src-missing', {'archive_upload_src': '{missing}'}, 'archive_upload_src', ['not a directory or a regular file']
+    ),
     # The module's message ('name: a container name must be a non-empty string') names the
     # container but not the role's variable: either is accepted.
-    case('container-empty', {'archive_upload_container': ''},
-         ('archive_upload_container', 'container name')),
+    case('container-empty', {'archive_upload_container': ''}, ('archive_upload_container', 'container name')),
 ]
 
 ROLE_PLAY = """\
@@ -304,6 +433,7 @@ ROLE_PLAY = """\
 
 
 # --- helpers ----------------------------------------------------------------------------
+
 
 @pytest.fixture
 def paths(request, tmp_path, auth):
@@ -402,6 +532,7 @@ def _check_module(run_module, proxy, module, c, values, **kwargs):
 
 # --- tests ------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize('c', OBJECT_CASES)
 def test_archive_object(c, run_module, proxy, paths, traversal_cleanup):
     _check_module(run_module, proxy, 'archive_object', c, paths)
@@ -441,8 +572,7 @@ def test_common_options(c, run_module, proxy, paths, auth):
         env = {'NCLOUD_SECRET_KEY': None, 'OS_PASSWORD': None}
     for key in [k for k in args if k in module_auth]:
         module_auth[key] = args.pop(key)
-    result, output = _check_module(run_module, proxy, module, c._replace(args=args), {},
-                                   auth=module_auth, env=env)
+    result, output = _check_module(run_module, proxy, module, c._replace(args=args), {}, auth=module_auth, env=env)
     assert SECRET not in output, 'the password of auth_url was shown: %s' % output[-2000:]
     if result.json:
         assert SECRET not in json.dumps(result.json)
@@ -456,7 +586,7 @@ def _role_failures(stdout):
         try:
             results.append(decoder.raw_decode(stdout, match.end())[0])
         except ValueError:
-            results.append({'msg': stdout[match.end():match.end() + 2000]})
+            results.append({'msg': stdout[match.end() : match.end() + 2000]})
     return results
 
 
@@ -470,8 +600,7 @@ def _messages(result):
 
 @pytest.mark.parametrize('c', ROLE_CASES)
 def test_archive_upload_role(c, run_playbook, proxy, paths, auth, tmp_path, traversal_cleanup):
-    role_vars = {'archive_upload_src': paths['tree'],
-                 'archive_upload_container': paths['container']}
+    role_vars = {'archive_upload_src': paths['tree'], 'archive_upload_container': paths['container']}
     role_vars.update(_fill(c.args, paths))
     play = ROLE_PLAY % {'auth': json.dumps(auth), 'vars': json.dumps(role_vars)}
     # An empty configuration of our own: no ansible.cfg of the host applies (ansible-core 2.19

@@ -17,9 +17,8 @@ import socket
 import time
 
 import pytest
-from swiftclient.exceptions import ClientException
-
 from conftest import auth_defaults_yaml, auth_options, make_file, md5_file, md5_object
+from swiftclient.exceptions import ClientException
 
 pytestmark = pytest.mark.fault
 
@@ -29,6 +28,7 @@ MANIFEST_PUT = r'multipart-manifest=put'
 
 
 # --- helpers ------------------------------------------------------------------------------
+
 
 def object_path(container, name):
     """Regex of the requests for exactly this object (any query string)."""
@@ -47,7 +47,11 @@ def slo_args(container, name, src, **extra):
 def ok(result):
     """Assert the run succeeded; return its JSON."""
     assert not result.failed, 'the module failed (rc %s, %.1f s): %s\n%s' % (
-        result.rc, result.seconds, result.msg, result.output[-3000:])
+        result.rc,
+        result.seconds,
+        result.msg,
+        result.output[-3000:],
+    )
     return result.json
 
 
@@ -56,8 +60,9 @@ def failed(result):
     assert result.failed, 'the module succeeded but should have failed: %s' % result.output[-3000:]
     assert not result.timed_out, 'the module did not finish within %.0f s' % result.seconds
     assert result.msg, 'failed without a message: %s' % result.output[-3000:]
-    assert 'Traceback' not in result.msg and 'Traceback' not in (result.stderr or ''), \
+    assert 'Traceback' not in result.msg and 'Traceback' not in (result.stderr or ''), (
         'a traceback was shown: %s' % result.output[-3000:]
+    )
     # The cause, shown at -vvv only: scrubbed of tokens like the message.
     cause = (result.json or {}).get('exception', '')
     assert 'X-Auth-Token' not in cause or 'X-Auth-Token: <redacted>' in cause, cause
@@ -96,14 +101,22 @@ def manifest_of(swift, container, name):
 def assert_object_is(swift, container, name, path):
     got = md5_object(swift, container, name)
     assert got == md5_file(path), '%s/%s reads back with md5 %s, %s has %s' % (
-        container, name, got, path, md5_file(path))
+        container,
+        name,
+        got,
+        path,
+        md5_file(path),
+    )
 
 
 def assert_only_live_segments(swift, container, name):
     live = sorted(manifest_of(swift, container, name))
     stored = all_segments(swift, container)
     assert stored == live, 'segment container: %d stored, %d referenced; not referenced: %s' % (
-        len(stored), len(live), sorted(set(stored) - set(live))[:10])
+        len(stored),
+        len(live),
+        sorted(set(stored) - set(live))[:10],
+    )
 
 
 def fired(rule, at_least=1):
@@ -135,11 +148,11 @@ def wait_for(predicate, timeout, what):
 
 # --- a. transient faults: everything still succeeds byte-exact ----------------------------
 
+
 @pytest.mark.parametrize('code', [503, 429])
 def test_transient_segment_put_errors(code, run_module, proxy, swift, container, tmp_path):
     src = make_file(tmp_path / 'big.bin', 4 * MIB + 123, seed=code)
-    rule = proxy.add_rule('status', method='PUT', path=segment_path(container, 'big.bin'),
-                          count=2, code=code)
+    rule = proxy.add_rule('status', method='PUT', path=segment_path(container, 'big.bin'), count=2, code=code)
     result = ok(run_module('archive_slo', slo_args(container, 'big.bin', src)))
     assert result['changed'] and result['segments_uploaded'] == 5
     assert rule.fired == 2
@@ -149,8 +162,7 @@ def test_transient_segment_put_errors(code, run_module, proxy, swift, container,
 
 def test_one_401_on_head(run_module, proxy, swift, container, tmp_path):
     src = make_file(tmp_path / 'small.bin', 64 * 1024, seed=401)
-    rule = proxy.add_rule('status', method='HEAD', path=object_path(container, 'small.bin'),
-                          count=1, code=401)
+    rule = proxy.add_rule('status', method='HEAD', path=object_path(container, 'small.bin'), count=1, code=401)
     result = ok(run_module('archive_object', dict(container=container, name='small.bin', src=str(src))))
     assert result['changed']
     fired(rule)
@@ -179,10 +191,12 @@ def test_reset_mid_response_body_plain(run_module, proxy, swift, container, tmp_
     with open(src, 'rb') as handle:
         swift.put_object(container, 'data.bin', handle)
     dest = tmp_path / 'out.bin'
-    rule = proxy.add_rule('reset_response', method='GET', path=object_path(container, 'data.bin'),
-                          count=1, after=MIB + 17)
-    result = ok(run_module('archive_object', dict(container=container, name='data.bin',
-                                                  state='downloaded', dest=str(dest))))
+    rule = proxy.add_rule(
+        'reset_response', method='GET', path=object_path(container, 'data.bin'), count=1, after=MIB + 17
+    )
+    result = ok(
+        run_module('archive_object', dict(container=container, name='data.bin', state='downloaded', dest=str(dest)))
+    )
     assert result['changed']
     cut(proxy, rule)
     assert md5_file(dest) == md5_file(src)
@@ -193,10 +207,12 @@ def test_reset_mid_response_body_slo(run_module, proxy, swift, container, tmp_pa
     ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
     proxy.clear()
     dest = tmp_path / 'out.bin'
-    rule = proxy.add_rule('reset_response', method='GET', path=segment_path(container, 'data.bin'),
-                          count=1, after=300 * 1024)
-    result = ok(run_module('archive_object', dict(container=container, name='data.bin',
-                                                  state='downloaded', dest=str(dest))))
+    rule = proxy.add_rule(
+        'reset_response', method='GET', path=segment_path(container, 'data.bin'), count=1, after=300 * 1024
+    )
+    result = ok(
+        run_module('archive_object', dict(container=container, name='data.bin', state='downloaded', dest=str(dest)))
+    )
     assert result['changed']
     cut(proxy, rule)
     assert md5_file(dest) == md5_file(src)
@@ -218,6 +234,7 @@ def test_reset_mid_listing_response(run_module, proxy, swift, container, tmp_pat
 
 # --- b. persistent server errors -------------------------------------------------------
 
+
 @pytest.mark.parametrize('module', ['archive_object', 'archive_slo'])
 def test_persistent_503(module, run_module, proxy, container, tmp_path):
     src = make_file(tmp_path / 'data.bin', 2 * MIB, seed=503)
@@ -236,6 +253,7 @@ def test_persistent_503(module, run_module, proxy, container, tmp_path):
 
 # --- c. broken and corrupted downloads --------------------------------------------------
 
+
 @pytest.mark.parametrize('fault', ['reset', 'flip'])
 def test_download_always_broken(fault, run_module, proxy, swift, container, tmp_path):
     src = make_file(tmp_path / 'data.bin', 2 * MIB, seed=11)
@@ -250,8 +268,11 @@ def test_download_always_broken(fault, run_module, proxy, swift, container, tmp_
         rule = proxy.add_rule('reset_response', method='GET', path=path, after=256 * 1024)
     else:
         rule = proxy.add_rule('flip_response', method='GET', path=path, offset=1000)
-    msg = failed(run_module('archive_object', dict(container=container, name='data.bin',
-                                                   state='downloaded', dest=str(dest), retries=1)))
+    msg = failed(
+        run_module(
+            'archive_object', dict(container=container, name='data.bin', state='downloaded', dest=str(dest), retries=1)
+        )
+    )
     if fault == 'reset':
         cut(proxy, rule)
     fired(rule)
@@ -269,8 +290,9 @@ def test_download_corrupted_once_is_retried(run_module, proxy, swift, container,
     dest = tmp_path / 'out.bin'
     path = object_path(container, 'data.bin')
     rule = proxy.add_rule('flip_response', method='GET', path=path, count=1, offset=MIB)
-    result = run_module('archive_object', dict(container=container, name='data.bin',
-                                               state='downloaded', dest=str(dest)))
+    result = run_module(
+        'archive_object', dict(container=container, name='data.bin', state='downloaded', dest=str(dest))
+    )
     assert rule.fired == 1
     assert ok(result)['changed'], 'a download whose md5 fails must be retried once'
     assert md5_file(dest) == md5_file(src)
@@ -278,6 +300,7 @@ def test_download_corrupted_once_is_retried(run_module, proxy, swift, container,
 
 
 # --- d. kill -9 in the middle of an SLO upload -------------------------------------------
+
 
 def test_sigkill_mid_slo_upload(run_module, proxy, swift, container, tmp_path):
     src = make_file(tmp_path / 'big.bin', 24 * MIB, seed=99)
@@ -308,6 +331,7 @@ def test_sigkill_mid_slo_upload(run_module, proxy, swift, container, tmp_path):
 
 # --- e, f. Keystone or Swift unreachable: bounded failure ---------------------------------
 
+
 def test_keystone_down(run_module, proxy, container):
     proxy.set_upstream('keystone', '127.0.0.1', closed_port())
     result = run_module('archive_object', dict(container=container, name='x', content='x'), timeout=120)
@@ -320,8 +344,7 @@ def test_keystone_down(run_module, proxy, container):
 
 def test_keystone_blackholed(run_module, proxy, container):
     rule = proxy.add_rule('blackhole', upstream='keystone')
-    result = run_module('archive_object', dict(container=container, name='x', content='x',
-                                               deadline=10), timeout=90)
+    result = run_module('archive_object', dict(container=container, name='x', content='x', deadline=10), timeout=90)
     assert not result.timed_out, 'still running after %.0f s' % result.seconds
     msg = failed(result)
     fired(rule)
@@ -332,8 +355,9 @@ def test_keystone_blackholed(run_module, proxy, container):
 
 def test_swift_blackholed(run_module, proxy, container):
     rule = proxy.add_rule('blackhole', upstream='swift')
-    result = run_module('archive_object', dict(container=container, name='x', content='x',
-                                               deadline=10, timeout=60), timeout=90)
+    result = run_module(
+        'archive_object', dict(container=container, name='x', content='x', deadline=10, timeout=60), timeout=90
+    )
     assert not result.timed_out, 'still running after %.0f s' % result.seconds
     msg = failed(result)
     fired(rule)
@@ -343,9 +367,11 @@ def test_swift_blackholed(run_module, proxy, container):
 
 # --- g. concurrent writers of one object ------------------------------------------------
 
+
 def start_writer(run_module, proxy, lab, container, src, **extra):
-    return run_module.start('archive_slo', slo_args(container, 'shared.bin', src, **extra),
-                            auth=auth_options(proxy, lab))
+    return run_module.start(
+        'archive_slo', slo_args(container, 'shared.bin', src, **extra), auth=auth_options(proxy, lab)
+    )
 
 
 def manifest_done(proxy):
@@ -371,16 +397,16 @@ def check_writers(swift, container, writers):
             failed(result)
             continue
         done, win_done = manifest_done(lose_proxy), manifest_done(win_proxy)
-        assert done is not None and done < win_done, \
+        assert done is not None and done < win_done, (
             'writer %s reported success but its manifest did not precede the winner\'s' % label
+        )
 
 
 def cleanup_run(run_module, proxy, swift, container, tmp_path):
     """A third write with stale_segment_age=0: only the live manifest's segments remain."""
     proxy.clear()
     third = make_file(tmp_path / 'c.bin', 5 * MIB, seed=3)
-    result = ok(run_module('archive_slo', slo_args(container, 'shared.bin', third,
-                                                   stale_segment_age=0)))
+    result = ok(run_module('archive_slo', slo_args(container, 'shared.bin', third, stale_segment_age=0)))
     assert result['changed']
     assert_object_is(swift, container, 'shared.bin', third)
     assert_only_live_segments(swift, container, 'shared.bin')
@@ -399,8 +425,7 @@ def test_concurrent_writers(order, run_module, proxy, make_proxy, lab, swift, co
         # container (listing, deleting: its clean-up) waits 3 s, until after B's manifest.
         mark = proxy_a.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=0)
         rules = [mark, proxy_b.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=1.5)]
-        proxy_a.add_rule('delay', path=r'_segments(/|\?|$)|bulk-delete', when=lambda: mark.fired > 0,
-                         seconds=3)
+        proxy_a.add_rule('delay', path=r'_segments(/|\?|$)|bulk-delete', when=lambda: mark.fired > 0, seconds=3)
     run_a = start_writer(run_module, proxy_a, lab, container, file_a)
     run_b = start_writer(run_module, proxy_b, lab, container, file_b)
     result_a, result_b = run_a.wait(120), run_b.wait(120)
@@ -410,16 +435,18 @@ def test_concurrent_writers(order, run_module, proxy, make_proxy, lab, swift, co
     cleanup_run(run_module, proxy_a, swift, container, tmp_path)
 
 
-def test_writer_finishing_first_keeps_slow_writers_segments(run_module, proxy, make_proxy, lab, swift,
-                                                            container, tmp_path):
+def test_writer_finishing_first_keeps_slow_writers_segments(
+    run_module, proxy, make_proxy, lab, swift, container, tmp_path
+):
     proxy_a, proxy_b = proxy, make_proxy()
     file_a = make_file(tmp_path / 'a.bin', 6 * MIB, seed=4)
     file_b = make_file(tmp_path / 'b.bin', 7 * MIB, seed=5)
     segs = segment_path(container, 'shared.bin')
     slow = proxy_a.add_rule('delay', method='PUT', path=segs, skip=2, seconds=1)
     run_a = start_writer(run_module, proxy_a, lab, container, file_a, segment_threads=1)
-    wait_for(lambda: len([r for r in proxy_a.find('PUT', segs) if r['status'] == 201]) >= 2,
-             60, "A's first two segments")
+    wait_for(
+        lambda: len([r for r in proxy_a.find('PUT', segs) if r['status'] == 201]) >= 2, 60, "A's first two segments"
+    )
     result_b = start_writer(run_module, proxy_b, lab, container, file_b).wait(120)
     assert run_a.proc.poll() is None, 'A finished before B: the case did not happen'
     result_a = run_a.wait(120)
@@ -433,6 +460,7 @@ def test_writer_finishing_first_keeps_slow_writers_segments(run_module, proxy, m
 
 # --- h. on_failure ------------------------------------------------------------------------
 
+
 def segment_claims(msg):
     return [int(n) for n in re.findall(r'(\d+) (?:SLO )?segment', msg)]
 
@@ -440,16 +468,16 @@ def segment_claims(msg):
 def test_on_failure_delete_after_manifest_503(run_module, proxy, swift, container, tmp_path):
     src = make_file(tmp_path / 'data.bin', 4 * MIB, seed=21)
     rule = proxy.add_rule('status', method='PUT', path=MANIFEST_PUT, code=503)
-    msg = failed(run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0,
-                                                    on_failure='delete')))
+    msg = failed(run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0, on_failure='delete')))
     assert rule.fired == 1
-    uploaded = len([r for r in proxy.find('PUT', segment_path(container, 'data.bin'))
-                    if r['status'] == 201])
+    uploaded = len([r for r in proxy.find('PUT', segment_path(container, 'data.bin')) if r['status'] == 201])
     assert uploaded == 4
     assert segments_in(swift, container, 'data.bin') == []
     claims = segment_claims(msg)
-    assert uploaded in claims and max(claims) <= uploaded, \
-        'the message must say the %d segments were deleted: %s' % (uploaded, msg)
+    assert uploaded in claims and max(claims) <= uploaded, 'the message must say the %d segments were deleted: %s' % (
+        uploaded,
+        msg,
+    )
     assert 'manifest' in msg and 'HTTP 503' in msg, msg
 
 
@@ -461,8 +489,11 @@ def test_on_failure_delete_after_bad_segment(fault, run_module, proxy, swift, co
         rule = proxy.add_rule('lose_response', method='PUT', path=segs, skip=1, count=1)
     else:
         rule = proxy.add_rule('flip_request', method='PUT', path=segs, skip=1, count=1, offset=100)
-    msg = failed(run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0,
-                                                    segment_threads=2, on_failure='delete')))
+    msg = failed(
+        run_module(
+            'archive_slo', slo_args(container, 'data.bin', src, retries=0, segment_threads=2, on_failure='delete')
+        )
+    )
     assert rule.fired == 1
     hit = proxy.hits(rule)[0]
     assert hit['upstream_status'] == 201, 'Swift did not store the segment: %r' % hit
@@ -478,8 +509,9 @@ def test_on_failure_keep_resumes(run_module, proxy, swift, container, tmp_path):
     src = make_file(tmp_path / 'data.bin', 4 * MIB, seed=23)
     segs = segment_path(container, 'data.bin')
     rule = proxy.add_rule('status', method='PUT', path=segs, skip=2, code=503)
-    msg = failed(run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0,
-                                                    segment_threads=1, on_failure='keep')))
+    msg = failed(
+        run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0, segment_threads=1, on_failure='keep'))
+    )
     fired(rule)
     stored = len([r for r in proxy.find('PUT', segs) if r['status'] == 201])
     assert stored == 2 and len(segments_in(swift, container, 'data.bin')) == stored
@@ -517,16 +549,22 @@ def make_tree(root):
 def test_role_tree_through_faults(run_playbook, proxy, auth, swift, container, tmp_path):
     root = tmp_path / 'tree'
     files, markers = make_tree(root)
-    role_vars = dict(archive_upload_src=str(root), archive_upload_container=container,
-                     archive_upload_slo_threshold=2 * MIB, archive_upload_segment_size=MIB)
+    role_vars = dict(
+        archive_upload_src=str(root),
+        archive_upload_container=container,
+        archive_upload_slo_threshold=2 * MIB,
+        archive_upload_segment_size=MIB,
+    )
     play = ROLE_PLAY % {'defaults': auth_defaults_yaml(auth), 'vars': json.dumps(role_vars)}
     object_put = r'^/v1/AUTH_[^/]+/%s/' % re.escape(container)
-    rules = [proxy.add_rule('status', method='PUT', path=object_put, count=2, code=503),
-             proxy.add_rule('reset_request', method='PUT', path=segment_path(container, 'big.bin'),
-                            count=1, after=100 * 1024),
-             proxy.add_rule('status', method='GET', path=r'^/v1/AUTH_[^/]+/%s\?' % re.escape(container),
-                            count=1, code=503),
-             proxy.add_rule('lose_response', method='PUT', path=object_put + r'sub/$', count=1)]
+    rules = [
+        proxy.add_rule('status', method='PUT', path=object_put, count=2, code=503),
+        proxy.add_rule(
+            'reset_request', method='PUT', path=segment_path(container, 'big.bin'), count=1, after=100 * 1024
+        ),
+        proxy.add_rule('status', method='GET', path=r'^/v1/AUTH_[^/]+/%s\?' % re.escape(container), count=1, code=503),
+        proxy.add_rule('lose_response', method='PUT', path=object_put + r'sub/$', count=1),
+    ]
     first = run_playbook(play)
     assert first.rc == 0, first.output[-4000:]
     for rule in rules:
@@ -598,22 +636,30 @@ def url_with_canary(proxy):
 
 def test_secrets_not_shown_at_vvv(run_playbook, run_module, proxy, auth, lab, container, tmp_path):
     big = make_file(tmp_path / 'big.bin', 2 * MIB + 1, seed=31)
-    play = SECRETS_PLAY % {'defaults': auth_defaults_yaml(auth), 'container': container,
-                           'dest': tmp_path / 'note.out', 'big': big}
+    play = SECRETS_PLAY % {
+        'defaults': auth_defaults_yaml(auth),
+        'container': container,
+        'dest': tmp_path / 'note.out',
+        'big': big,
+    }
     result = run_playbook(play, verbosity=3)
     assert result.rc == 0, result.output[-4000:]
-    direct = [run_module('archive_object', dict(container=container, name='note.txt',
-                                                state='downloaded', dest=str(tmp_path / 'n2'))),
-              run_module('archive_info', dict(container=container), diff=True),
-              run_module('archive_slo', dict(container=container, name='big.bin', state='absent'))]
+    direct = [
+        run_module(
+            'archive_object', dict(container=container, name='note.txt', state='downloaded', dest=str(tmp_path / 'n2'))
+        ),
+        run_module('archive_info', dict(container=container), diff=True),
+        run_module('archive_slo', dict(container=container, name='big.bin', state='absent')),
+    ]
     for each in direct:
         ok(each)
     # A failure keeps its cause (the traceback in 'exception'): scrubbed too.
     proxy.add_rule('status', method='HEAD', path=object_path(container, 'note.txt'), code=503)
     # (ansible-core 2.19 includes it when the controller asks, as with DISPLAY_TRACEBACK=error.)
-    broken = run_module('archive_object', dict(container=container, name='note.txt',
-                                               state='absent', retries=0,
-                                               _ansible_tracebacks_for=['error']))
+    broken = run_module(
+        'archive_object',
+        dict(container=container, name='note.txt', state='absent', retries=0, _ansible_tracebacks_for=['error']),
+    )
     failed(broken)
     assert 'ClientException' in broken.json.get('exception', ''), broken.output[-3000:]
     tokens = proxy.tokens()
@@ -625,15 +671,17 @@ def test_secrets_not_shown_at_vvv(run_playbook, run_module, proxy, auth, lab, co
 
 
 def test_auth_url_with_credentials_refused(run_module, run_playbook, proxy, auth, container):
-    result = run_module('archive_info', dict(container=container),
-                        auth=dict(auth, auth_url=url_with_canary(proxy)))
+    result = run_module('archive_info', dict(container=container), auth=dict(auth, auth_url=url_with_canary(proxy)))
     msg = failed(result)
     assert 'auth_url' in msg, msg
     assert CANARY not in result.output, 'the password in auth_url was shown'
     assert CANARY not in json.dumps(result.json), 'the password is in the result (module_args?)'
     assert proxy.swift_requests() == []
-    play = REFUSED_PLAY % {'defaults': auth_defaults_yaml(auth), 'container': container,
-                           'bad_url': url_with_canary(proxy)}
+    play = REFUSED_PLAY % {
+        'defaults': auth_defaults_yaml(auth),
+        'container': container,
+        'bad_url': url_with_canary(proxy),
+    }
     played = run_playbook(play, verbosity=3)
     assert played.rc == 0, played.output[-4000:]
     assert CANARY not in played.output, 'the password in auth_url was shown at -vvv'

@@ -12,8 +12,9 @@ from ansible.module_utils.testing import patch_module_args
 from ansible_collections.ncloud.archive.plugins.module_utils import _connection
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
-CREDENTIALS = dict(auth_url='http://127.0.0.1:1/v3', access_key='AKID', secret_key='s3cr3t-key',
-                   project_id='p1', domain_id='default')
+CREDENTIALS = dict(
+    auth_url='http://127.0.0.1:1/v3', access_key='AKID', secret_key='s3cr3t-key', project_id='p1', domain_id='default'
+)
 
 
 class FakeConnector:

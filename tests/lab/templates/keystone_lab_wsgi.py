@@ -3,6 +3,7 @@
 keystone parses sys.argv when it configures itself; under gunicorn that is gunicorn's
 own command line and the workers die with "unrecognized arguments". Reset it first.
 """
+
 import sys
 
 sys.argv = sys.argv[:1]

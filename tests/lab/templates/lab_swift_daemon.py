@@ -3,6 +3,7 @@
 The WSGI servers honour `swift_dir`, but the daemons (updaters) read swift.conf from
 /etc/swift regardless. Usage: python lab_swift_daemon.py MODULE CONF_FILE [-v]
 """
+
 import importlib
 import os
 import sys

@@ -59,15 +59,20 @@ def test_bulk_delete_takes_dot_segment_names_in_its_body():
 
     conn = Bulk()
     conn.session = None
-    assert client(conn, bulk_delete=True, bulk_max_deletes_per_request=100).delete_paths(
-        ['/c/../x']) == 1
+    assert client(conn, bulk_delete=True, bulk_max_deletes_per_request=100).delete_paths(['/c/../x']) == 1
     assert sent == [b'/c/../x']
 
 
 def bulk_answer(deleted, errors=()):
     status = '502 Bad Gateway' if errors else '200 OK'
-    return json.dumps({'Response Status': status, 'Number Deleted': deleted,
-                       'Number Not Found': 0, 'Errors': [list(e) for e in errors]}).encode()
+    return json.dumps(
+        {
+            'Response Status': status,
+            'Number Deleted': deleted,
+            'Number Not Found': 0,
+            'Errors': [list(e) for e in errors],
+        }
+    ).encode()
 
 
 class BulkStub:
@@ -109,6 +114,7 @@ class Missing:
     def __getattr__(self, method):
         def answer(*_args, **_kwargs):
             raise ClientException('%s failed' % method, http_status=404, http_reason='Not Found')
+
         return answer
 
 
@@ -126,8 +132,13 @@ def test_not_found_is_a_value():
 def test_a_failure_names_the_operation_and_keeps_its_cause():
     class Busy:
         def put_object(self, *_args, **_kwargs):
-            raise ClientException('Object PUT failed', http_status=503, http_reason='Unavailable',
-                                  http_response_headers={'X-Trans-Id': 'tx123'})
+            raise ClientException(
+                'Object PUT failed',
+                http_status=503,
+                http_reason='Unavailable',
+                http_response_headers={'X-Trans-Id': 'tx123'},
+            )
+
     with pytest.raises(ArchiveError) as err:
         client(Busy()).put_object('c', 'o', b'')
     assert err.value.message.startswith("PUT object 'o' in container 'c' failed: HTTP 503")
@@ -141,6 +152,7 @@ def test_the_token_joins_the_secrets():
 
         def head_account(self):
             return {}
+
     secrets = set()
     _client.Client(Connector(Conn(), {}), secrets).head_account()
     assert secrets == {'tok-123'}

@@ -23,8 +23,9 @@ from ansible_collections.ncloud.archive.plugins.module_utils._errors import Arch
 
 
 def test_scrub_removes_userinfo_query_and_tokens():
-    text = ("Unable to connect to https://AKID:s3cr3t@kr.example:5000/v3/auth/tokens?x=1 "
-            "with X-Auth-Token: gAAAAAB-token")
+    text = (
+        "Unable to connect to https://AKID:s3cr3t@kr.example:5000/v3/auth/tokens?x=1 with X-Auth-Token: gAAAAAB-token"
+    )
     out = _connection.scrub(text)
     assert 's3cr3t' not in out and 'AKID' not in out and 'x=1' not in out
     assert 'gAAAAAB-token' not in out
@@ -32,8 +33,12 @@ def test_scrub_removes_userinfo_query_and_tokens():
 
 
 def test_swift_error_has_status_hint_and_transaction_id():
-    exc = ClientException('Object PUT failed', http_status=413, http_reason='Request Entity Too Large',
-                          http_response_headers={'X-Trans-Id': 'tx123'})
+    exc = ClientException(
+        'Object PUT failed',
+        http_status=413,
+        http_reason='Request Entity Too Large',
+        http_response_headers={'X-Trans-Id': 'tx123'},
+    )
     err = _connection.describe_error(exc, "PUT object 'big' in 'c'")
     assert err.status == 413 and err.transaction_id == 'tx123'
     assert err.message.startswith("PUT object 'big' in 'c' failed: HTTP 413")
@@ -56,9 +61,11 @@ def test_limits_fall_back_to_swift_defaults():
     limits = _connection.parse_limits({})
     assert limits['slo_max_manifest_segments'] == 1000
     assert limits['max_file_size'] == 5368709122
-    info = {'swift': {'max_file_size': 100, 'container_listing_limit': 500},
-            'slo': {'max_manifest_segments': 10},
-            'bulk_delete': {'max_deletes_per_request': 50}}
+    info = {
+        'swift': {'max_file_size': 100, 'container_listing_limit': 500},
+        'slo': {'max_manifest_segments': 10},
+        'bulk_delete': {'max_deletes_per_request': 50},
+    }
     limits = _connection.parse_limits(info)
     assert (limits['max_file_size'], limits['container_listing_limit']) == (100, 500)
     assert limits['slo_max_manifest_segments'] == 10 and limits['slo']
@@ -99,8 +106,8 @@ def test_connections_send_bodies_in_wide_blocks():
         source = _ReadLog(data)
         body = LengthWrapper(source, len(data), md5=True)
         conn = _connection._Connection(  # pylint: disable=protected-access
-            preauthurl='http://127.0.0.1:%d/v1/AUTH_t' % server.server_port,
-            preauthtoken='token', retries=0)
+            preauthurl='http://127.0.0.1:%d/v1/AUTH_t' % server.server_port, preauthtoken='token', retries=0
+        )
         etag = conn.put_object('c', 'o', body, content_length=len(data))
     finally:
         server.shutdown()
@@ -124,8 +131,9 @@ print(json.dumps({'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),
 
 def _import_in_fresh_process(before=''):
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
-    out = subprocess.run([sys.executable, '-c', _IMPORT_PROBE % before], env=env, check=True,
-                         capture_output=True, text=True).stdout
+    out = subprocess.run(
+        [sys.executable, '-c', _IMPORT_PROBE % before], env=env, check=True, capture_output=True, text=True
+    ).stdout
     return json.loads(out)
 
 
@@ -133,7 +141,7 @@ def test_import_pauses_the_garbage_collector_only_while_it_runs():
     seen = _import_in_fresh_process()
     assert seen['clients'] is True
     assert seen['enabled'] is True  # collections run again: a long upload's garbage is freed
-    assert seen['frozen'] > 10000   # the clients' own objects are not scanned again
+    assert seen['frozen'] > 10000  # the clients' own objects are not scanned again
     # the two optional imports the modules never use are marked absent
     assert seen['netaddr'] is True and seen['keystoneclient'] is True
 
@@ -142,8 +150,7 @@ def test_import_leaves_a_disabled_garbage_collector_disabled():
     assert _import_in_fresh_process('gc.disable()')['enabled'] is False
 
 
-@pytest.mark.parametrize('url', ['https://ak:sk@kr.archive.ncloudstorage.com:5000/v3',
-                                 'http://user@127.0.0.1:5000/v3'])
+@pytest.mark.parametrize('url', ['https://ak:sk@kr.archive.ncloudstorage.com:5000/v3', 'http://user@127.0.0.1:5000/v3'])
 def test_credentials_in_a_url_are_refused_without_showing_them(url):
     assert _connection.url_has_credentials(url)
     with pytest.raises(ArchiveError) as err:
@@ -164,8 +171,7 @@ def test_deadline_caps_each_attempt_and_refuses_new_ones(monkeypatch):
     monkeypatch.setattr(_connection.time, 'monotonic', lambda: clock[0])
     deadline = _connection.Deadline(10)
     sent = []
-    monkeypatch.setattr(_connection.HTTPAdapter, 'send',
-                        lambda self, request, **kw: sent.append(kw['timeout']))
+    monkeypatch.setattr(_connection.HTTPAdapter, 'send', lambda self, request, **kw: sent.append(kw['timeout']))
     adapter = _connection._WideBlockAdapter(deadline)  # pylint: disable=protected-access
     adapter.send(None, timeout=60)
     clock[0] = 107.5
@@ -184,20 +190,27 @@ def test_deadline_caps_each_attempt_and_refuses_new_ones(monkeypatch):
 
 def test_no_deadline_leaves_the_timeout_alone(monkeypatch):
     sent = []
-    monkeypatch.setattr(_connection.HTTPAdapter, 'send',
-                        lambda self, request, **kw: sent.append(kw['timeout']))
+    monkeypatch.setattr(_connection.HTTPAdapter, 'send', lambda self, request, **kw: sent.append(kw['timeout']))
     _connection._WideBlockAdapter(_connection.Deadline(0)).send(None, timeout=60)  # pylint: disable=protected-access
     assert sent == [60]
 
 
-@pytest.mark.parametrize('module', ['archive_container', 'archive_info', 'archive_object',
-                                    'archive_slo', 'archive_sync'])
+@pytest.mark.parametrize(
+    'module', ['archive_container', 'archive_info', 'archive_object', 'archive_slo', 'archive_sync']
+)
 def test_importing_a_module_keeps_keystoneclient_out(module):
     """swiftclient imports python-keystoneclient (0.25 s, 8 MiB) unless _connection came first:
     whatever a module imports first must go through _connection."""
-    code = ('import importlib, sys; '
-            'importlib.import_module("ansible_collections.ncloud.archive.plugins.modules.%s"); '
-            'print(repr(sys.modules.get("keystoneclient", "absent")))' % module)
-    done = subprocess.run([sys.executable, '-c', code], check=True, capture_output=True, text=True,
-                          env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)))
+    code = (
+        'import importlib, sys; '
+        'importlib.import_module("ansible_collections.ncloud.archive.plugins.modules.%s"); '
+        'print(repr(sys.modules.get("keystoneclient", "absent")))' % module
+    )
+    done = subprocess.run(
+        [sys.executable, '-c', code],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)),
+    )
     assert done.stdout.strip() in ('None', "'absent'"), done.stdout

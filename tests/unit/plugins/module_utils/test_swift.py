@@ -12,13 +12,16 @@ from ansible_collections.ncloud.archive.plugins.module_utils import _swift
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 
-@pytest.mark.parametrize('name, fragment', [
-    ('a/b', "must not contain '/'"),
-    ('x' * 257, '257 bytes of UTF-8, the limit is 256'),
-    ('\ud55c' * 86, '258 bytes of UTF-8'),  # 86 characters but 258 bytes
-    ('', 'non-empty'),
-    ('a\x00b', 'NUL'),
-])
+@pytest.mark.parametrize(
+    'name, fragment',
+    [
+        ('a/b', "must not contain '/'"),
+        ('x' * 257, '257 bytes of UTF-8, the limit is 256'),
+        ('\ud55c' * 86, '258 bytes of UTF-8'),  # 86 characters but 258 bytes
+        ('', 'non-empty'),
+        ('a\x00b', 'NUL'),
+    ],
+)
 def test_bad_container_names_name_the_option(name, fragment):
     with pytest.raises(ArchiveError) as err:
         _swift.validate_container_name(name, 'container')
@@ -45,16 +48,19 @@ def test_metadata_keys_are_lowered_and_values_stringified():
     assert _swift.normalize_metadata({'Owner': 'dba', 'Keep-Days': 30}) == {'owner': 'dba', 'keep-days': '30'}
 
 
-@pytest.mark.parametrize('metadata, fragment', [
-    ({'with_underscore': 'x'}, "only letters, digits and '-'"),
-    ({'a': 'x', 'A': 'y'}, 'given twice'),
-    ({'k' * 129: 'x'}, 'longer than 128 bytes'),
-    ({'k': 'v' * 257}, 'longer than 256 bytes'),
-    (dict(('k%d' % i, 'v') for i in range(91)), '91 items'),
-    (dict(('k%d' % i, 'v' * 250) for i in range(17)), 'at most 4096 in total'),
-    ({'k': 'a\nb'}, 'line breaks'),
-    ({'k': True}, 'string or a number'),
-])
+@pytest.mark.parametrize(
+    'metadata, fragment',
+    [
+        ({'with_underscore': 'x'}, "only letters, digits and '-'"),
+        ({'a': 'x', 'A': 'y'}, 'given twice'),
+        ({'k' * 129: 'x'}, 'longer than 128 bytes'),
+        ({'k': 'v' * 257}, 'longer than 256 bytes'),
+        (dict(('k%d' % i, 'v') for i in range(91)), '91 items'),
+        (dict(('k%d' % i, 'v' * 250) for i in range(17)), 'at most 4096 in total'),
+        ({'k': 'a\nb'}, 'line breaks'),
+        ({'k': True}, 'string or a number'),
+    ],
+)
 def test_metadata_limits(metadata, fragment):
     with pytest.raises(ArchiveError) as err:
         _swift.normalize_metadata(metadata, 'metadata')
@@ -71,14 +77,15 @@ def test_plan_metadata_merges_unless_purge():
 
 def test_container_metadata_headers_set_and_remove():
     assert _swift.container_metadata_headers({'a': '1'}, ['b']) == {
-        'X-Container-Meta-a': '1', 'X-Remove-Container-Meta-b': 'x'}
+        'X-Container-Meta-a': '1',
+        'X-Remove-Container-Meta-b': 'x',
+    }
 
 
 def test_acl_headers_only_for_differences():
     assert _swift.normalize_acl(' .r:* , .rlistings ') == '.r:*,.rlistings'
     assert _swift.acl_headers('.r:*', '', '.r:*', None) == {}
-    assert _swift.acl_headers('.r:*', 'p:u', '', 'p:v') == {
-        'X-Remove-Container-Read': 'x', 'X-Container-Write': 'p:v'}
+    assert _swift.acl_headers('.r:*', 'p:u', '', 'p:v') == {'X-Remove-Container-Read': 'x', 'X-Container-Write': 'p:v'}
 
 
 def test_page_through_follows_markers_until_a_short_page():
@@ -88,7 +95,7 @@ def test_page_through_follows_markers_until_a_short_page():
     def fetch(marker, limit):
         calls.append((marker, limit))
         start = names.index(marker) + 1 if marker else 0
-        return [{'name': n} for n in names[start:start + limit]]
+        return [{'name': n} for n in names[start : start + limit]]
 
     assert [e['name'] for e in _swift.page_through(fetch, page_size=10)] == names
     assert calls == [(None, 10), ('o00009', 10), ('o00019', 10)]
@@ -98,25 +105,31 @@ def test_page_through_follows_markers_until_a_short_page():
 
 
 def test_parse_manifest_reads_swift_keys():
-    body = json.dumps([{'name': '/c_segments/o/1', 'bytes': 5, 'hash': 'abc',
-                        'content_type': 'x', 'last_modified': 'y'}]).encode()
+    body = json.dumps(
+        [{'name': '/c_segments/o/1', 'bytes': 5, 'hash': 'abc', 'content_type': 'x', 'last_modified': 'y'}]
+    ).encode()
     assert _swift.parse_manifest(body) == [{'name': '/c_segments/o/1', 'bytes': 5, 'hash': 'abc'}]
     with pytest.raises(ArchiveError, match='not valid JSON'):
         _swift.parse_manifest(b'<html>')
 
 
 def test_parse_manifest_flags_nested_slos_and_ranges():
-    body = json.dumps([{'name': '/c/sub', 'bytes': 9, 'hash': 'e1', 'sub_slo': True},
-                       {'name': '/c/r', 'bytes': 4, 'hash': 'e2', 'range': '0-3'}])
+    body = json.dumps(
+        [
+            {'name': '/c/sub', 'bytes': 9, 'hash': 'e1', 'sub_slo': True},
+            {'name': '/c/r', 'bytes': 4, 'hash': 'e2', 'range': '0-3'},
+        ]
+    )
     assert _swift.parse_manifest(body) == [
         {'name': '/c/sub', 'bytes': 9, 'hash': 'e1', 'sub_slo': True},
-        {'name': '/c/r', 'bytes': 4, 'hash': 'e2', 'range': '0-3'}]
+        {'name': '/c/r', 'bytes': 4, 'hash': 'e2', 'range': '0-3'},
+    ]
 
 
 def test_object_facts_unquote_etag_and_flag_slo():
-    facts = _swift.object_facts('c', 'o', {'etag': '"ABC"', 'content-length': '3',
-                                           'x-static-large-object': 'True',
-                                           'x-object-meta-Owner': 'me'})
+    facts = _swift.object_facts(
+        'c', 'o', {'etag': '"ABC"', 'content-length': '3', 'x-static-large-object': 'True', 'x-object-meta-Owner': 'me'}
+    )
     assert facts['etag'] == 'abc' and facts['bytes'] == 3 and facts['is_slo']
     assert facts['metadata'] == {'owner': 'me'}
 
@@ -126,11 +139,9 @@ def test_bulk_delete_body_quotes_each_path():
 
 
 def test_bulk_delete_outcome_is_read_from_the_body():
-    ok = json.dumps({'Response Status': '200 OK', 'Number Deleted': 3, 'Number Not Found': 1,
-                     'Errors': []})
+    ok = json.dumps({'Response Status': '200 OK', 'Number Deleted': 3, 'Number Not Found': 1, 'Errors': []})
     assert _swift.parse_bulk_delete(ok) == (3, 1)
-    bad = json.dumps({'Response Status': '400 Bad Request', 'Number Deleted': 0,
-                      'Errors': [['/c/o', '409 Conflict']]})
+    bad = json.dumps({'Response Status': '400 Bad Request', 'Number Deleted': 0, 'Errors': [['/c/o', '409 Conflict']]})
     with pytest.raises(ArchiveError, match='400 Bad Request.*/c/o: 409 Conflict'):
         _swift.parse_bulk_delete(bad)
 
@@ -143,8 +154,12 @@ def test_segment_names_follow_the_swift_cli():
 
 
 def test_slices_cover_the_file_with_an_odd_tail():
-    assert _swift.slices(3670033, 1048576) == [(0, 0, 1048576), (1, 1048576, 1048576),
-                                               (2, 2097152, 1048576), (3, 3145728, 524305)]
+    assert _swift.slices(3670033, 1048576) == [
+        (0, 0, 1048576),
+        (1, 1048576, 1048576),
+        (2, 2097152, 1048576),
+        (3, 3145728, 524305),
+    ]
     assert _swift.slices(2097152, 1048576) == [(0, 0, 1048576), (1, 1048576, 1048576)]
     assert _swift.slices(10, 1048576) == [(0, 0, 10)]
 
@@ -161,17 +176,21 @@ def test_default_segment_size_fits_max_manifest_segments():
 def test_requested_segment_size_that_needs_too_many_segments_names_the_smallest_that_works():
     with pytest.raises(ArchiveError) as err:
         _swift.choose_segment_size(6291456, dict(_swift.DEFAULT_LIMITS), 4096)
-    assert err.value.message == ('segment_size 4096 would need 1536 segments, this server allows '
-                                 '1000: use segment_size 6292 or more')
+    assert err.value.message == (
+        'segment_size 4096 would need 1536 segments, this server allows 1000: use segment_size 6292 or more'
+    )
     assert _swift.choose_segment_size(6291456, dict(_swift.DEFAULT_LIMITS), 6292) == 6292
 
 
 def test_manifest_body_and_slo_etag():
-    segments = [{'name': 'o/slo/1/2/1/00000000', 'etag': 'a' * 32, 'bytes': 1},
-                {'name': 'o/slo/1/2/1/00000001', 'etag': 'b' * 32, 'bytes': 1}]
+    segments = [
+        {'name': 'o/slo/1/2/1/00000000', 'etag': 'a' * 32, 'bytes': 1},
+        {'name': 'o/slo/1/2/1/00000001', 'etag': 'b' * 32, 'bytes': 1},
+    ]
     assert json.loads(_swift.manifest_body('c_segments', segments)) == [
         {'path': '/c_segments/o/slo/1/2/1/00000000', 'etag': 'a' * 32, 'size_bytes': 1},
-        {'path': '/c_segments/o/slo/1/2/1/00000001', 'etag': 'b' * 32, 'size_bytes': 1}]
+        {'path': '/c_segments/o/slo/1/2/1/00000001', 'etag': 'b' * 32, 'size_bytes': 1},
+    ]
     assert _swift.slo_etag(['a' * 32, 'b' * 32]) == _swift.md5_hex(('a' * 32 + 'b' * 32).encode())
 
 
@@ -179,18 +198,21 @@ def test_object_post_repeats_an_existing_expiry():
     headers = _swift.object_post_headers({'owner': 'x'}, None, 1800000000, None)
     assert headers == {'X-Object-Meta-owner': 'x', 'X-Delete-At': '1800000000'}
     assert _swift.object_post_headers({}, 'text/plain', None, 60) == {
-        'Content-Type': 'text/plain', 'X-Delete-After': '60'}
+        'Content-Type': 'text/plain',
+        'X-Delete-After': '60',
+    }
 
 
 def test_listing_entries_that_may_be_slos():
     assert _swift.listing_maybe_slo({'slo_etag': '"x"'})
     assert _swift.listing_maybe_slo({'content_type': 'application/octet-stream;swift_bytes=10'})
     assert not _swift.listing_maybe_slo({'content_type': 'text/plain', 'hash': 'x'})
-    assert _swift.listing_content_type({'content_type': 'application/directory;swift_bytes=0'}) == 'application/directory'
+    assert (
+        _swift.listing_content_type({'content_type': 'application/directory;swift_bytes=0'}) == 'application/directory'
+    )
 
 
-@pytest.mark.parametrize('name', ['..', '.', '../victim', 'a/../../b', './x', 'x/.', 'a/./b',
-                                  'a/..', '../'])
+@pytest.mark.parametrize('name', ['..', '.', '../victim', 'a/../../b', './x', 'x/.', 'a/./b', 'a/..', '../'])
 def test_object_names_with_dot_segments_are_refused(name):
     # requests/urllib3 would resolve them: c/../victim reaches the container victim
     with pytest.raises(ArchiveError) as err:
@@ -199,8 +221,7 @@ def test_object_names_with_dot_segments_are_refused(name):
     assert "'.' or '..' path segment" in err.value.message
 
 
-@pytest.mark.parametrize('name', ['a..b', '...', '.hidden', 'dir/.profile', 'x/..y', 'a//b',
-                                  '/abs', 'v1.2/file.tar'])
+@pytest.mark.parametrize('name', ['a..b', '...', '.hidden', 'dir/.profile', 'x/..y', 'a//b', '/abs', 'v1.2/file.tar'])
 def test_dots_inside_a_segment_are_fine(name):
     assert _swift.validate_object_name(name) == name
 
@@ -221,16 +242,24 @@ def test_only_this_objects_old_segments_are_stale():
         {'name': 'db/slo/2.5/10/4/00000002', 'last_modified': ''},  # unknown age: kept
     ]
     assert _swift.stale_segments(entries, 'db', now, 86400) == ['db/slo/1.5/10/4/00000000']
-    assert _swift.stale_segments(entries, 'db', now, 0) == ['db/slo/1.5/10/4/00000000',
-                                                            'db/slo/1.5/10/4/00000001']
+    assert _swift.stale_segments(entries, 'db', now, 0) == ['db/slo/1.5/10/4/00000000', 'db/slo/1.5/10/4/00000001']
     assert _swift.stale_segments(entries, 'd', now, 0) == []  # another object's prefix
 
 
-@pytest.mark.parametrize('value, expected', [
-    (None, None), ('never', 0), ('NEVER', 0), ('1800000000', 1800000000), (1800000000, 1800000000),
-    ('2027-01-15T08:00:00Z', 1800000000), ('2027-01-15T08:00:00', 1800000000),
-    ('2027-01-15T17:00:00+09:00', 1800000000), ('2027-01-15', 1799971200),
-])
+@pytest.mark.parametrize(
+    'value, expected',
+    [
+        (None, None),
+        ('never', 0),
+        ('NEVER', 0),
+        ('1800000000', 1800000000),
+        (1800000000, 1800000000),
+        ('2027-01-15T08:00:00Z', 1800000000),
+        ('2027-01-15T08:00:00', 1800000000),
+        ('2027-01-15T17:00:00+09:00', 1800000000),
+        ('2027-01-15', 1799971200),
+    ],
+)
 def test_delete_at_takes_epochs_iso_dates_and_never(value, expected):
     assert _swift.parse_delete_at(value) == expected
 
@@ -240,15 +269,18 @@ def test_delete_at_names_itself_when_unreadable():
         _swift.parse_delete_at('next week')
 
 
-@pytest.mark.parametrize('current, delete_at, delete_after, rewritten, expected', [
-    (None, None, None, False, None),        # not managed
-    (500, None, None, True, None),          # not managed: a PUT stores none
-    (None, None, 60, False, 1060),          # no expiry yet: now + 60
-    (500, None, 60, False, 500),            # an existing expiry is kept: re-runs change nothing
-    (500, None, 60, True, 1060),            # a new version counts from now
-    (500, 2000, None, False, 2000),         # absolute
-    (500, 0, None, False, 0),               # never
-])
+@pytest.mark.parametrize(
+    'current, delete_at, delete_after, rewritten, expected',
+    [
+        (None, None, None, False, None),  # not managed
+        (500, None, None, True, None),  # not managed: a PUT stores none
+        (None, None, 60, False, 1060),  # no expiry yet: now + 60
+        (500, None, 60, False, 500),  # an existing expiry is kept: re-runs change nothing
+        (500, None, 60, True, 1060),  # a new version counts from now
+        (500, 2000, None, False, 2000),  # absolute
+        (500, 0, None, False, 0),  # never
+    ],
+)
 def test_plan_expiry(current, delete_at, delete_after, rewritten, expected):
     assert _swift.plan_expiry(current, delete_at, delete_after, 1000.5, rewritten) == expected
 
@@ -256,13 +288,20 @@ def test_plan_expiry(current, delete_at, delete_after, rewritten, expected):
 def test_temp_url_signs_the_unquoted_path_with_the_digest_the_server_allows():
     import hashlib
     import hmac
-    url = _swift.temp_url('https://host:8080/v1/AUTH_p/', 'c', 'dir/a b\u00e9', 'GET',
-                          1800000000, 'key', _swift.temp_url_digest({'tempurl_digests': ['sha256']}))
+
+    url = _swift.temp_url(
+        'https://host:8080/v1/AUTH_p/',
+        'c',
+        'dir/a b\u00e9',
+        'GET',
+        1800000000,
+        'key',
+        _swift.temp_url_digest({'tempurl_digests': ['sha256']}),
+    )
     base, _sep, query = url.partition('?')
     assert base == 'https://host:8080/v1/AUTH_p/c/dir/a%20b%C3%A9'
     body = 'GET\n1800000000\n/v1/AUTH_p/c/dir/a b\u00e9'.encode('utf-8')
-    assert query == 'temp_url_sig=%s&temp_url_expires=1800000000' % hmac.new(
-        b'key', body, hashlib.sha256).hexdigest()
+    assert query == 'temp_url_sig=%s&temp_url_expires=1800000000' % hmac.new(b'key', body, hashlib.sha256).hexdigest()
     assert _swift.temp_url_digest({}) == 'sha1'  # no /info tempurl section: what Pike accepts
 
 
@@ -270,5 +309,4 @@ def test_temp_url_signs_the_unquoted_path_with_the_digest_the_server_allows():
 def test_header_values_with_line_breaks_are_refused_without_echoing_them(value):
     with pytest.raises(ArchiveError) as err:
         _swift.check_header_value(value, 'temp_url_key')
-    assert err.value.message == ('temp_url_key must not contain line breaks or NUL: it is sent as '
-                                 'an HTTP header')
+    assert err.value.message == ('temp_url_key must not contain line breaks or NUL: it is sent as an HTTP header')

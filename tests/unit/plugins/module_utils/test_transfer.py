@@ -20,12 +20,14 @@ def md5(data):
 
 
 def segments_of(data, size):
-    return [{'name': '/s/%d' % i, 'bytes': len(data[i:i + size]), 'hash': md5(data[i:i + size])}
-            for i in range(0, len(data), size)]
+    return [
+        {'name': '/s/%d' % i, 'bytes': len(data[i : i + size]), 'hash': md5(data[i : i + size])}
+        for i in range(0, len(data), size)
+    ]
 
 
 def chunks(data, size=777):
-    return [data[i:i + size] for i in range(0, len(data), size)]
+    return [data[i : i + size] for i in range(0, len(data), size)]
 
 
 def test_md5_file_of_a_slice(tmp_path):
@@ -39,9 +41,9 @@ def test_md5_files_on_threads(tmp_path):
     paths = []
     for i in range(5):
         path = tmp_path / ('f%d' % i)
-        path.write_bytes(DATA[:1000 * i])
+        path.write_bytes(DATA[: 1000 * i])
         paths.append(str(path))
-    assert _transfer.md5_files(paths + paths[:1], 3) == dict((p, md5(DATA[:1000 * i])) for i, p in enumerate(paths))
+    assert _transfer.md5_files(paths + paths[:1], 3) == dict((p, md5(DATA[: 1000 * i])) for i, p in enumerate(paths))
     assert _transfer.md5_files([], 3) == {}
 
 
@@ -96,6 +98,7 @@ def test_download_replaces_only_when_verified(tmp_path):
     def broken():
         yield DATA[:100]
         raise ConnectionError('reset by peer')
+
     with pytest.raises(ConnectionError):
         _transfer.download_to(str(dest), broken(), _transfer.SegmentVerifier(len(DATA), etag=md5(DATA)))
     assert dest.read_bytes() == b'old' and os.listdir(tmp_path) == ['out.bin']
@@ -111,7 +114,7 @@ class SegmentStore:
     def __init__(self, data, size, body=None, etag=None):
         self.objects = {}
         for i in range(0, len(data), size):
-            part = data[i:i + size]
+            part = data[i : i + size]
             self.objects['%d' % i] = (part, md5(part))
         self.body = body or {}
         self.etag = etag or {}
@@ -125,8 +128,10 @@ class SegmentStore:
 
 
 def manifest_of(data, size):
-    return [{'name': '/s/%d' % i, 'bytes': len(data[i:i + size]), 'hash': md5(data[i:i + size])}
-            for i in range(0, len(data), size)]
+    return [
+        {'name': '/s/%d' % i, 'bytes': len(data[i : i + size]), 'hash': md5(data[i : i + size])}
+        for i in range(0, len(data), size)
+    ]
 
 
 class OneConnection:
@@ -158,8 +163,10 @@ def test_a_segment_with_other_bytes_fails_and_leaves_dest(tmp_path):
     dest.write_bytes(b'old')
     damaged = DATA[3000:5999] + b'X'
     store = SegmentStore(DATA, 3000, body={'3000': damaged})
-    with pytest.raises(ArchiveError, match=r"segment 2 '/s/3000': the data has md5 %s, the ETag says %s"
-                       % (md5(damaged), md5(DATA[3000:6000]))) as err:
+    with pytest.raises(
+        ArchiveError,
+        match=r"segment 2 '/s/3000': the data has md5 %s, the ETag says %s" % (md5(damaged), md5(DATA[3000:6000])),
+    ) as err:
         _transfer.download_segments(str(dest), client(store), manifest_of(DATA, 3000), 2)
     assert dest.read_bytes() == b'old' and os.listdir(tmp_path) == ['out.bin']
     assert _transfer.is_verify_error(err.value)  # archive_object tries such a download once more

@@ -21,7 +21,6 @@ from urllib.parse import unquote
 
 from swiftclient.exceptions import ClientException
 
-
 # Taken at import: a test may replace hashlib.md5 (to play a FIPS host) without changing Swift.
 _MD5 = hashlib.md5
 
@@ -35,8 +34,7 @@ def _fail(what, status, reason):
 
 
 def _stamp(seconds):
-    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime(
-        '%Y-%m-%dT%H:%M:%S.000000')
+    return datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc).strftime('%Y-%m-%dT%H:%M:%S.000000')
 
 
 class FakeSwift:
@@ -67,37 +65,47 @@ class FakeSwift:
             return copy.deepcopy((self.containers, self.account_meta))
 
     def add_container(self, name, **headers):
-        self.containers[name] = {'headers': dict((k.lower(), v) for k, v in headers.items()),
-                                 'objects': {}}
+        self.containers[name] = {'headers': dict((k.lower(), v) for k, v in headers.items()), 'objects': {}}
 
-    def add_object(self, container, name, data, content_type='application/octet-stream',
-                   age=0, **headers):
+    def add_object(self, container, name, data, content_type='application/octet-stream', age=0, **headers):
         self.containers.setdefault(container, {'headers': {}, 'objects': {}})
         self.containers[container]['objects'][name] = {
-            'data': data, 'etag': md5(data), 'content_type': content_type, 'manifest': None,
+            'data': data,
+            'etag': md5(data),
+            'content_type': content_type,
+            'manifest': None,
             'modified': self.clock - age,
-            'headers': dict((k.lower(), str(v)) for k, v in headers.items())}
+            'headers': dict((k.lower(), str(v)) for k, v in headers.items()),
+        }
 
-    def add_slo(self, container, name, data, segment_size, segment_container=None,
-                prefix=None, age=0, **headers):
+    def add_slo(self, container, name, data, segment_size, segment_container=None, prefix=None, age=0, **headers):
         """Store ``data`` as an SLO whose segments are ``<prefix><index:08d>``."""
         segment_container = segment_container or container + '_segments'
         prefix = prefix or '%s/slo/1.000000/%d/%d/' % (name, len(data), segment_size)
         manifest = []
         for index, offset in enumerate(range(0, len(data), segment_size)):
-            part = data[offset:offset + segment_size]
+            part = data[offset : offset + segment_size]
             segment = '%s%08d' % (prefix, index)
             self.add_object(segment_container, segment, part, age=age)
-            manifest.append({'name': '/%s/%s' % (segment_container, segment), 'bytes': len(part),
-                             'hash': md5(part)})
-        self._store_slo(container, name, manifest, 'application/octet-stream',
-                        dict((k.lower(), str(v)) for k, v in headers.items()), age)
+            manifest.append({'name': '/%s/%s' % (segment_container, segment), 'bytes': len(part), 'hash': md5(part)})
+        self._store_slo(
+            container,
+            name,
+            manifest,
+            'application/octet-stream',
+            dict((k.lower(), str(v)) for k, v in headers.items()),
+            age,
+        )
 
     def _store_slo(self, container, name, manifest, content_type, headers, age=0):
         self.containers[container]['objects'][name] = {
-            'data': json.dumps(manifest).encode(), 'content_type': content_type,
-            'etag': md5(''.join(s['hash'] for s in manifest).encode()), 'manifest': manifest,
-            'modified': self.clock - age, 'headers': headers}
+            'data': json.dumps(manifest).encode(),
+            'content_type': content_type,
+            'etag': md5(''.join(s['hash'] for s in manifest).encode()),
+            'manifest': manifest,
+            'modified': self.clock - age,
+            'headers': headers,
+        }
 
     # --- internals ----------------------------------------------------------------------
     def _container(self, name, what):
@@ -107,14 +115,12 @@ class FakeSwift:
 
     def _object(self, container, name, what):
         obj = self._container(container, what)['objects'].get(name)
-        if obj is None or (obj['headers'].get('x-delete-at') and
-                           int(obj['headers']['x-delete-at']) <= self.clock):
+        if obj is None or (obj['headers'].get('x-delete-at') and int(obj['headers']['x-delete-at']) <= self.clock):
             _fail(what, 404, 'Not Found')
         return obj
 
     def _size(self, obj):
-        return sum(s['bytes'] for s in obj['manifest']) if obj['manifest'] is not None \
-            else len(obj['data'])
+        return sum(s['bytes'] for s in obj['manifest']) if obj['manifest'] is not None else len(obj['data'])
 
     def _data(self, obj):
         if obj['manifest'] is None:
@@ -154,20 +160,29 @@ class FakeSwift:
 
     def head_account(self):
         with self.lock:
-            headers = {'x-account-container-count': str(len(self.containers)),
-                       'x-account-object-count': str(sum(len(c['objects']) for c in self.containers.values())),
-                       'x-account-bytes-used': str(sum(self._size(o) for c in self.containers.values()
-                                                       for o in c['objects'].values()))}
+            headers = {
+                'x-account-container-count': str(len(self.containers)),
+                'x-account-object-count': str(sum(len(c['objects']) for c in self.containers.values())),
+                'x-account-bytes-used': str(
+                    sum(self._size(o) for c in self.containers.values() for o in c['objects'].values())
+                ),
+            }
             headers.update(self.account_meta)
             return headers
 
     def get_account(self, marker=None, limit=None, prefix=None):
         with self.lock:
-            names = sorted(n for n in self.containers if n.startswith(prefix or '') and
-                           (marker is None or n > marker))[:limit]
-            return {}, [{'name': n, 'count': len(self.containers[n]['objects']),
-                         'bytes': sum(self._size(o) for o in self.containers[n]['objects'].values())}
-                        for n in names]
+            names = sorted(n for n in self.containers if n.startswith(prefix or '') and (marker is None or n > marker))[
+                :limit
+            ]
+            return {}, [
+                {
+                    'name': n,
+                    'count': len(self.containers[n]['objects']),
+                    'bytes': sum(self._size(o) for o in self.containers[n]['objects'].values()),
+                }
+                for n in names
+            ]
 
     def post_account(self, headers=None, query_string=None, data=None):
         assert query_string == 'bulk-delete'
@@ -181,8 +196,9 @@ class FakeSwift:
                     not_found += 1
                 else:
                     deleted += 1
-            return {}, json.dumps({'Response Status': '200 OK', 'Number Deleted': deleted,
-                                   'Number Not Found': not_found, 'Errors': []}).encode()
+            return {}, json.dumps(
+                {'Response Status': '200 OK', 'Number Deleted': deleted, 'Number Not Found': not_found, 'Errors': []}
+            ).encode()
 
     # --- containers ---------------------------------------------------------------------
     def head_container(self, container):
@@ -209,7 +225,7 @@ class FakeSwift:
         for key, value in (headers or {}).items():
             key = key.lower()
             if key.startswith('x-remove-'):
-                stored['headers'].pop('x-' + key[len('x-remove-'):], None)
+                stored['headers'].pop('x-' + key[len('x-remove-') :], None)
             else:
                 stored['headers'][key] = str(value)
 
@@ -229,7 +245,7 @@ class FakeSwift:
                 if not name.startswith(prefix or '') or (marker is not None and name <= marker):
                     continue
                 if delimiter:
-                    rest = name[len(prefix or ''):]
+                    rest = name[len(prefix or '') :]
                     if delimiter in rest:
                         subdir = (prefix or '') + rest.split(delimiter)[0] + delimiter
                         if subdir not in seen:
@@ -237,10 +253,13 @@ class FakeSwift:
                             entries.append({'subdir': subdir})
                         continue
                 obj = stored['objects'][name]
-                entry = {'name': name, 'bytes': len(obj['data']), 'hash': md5(obj['data'])
-                         if obj['manifest'] is not None else obj['etag'],
-                         'content_type': obj['content_type'],
-                         'last_modified': _stamp(obj['modified'])}
+                entry = {
+                    'name': name,
+                    'bytes': len(obj['data']),
+                    'hash': md5(obj['data']) if obj['manifest'] is not None else obj['etag'],
+                    'content_type': obj['content_type'],
+                    'last_modified': _stamp(obj['modified']),
+                }
                 if obj['manifest'] is not None:
                     entry['content_type'] += ';swift_bytes=%d' % self._size(obj)
                 entries.append(entry)
@@ -251,10 +270,14 @@ class FakeSwift:
         with self.lock:
             obj = self._object(container, name, 'Object HEAD')
             headers = dict(obj['headers'])
-            headers.update({'etag': '"%s"' % obj['etag'] if obj['manifest'] is not None else obj['etag'],
-                            'content-length': str(self._size(obj)),
-                            'content-type': obj['content_type'],
-                            'last-modified': 'Thu, 01 Jan 2027 00:00:00 GMT'})
+            headers.update(
+                {
+                    'etag': '"%s"' % obj['etag'] if obj['manifest'] is not None else obj['etag'],
+                    'content-length': str(self._size(obj)),
+                    'content-type': obj['content_type'],
+                    'last-modified': 'Thu, 01 Jan 2027 00:00:00 GMT',
+                }
+            )
             if obj['manifest'] is not None:
                 headers['x-static-large-object'] = 'True'
             return headers
@@ -267,12 +290,21 @@ class FakeSwift:
                 return headers, json.dumps(obj['manifest']).encode()
             data = self._data(obj)
         if resp_chunk_size:
-            return headers, iter([data[i:i + resp_chunk_size]
-                                  for i in range(0, len(data), resp_chunk_size)] or [b''])
+            return headers, iter([data[i : i + resp_chunk_size] for i in range(0, len(data), resp_chunk_size)] or [b''])
         return headers, data
 
-    def put_object(self, container, name, contents, content_length=None, etag=None,
-                   content_type=None, headers=None, query_string=None, chunk_size=None):
+    def put_object(
+        self,
+        container,
+        name,
+        contents,
+        content_length=None,
+        etag=None,
+        content_type=None,
+        headers=None,
+        query_string=None,
+        chunk_size=None,
+    ):
         body = self._body(contents)
         with self.lock:
             self.writes.append(('PUT', '%s/%s' % (container, name)))
@@ -282,9 +314,13 @@ class FakeSwift:
             if etag is not None and md5(body) != etag:
                 _fail('Object PUT', 422, 'Unprocessable Entity')
             stored['objects'][name] = {
-                'data': body, 'etag': md5(body), 'manifest': None, 'modified': self.clock,
+                'data': body,
+                'etag': md5(body),
+                'manifest': None,
+                'modified': self.clock,
                 'content_type': content_type or 'application/octet-stream',
-                'headers': self._object_headers(headers)}
+                'headers': self._object_headers(headers),
+            }
             return md5(body)
 
     def _put_manifest(self, container, name, entries, content_type, headers):
@@ -294,10 +330,10 @@ class FakeSwift:
             part = self._object(segment_container, segment, 'Object PUT (manifest)')
             if part['etag'] != entry['etag'] or len(part['data']) != entry['size_bytes']:
                 _fail('Object PUT (manifest)', 400, 'Bad Request')
-            manifest.append({'name': entry['path'], 'bytes': entry['size_bytes'],
-                             'hash': entry['etag']})
-        self._store_slo(container, name, manifest, content_type or 'application/octet-stream',
-                        self._object_headers(headers))
+            manifest.append({'name': entry['path'], 'bytes': entry['size_bytes'], 'hash': entry['etag']})
+        self._store_slo(
+            container, name, manifest, content_type or 'application/octet-stream', self._object_headers(headers)
+        )
         return self.containers[container]['objects'][name]['etag']
 
     def post_object(self, container, name, headers):
@@ -315,8 +351,7 @@ class FakeSwift:
             self._object(container, name, 'Object DELETE')
             del self.containers[container]['objects'][name]
 
-    def body_request(self, method, container, name=None, query_string=None, headers=None,
-                     data=None):
+    def body_request(self, method, container, name=None, query_string=None, headers=None, data=None):
         assert (method, query_string) == ('DELETE', 'multipart-manifest=delete')
         with self.lock:
             self.writes.append(('DELETE', '%s/%s?multipart-manifest=delete' % (container, name)))
@@ -327,5 +362,10 @@ class FakeSwift:
                 if self.containers.get(segment_container, {}).get('objects', {}).pop(segment_name, None):
                     deleted += 1
             del self.containers[container]['objects'][name]
-            return 200, {}, json.dumps({'Response Status': '200 OK', 'Number Deleted': deleted,
-                                        'Number Not Found': 0, 'Errors': []}).encode()
+            return (
+                200,
+                {},
+                json.dumps(
+                    {'Response Status': '200 OK', 'Number Deleted': deleted, 'Number Not Found': 0, 'Errors': []}
+                ).encode(),
+            )

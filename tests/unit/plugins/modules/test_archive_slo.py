@@ -35,9 +35,15 @@ class StubSwift:
     def get_container(self, container, marker=None, limit=None, prefix=None, delimiter=None):
         names = sorted(n for (c, n) in self.objects if c == container and n.startswith(prefix or ''))
         names = [n for n in names if marker is None or n > marker][:limit]
-        return {}, [{'name': n, 'bytes': len(self.objects[(container, n)]['data']),
-                     'hash': self.objects[(container, n)]['etag'],
-                     'last_modified': '2020-01-01T00:00:00.000000'} for n in names]
+        return {}, [
+            {
+                'name': n,
+                'bytes': len(self.objects[(container, n)]['data']),
+                'hash': self.objects[(container, n)]['etag'],
+                'last_modified': '2020-01-01T00:00:00.000000',
+            }
+            for n in names
+        ]
 
     def head_object(self, container, name):
         obj = self.objects.get((container, name))
@@ -49,37 +55,57 @@ class StubSwift:
         obj = self.objects[(container, name)]
         return {}, json.dumps(obj['manifest']).encode()
 
-    def put_object(self, container, name, contents, query_string=None, content_type=None,
-                   headers=None, content_length=None, **kwargs):
+    def put_object(
+        self,
+        container,
+        name,
+        contents,
+        query_string=None,
+        content_type=None,
+        headers=None,
+        content_length=None,
+        **kwargs,
+    ):
         if query_string == 'multipart-manifest=put':
-            return self.put_manifest(container, name, json.loads(contents),
-                                     dict(headers or {}, **{'content-type': content_type}))
+            return self.put_manifest(
+                container, name, json.loads(contents), dict(headers or {}, **{'content-type': content_type})
+            )
         data = contents.read()
         etag = hashlib.md5(data).hexdigest()
-        self.objects[(container, name)] = {'data': data, 'etag': etag, 'headers': dict(
-            (k.lower(), v) for k, v in (headers or {}).items())}
+        self.objects[(container, name)] = {
+            'data': data,
+            'etag': etag,
+            'headers': dict((k.lower(), v) for k, v in (headers or {}).items()),
+        }
         return etag
 
     def post_object(self, container, name, headers):
         # A POST replaces user metadata and the expiry; the SLO's own headers stay.
         obj = self.objects[(container, name)]
-        kept = dict((k, v) for k, v in obj['headers'].items()
-                    if k in ('x-static-large-object', 'content-length', 'content-type'))
+        kept = dict(
+            (k, v)
+            for k, v in obj['headers'].items()
+            if k in ('x-static-large-object', 'content-length', 'content-type')
+        )
         kept.update((k.lower(), v) for k, v in headers.items())
         obj['headers'] = kept
 
     def expiries(self):
-        return dict(('/%s/%s' % key, obj['headers'].get('x-delete-at'))
-                    for key, obj in self.objects.items())
+        return dict(('/%s/%s' % key, obj['headers'].get('x-delete-at')) for key, obj in self.objects.items())
 
     def put_manifest(self, container, name, entries, headers):
         segments = [{'name': e['path'], 'bytes': e['size_bytes'], 'hash': e['etag']} for e in entries]
         etag = hashlib.md5(''.join(e['etag'] for e in entries).encode()).hexdigest()
-        stored = {'data': b'', 'etag': etag, 'manifest': segments,
-                  'headers': dict((k.lower(), v) for k, v in headers.items()),
-                  'slo': True}
-        stored['headers'].update({'x-static-large-object': 'True',
-                                  'content-length': str(sum(e['size_bytes'] for e in entries))})
+        stored = {
+            'data': b'',
+            'etag': etag,
+            'manifest': segments,
+            'headers': dict((k.lower(), v) for k, v in headers.items()),
+            'slo': True,
+        }
+        stored['headers'].update(
+            {'x-static-large-object': 'True', 'content-length': str(sum(e['size_bytes'] for e in entries))}
+        )
         if self.fail_manifest == 'refused':
             raise ClientException('Object PUT failed', http_status=503)
         self.objects[(container, name)] = stored
@@ -103,8 +129,7 @@ def upload(run_module, tmp_path, conn, **args):
     src = tmp_path / 'big.bin'
     if not src.exists():  # one file version (mtime) for all runs of a test
         src.write_bytes(bytes(range(256)) * (3 * MIB // 256 + 7))
-    params = dict(container='c', name='big.bin', src=str(src), segment_size='1MB',
-                  segment_threads=2, retries=0)
+    params = dict(container='c', name='big.bin', src=str(src), segment_size='1MB', segment_threads=2, retries=0)
     params.update(args)
     return run_module(archive_slo.main, conn, **params)
 
@@ -149,11 +174,19 @@ def test_check_mode_predicts_the_real_upload(run_module, tmp_path):
     conn = StubSwift()
     real, failed = upload(run_module, tmp_path, conn)
     assert not failed
-    for key in ('changed', 'changed_reason', 'segments_uploaded', 'segments_reused',
-                'segments_deleted', 'segments_expiry_changed', 'segment_size'):
+    for key in (
+        'changed',
+        'changed_reason',
+        'segments_uploaded',
+        'segments_reused',
+        'segments_deleted',
+        'segments_expiry_changed',
+        'segment_size',
+    ):
         assert predicted[key] == real[key], key
-    assert [(s['name'], s['bytes']) for s in predicted['segments']] == \
-        [(s['name'], s['bytes']) for s in real['segments']]
+    assert [(s['name'], s['bytes']) for s in predicted['segments']] == [
+        (s['name'], s['bytes']) for s in real['segments']
+    ]
 
 
 def test_manifest_and_every_segment_get_one_expiry_and_converge_with_posts(run_module, tmp_path):

@@ -48,8 +48,7 @@ def snapshot(root):
 
 
 def sync(run_module, fake, **args):
-    params = dict(container='c', prefix='t/', slo_threshold=2 * MIB, segment_size='1MB',
-                  threads=3, retries=0)
+    params = dict(container='c', prefix='t/', slo_threshold=2 * MIB, segment_size='1MB', threads=3, retries=0)
     params.update(args)
     return run_module(archive_sync.main, fake, info=BULK, **params)
 
@@ -74,8 +73,7 @@ def test_a_tree_goes_up_and_comes_back_byte_for_byte(run_module, fake, tmp_path)
     dest = tmp_path / 'restored'
     restored, failed = sync(run_module, fake, mode='download', path=str(dest))
     assert not failed, restored
-    assert restored['summary'] == {'downloaded': 4, 'identical': 0, 'markers': 3, 'deleted': 0,
-                                   'skipped': 0}
+    assert restored['summary'] == {'downloaded': 4, 'identical': 0, 'markers': 3, 'deleted': 0, 'skipped': 0}
     want = dict((k, v) for k, v in snapshot(src).items() if k != 'link')
     assert snapshot(dest) == want
     again, failed = sync(run_module, fake, mode='download', path=str(dest))
@@ -116,12 +114,12 @@ def test_check_mode_predicts_the_real_run(run_module, fake, tmp_path, mode):
         path = src
     fake, real_swift = fake.copy(), fake.copy()  # empty write logs
     stored, files = fake.state(), snapshot(path)
-    checked, failed = sync(run_module, fake, mode=mode, path=str(path), delete_extra=True,
-                           _ansible_check_mode=True, _ansible_diff=True)
+    checked, failed = sync(
+        run_module, fake, mode=mode, path=str(path), delete_extra=True, _ansible_check_mode=True, _ansible_diff=True
+    )
     assert not failed, checked
     assert fake.writes == [] and fake.state() == stored and snapshot(path) == files
-    real, failed = sync(run_module, real_swift, mode=mode, path=str(path), delete_extra=True,
-                        _ansible_diff=True)
+    real, failed = sync(run_module, real_swift, mode=mode, path=str(path), delete_extra=True, _ansible_diff=True)
     assert not failed, real
     assert checked['changed'] and checked == align(checked, real)
 
@@ -156,6 +154,5 @@ def test_filters_select_in_both_directions(run_module, fake, tmp_path):
     result, _failed = sync(run_module, fake, path=str(src), include=['*.txt'], exclude=['docs/deep'])
     assert sorted(result['uploaded']) == ['t/docs/a.txt', 't/h\u00e4user \u00fcber.txt']
     fake.add_object('c', 't/docs/deep/remote-only.txt', b'x')
-    result, _failed = sync(run_module, fake, path=str(src), include=['*.txt'], exclude=['docs/deep'],
-                           delete_extra=True)
+    result, _failed = sync(run_module, fake, path=str(src), include=['*.txt'], exclude=['docs/deep'], delete_extra=True)
     assert result['deleted'] == []  # excluded: never deleted

@@ -41,12 +41,12 @@ def slo_of(fake, tmp_path, data=BIG, **headers):
     """``big.bin`` on disk and stored as its SLO, the way archive_slo names its segments."""
     src = write(tmp_path, 'big.bin', data)
     prefix = _swift.segment_prefix('big.bin', mtime(src), len(data), MIB)
-    fake.add_slo('c', 'big.bin', data, MIB, prefix=prefix,
-                 **dict({'x-object-meta-mtime': mtime(src)}, **headers))
+    fake.add_slo('c', 'big.bin', data, MIB, prefix=prefix, **dict({'x-object-meta-mtime': mtime(src)}, **headers))
     return src
 
 
 # --- the cases: (id, module, expected reason, setup(fake, tmp_path) -> args) ---------------
+
 
 def container_create(fake, tmp_path):
     return dict(name='c', metadata={'Owner': 'dba'}, read_acl='.r:*', quota_bytes='10MB')
@@ -92,22 +92,26 @@ def object_differs(fake, tmp_path):
 def object_metadata(fake, tmp_path):
     fake.add_container('c')
     fake.add_object('c', 'f.bin', b'same', **{'x-object-meta-a': '1', 'x-object-meta-b': '2'})
-    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'same'),
-                metadata={'a': '9'}, purge_metadata=True, content_type='text/x-log')
+    return dict(
+        container='c',
+        name='f.bin',
+        src=write(tmp_path, 'f.bin', b'same'),
+        metadata={'a': '9'},
+        purge_metadata=True,
+        content_type='text/x-log',
+    )
 
 
 def object_expiry(fake, tmp_path):
     fake.add_container('c')
     fake.add_object('c', 'f.bin', b'same')
-    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'same'),
-                delete_at=str(fake.clock + 86400))
+    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'same'), delete_at=str(fake.clock + 86400))
 
 
 def object_identical(fake, tmp_path):
     fake.add_container('c')
     fake.add_object('c', 'f.bin', b'same', **{'x-object-meta-a': '1'})
-    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'same'),
-                metadata={'a': '1'})
+    return dict(container='c', name='f.bin', src=write(tmp_path, 'f.bin', b'same'), metadata={'a': '1'})
 
 
 def object_replaces_slo(fake, tmp_path):
@@ -142,28 +146,31 @@ def download_new(fake, tmp_path):
 def download_slo(fake, tmp_path):
     fake.add_container('c')
     fake.add_slo('c', 'big.bin', BIG, MIB)
-    return dict(container='c', name='big.bin', state='downloaded', dest=str(tmp_path / 'out.bin'),
-                threads=3)
+    return dict(container='c', name='big.bin', state='downloaded', dest=str(tmp_path / 'out.bin'), threads=3)
 
 
 def download_differs(fake, tmp_path):
     fake.add_container('c')
     fake.add_object('c', 'f.bin', b'data to fetch')
-    return dict(container='c', name='f.bin', state='downloaded',
-                dest=write(tmp_path, 'out.bin', b'stale local copy'))
+    return dict(container='c', name='f.bin', state='downloaded', dest=write(tmp_path, 'out.bin', b'stale local copy'))
 
 
 def download_identical(fake, tmp_path):
     fake.add_container('c')
     fake.add_object('c', 'f.bin', b'data to fetch')
-    return dict(container='c', name='f.bin', state='downloaded',
-                dest=write(tmp_path, 'out.bin', b'data to fetch'))
+    return dict(container='c', name='f.bin', state='downloaded', dest=write(tmp_path, 'out.bin', b'data to fetch'))
 
 
 def slo_new(fake, tmp_path):
     fake.add_container('c')
-    return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG),
-                segment_size='1MB', segment_threads=3, metadata={'k': 'v'})
+    return dict(
+        container='c',
+        name='big.bin',
+        src=write(tmp_path, 'big.bin', BIG),
+        segment_size='1MB',
+        segment_threads=3,
+        metadata={'k': 'v'},
+    )
 
 
 def slo_identical(fake, tmp_path):
@@ -174,25 +181,31 @@ def slo_identical(fake, tmp_path):
 def slo_converge(fake, tmp_path):
     fake.add_container('c')
     src = slo_of(fake, tmp_path, **{'x-object-meta-old': 'x'})
-    return dict(container='c', name='big.bin', src=src, metadata={'new': 'y'}, purge_metadata=True,
-                delete_at=str(fake.clock + 7200), segment_threads=2)
+    return dict(
+        container='c',
+        name='big.bin',
+        src=src,
+        metadata={'new': 'y'},
+        purge_metadata=True,
+        delete_at=str(fake.clock + 7200),
+        segment_threads=2,
+    )
 
 
 def slo_replaces_plain(fake, tmp_path):
     fake.add_container('c')
     fake.add_object('c', 'big.bin', b'a plain object')
-    return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG),
-                segment_size='1MB')
+    return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG), segment_size='1MB')
 
 
 def slo_new_version(fake, tmp_path):
     fake.add_container('c')
     fake.add_slo('c', 'big.bin', OTHER, MIB, age=3 * 86400)
-    fake.add_object('c_segments', 'big.bin/slo/2.000000/9/1048576/00000000', b'left long ago',
-                    age=2 * 86400)
+    fake.add_object('c_segments', 'big.bin/slo/2.000000/9/1048576/00000000', b'left long ago', age=2 * 86400)
     fake.add_object('c_segments', 'big.bin/slo/3.000000/9/1048576/00000000', b'a writer now')
-    return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG),
-                segment_size='1MB', segment_threads=2)
+    return dict(
+        container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG), segment_size='1MB', segment_threads=2
+    )
 
 
 def slo_resume(fake, tmp_path):
@@ -250,8 +263,7 @@ CASES = [
     ('download-identical', archive_object, 'identical', download_identical),
     ('slo-new', archive_slo, 'absent', slo_new),
     ('slo-identical', archive_slo, 'identical', slo_identical),
-    ('slo-converge', archive_slo, 'metadata differs and expiry not set and segment expiry differs',
-     slo_converge),
+    ('slo-converge', archive_slo, 'metadata differs and expiry not set and segment expiry differs', slo_converge),
     ('slo-replaces-plain', archive_slo, 'stored as a plain object', slo_replaces_plain),
     ('slo-new-version', archive_slo, 'content differs', slo_new_version),
     ('slo-resume', archive_slo, 'absent', slo_resume),
@@ -301,8 +313,7 @@ def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_mo
     real_swift = fake.copy()
     stored, files = fake.state(), local_files(tmp_path)
 
-    checked, failed = run_module(module.main, fake, info=BULK, _ansible_check_mode=True,
-                                 _ansible_diff=True, **args)
+    checked, failed = run_module(module.main, fake, info=BULK, _ansible_check_mode=True, _ansible_diff=True, **args)
     assert not failed, checked
     assert fake.writes == [] and fake.state() == stored, 'check mode changed Swift'
     assert local_files(tmp_path) == files, 'check mode changed local files'
@@ -328,8 +339,8 @@ def test_the_real_runs_leave_what_they_report(run_module, tmp_path):
     # The old version's two segments and the one left two days ago went; the young one of a
     # writer that may still be running stayed.
     assert sorted(fake.containers['c_segments']['objects']) == sorted(
-        ['big.bin/slo/3.000000/9/1048576/00000000'] +
-        [s['name'].split('/', 2)[2] for s in result['segments']])
+        ['big.bin/slo/3.000000/9/1048576/00000000'] + [s['name'].split('/', 2)[2] for s in result['segments']]
+    )
     assert fake._data(fake.containers['c']['objects']['big.bin']) == BIG
 
     fake = FakeSwift()

@@ -36,8 +36,7 @@ def test_every_md5_of_the_modules_is_not_for_security(monkeypatch, run_module, t
     runs = [
         (archive_slo.main, dict(container='c', name='big.bin', src=str(big), segment_size='1MB')),
         (archive_slo.main, dict(container='c', name='big.bin', src=str(big), checksum=True)),
-        (archive_object.main, dict(container='c', name='big.bin', state='downloaded',
-                                   dest=str(tmp_path / 'out.bin'))),
+        (archive_object.main, dict(container='c', name='big.bin', state='downloaded', dest=str(tmp_path / 'out.bin'))),
         (archive_object.main, dict(container='c', name='a.txt', src=str(tree / 'a.txt'))),
         (archive_object.main, dict(container='c', name='a.txt', src=str(tree / 'a.txt'))),
         (archive_sync.main, dict(container='c', path=str(tree), prefix='t/')),

@@ -24,9 +24,13 @@ from keystoneauth1.identity import v3
 
 def main():
     container, names = sys.argv[1], sys.argv[2:]
-    auth = v3.Password(auth_url=os.environ['OS_AUTH_URL'], username=os.environ['OS_USERNAME'],
-                       password=os.environ['OS_PASSWORD'], project_id=os.environ['OS_PROJECT_ID'],
-                       user_domain_id=os.environ['OS_USER_DOMAIN_ID'])
+    auth = v3.Password(
+        auth_url=os.environ['OS_AUTH_URL'],
+        username=os.environ['OS_USERNAME'],
+        password=os.environ['OS_PASSWORD'],
+        project_id=os.environ['OS_PROJECT_ID'],
+        user_domain_id=os.environ['OS_USER_DOMAIN_ID'],
+    )
     shared = session.Session(auth=auth)
     token = shared.get_token()
     url = urlsplit(shared.get_endpoint(service_type='object-store', interface='public'))
@@ -38,9 +42,11 @@ def main():
         answer.read()
         if answer.status != 201:
             sys.exit('PUT %s: %d %s' % (path, answer.status, answer.reason))
-    conn.request('GET', '%s/%s?format=json&prefix=%s' % (url.path.rstrip('/'), quote(container),
-                                                         quote(names[0].split('/')[0] + '/')),
-                 headers={'X-Auth-Token': token})
+    conn.request(
+        'GET',
+        '%s/%s?format=json&prefix=%s' % (url.path.rstrip('/'), quote(container), quote(names[0].split('/')[0] + '/')),
+        headers={'X-Auth-Token': token},
+    )
     answer = conn.getresponse()
     print(json.dumps(sorted(entry['name'] for entry in json.loads(answer.read()))))
 

@@ -23,9 +23,13 @@ from swiftclient import client
 
 def main():
     container, prefix = sys.argv[1], sys.argv[2]
-    auth = v3.Password(auth_url=os.environ['OS_AUTH_URL'], username=os.environ['OS_USERNAME'],
-                       password=os.environ['OS_PASSWORD'], project_id=os.environ['OS_PROJECT_ID'],
-                       user_domain_id=os.environ['OS_USER_DOMAIN_ID'])
+    auth = v3.Password(
+        auth_url=os.environ['OS_AUTH_URL'],
+        username=os.environ['OS_USERNAME'],
+        password=os.environ['OS_PASSWORD'],
+        project_id=os.environ['OS_PROJECT_ID'],
+        user_domain_id=os.environ['OS_USER_DOMAIN_ID'],
+    )
     conn = client.Connection(session=session.Session(auth=auth), retries=5)
     found = {}
     try:
@@ -43,8 +47,10 @@ def main():
             found[entry['name']] = None  # listed, but expired or deleted: not reaped yet
             continue
         delete_at = headers.get('x-delete-at')
-        found[entry['name']] = {'delete_at': int(delete_at) if delete_at else None,
-                                'etag': headers.get('etag', '').strip('"')}
+        found[entry['name']] = {
+            'delete_at': int(delete_at) if delete_at else None,
+            'etag': headers.get('etag', '').strip('"'),
+        }
     print(json.dumps(found, sort_keys=True))
 
 

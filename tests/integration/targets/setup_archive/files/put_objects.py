@@ -22,9 +22,13 @@ from swiftclient import client
 
 def main():
     container, prefix, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    auth = v3.Password(auth_url=os.environ['OS_AUTH_URL'], username=os.environ['OS_USERNAME'],
-                       password=os.environ['OS_PASSWORD'], project_id=os.environ['OS_PROJECT_ID'],
-                       user_domain_id=os.environ['OS_USER_DOMAIN_ID'])
+    auth = v3.Password(
+        auth_url=os.environ['OS_AUTH_URL'],
+        username=os.environ['OS_USERNAME'],
+        password=os.environ['OS_PASSWORD'],
+        project_id=os.environ['OS_PROJECT_ID'],
+        user_domain_id=os.environ['OS_USER_DOMAIN_ID'],
+    )
     shared = session.Session(auth=auth)
     local = threading.local()
 

@@ -33,7 +33,8 @@ def main():
                 digest = hashlib.md5(handle.read()).hexdigest()
             info = os.stat(path)
             facts[os.path.relpath(path, root)] = [digest, info.st_size] + (
-                [] if '--no-mtime' in sys.argv else [int(info.st_mtime)])
+                [] if '--no-mtime' in sys.argv else [int(info.st_mtime)]
+            )
     print(json.dumps(facts, sort_keys=True))
 
 
