@@ -355,7 +355,7 @@ def slo_reason(remote, segments, local, checksum):
 
 
 def slo_segment_view(segments):
-    """The segment list archive_slo returns: name, bytes and the md5 as ``etag``."""
+    """The segment list every module returns: name, bytes and the md5 as ``etag``."""
     return [{'name': s['name'], 'bytes': s['bytes'], 'etag': s['hash']} for s in segments]
 
 

@@ -258,8 +258,8 @@ segments:
     bytes:
       description: Size of the segment.
       type: int
-    hash:
-      description: md5 of the segment.
+    etag:
+      description: md5 of the segment (its ETag), as in the segment list of M(ncloud.archive.archive_slo).
       type: str
     delete_at:
       description: Unix time at which Swift deletes the segment, when set.
@@ -286,7 +286,7 @@ temp_url_expires:
 
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -365,7 +365,7 @@ class ArchiveInfo(ArchiveModule):
             expiries = _transfer.segment_expiries(self.client, [s['name'] for s in segments], self.params['threads'])
             result['segments'] = []
             for segment in segments:
-                view = dict((k, segment[k]) for k in ('name', 'bytes', 'hash'))
+                view = _plan.slo_segment_view([segment])[0]
                 if expiries[segment['name']]:
                     view['delete_at'] = expiries[segment['name']]
                 result['segments'].append(view)

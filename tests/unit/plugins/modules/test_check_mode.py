@@ -349,3 +349,17 @@ def test_the_real_runs_leave_what_they_report(run_module, tmp_path):
     assert not failed and (result['segments_reused'], result['segments_uploaded']) == (1, 3)
     assert fake._data(fake.containers['c']['objects']['big.bin']) == BIG
     assert md5(open(args['src'], 'rb').read()) == md5(BIG)
+
+
+def test_one_segment_list_in_every_result(run_module, tmp_path):
+    """archive_slo and archive_info describe an SLO's segments with the same keys and values
+    (the md5 as ``etag``), so a playbook can compare them."""
+    fake = FakeSwift()
+    args = slo_identical(fake, tmp_path)
+    uploaded, failed = run_module(archive_slo.main, fake, info=BULK, **args)
+    assert not failed, uploaded
+    info, failed = run_module(archive_info.main, fake, info=BULK, container='c', name='big.bin')
+    assert not failed, info
+    assert [sorted(s) for s in info['segments']] == [['bytes', 'etag', 'name']] * 4
+    assert info['segments'] == uploaded['segments']
+    assert [s['etag'] for s in info['segments']] == [md5(BIG[i : i + MIB]) for i in range(0, len(BIG), MIB)]
