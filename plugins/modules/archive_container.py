@@ -81,6 +81,13 @@ options:
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
+seealso:
+  - module: ncloud.archive.archive_info
+    description: Facts of the account, its containers and their objects.
+  - module: ncloud.archive.archive_object
+    description: Objects in the container, one per task.
+  - module: ncloud.archive.archive_sync
+    description: A directory tree into the container, or back.
 author:
   - ncloud.archive developers (@ncloud)
 """

@@ -71,6 +71,13 @@ options:
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.info_attributes
+seealso:
+  - module: ncloud.archive.archive_container
+    description: Create, change or delete what this module reports.
+  - module: ncloud.archive.archive_object
+    description: Upload, download or delete an object.
+  - module: ncloud.archive.archive_slo
+    description: Upload a large file; converge the expiry of its segments.
 author:
   - ncloud.archive developers (@ncloud)
 """
@@ -124,15 +131,19 @@ account:
     container_count:
       description: Number of containers.
       type: int
+      sample: 3
     object_count:
       description: Number of objects in all containers.
       type: int
+      sample: 1520
     bytes:
       description: Bytes used.
       type: int
+      sample: 73014444032
     metadata:
       description: Account metadata, keys in lower case.
       type: dict
+      sample: {owner: dba-team}
 containers:
   description: The account's containers.
   returned: when O(container) is not given
@@ -142,15 +153,19 @@ containers:
     name:
       description: Container name.
       type: str
+      sample: backups
     count:
       description: Number of objects.
       type: int
+      sample: 1520
     bytes:
       description: Bytes used.
       type: int
+      sample: 73014444032
     last_modified:
       description: Last change, when the server says it.
       type: str
+      sample: '2026-12-01T02:14:07.512340'
 container:
   description: Facts of the container.
   returned: when O(container) is given and it exists
@@ -159,33 +174,43 @@ container:
     name:
       description: Container name.
       type: str
+      sample: backups
     object_count:
       description: Number of objects.
       type: int
+      sample: 1520
     bytes:
       description: Bytes used.
       type: int
+      sample: 73014444032
     metadata:
       description: User metadata, keys in lower case.
       type: dict
+      sample: {owner: dba-team}
     read_acl:
       description: Read ACL, empty when none.
       type: str
+      sample: '.r:*,.rlistings'
     write_acl:
       description: Write ACL, empty when none.
       type: str
+      sample: 'lab-project:deployer'
     quota_bytes:
       description: The byte quota, null when none.
       type: int
+      sample: 10000000000
     quota_count:
       description: The object count quota, null when none.
       type: int
+      sample: 100000
     temp_url_key_set:
       description: Whether a temp URL key is set (its value is never returned).
       type: bool
+      sample: true
     temp_url_key_2_set:
       description: Whether a second temp URL key is set.
       type: bool
+      sample: false
 objects:
   description: The container's listing.
   returned: when O(container) is given without O(name) and the container exists
@@ -195,24 +220,31 @@ objects:
     name:
       description: Object name (absent on RV(objects[].subdir) entries).
       type: str
+      sample: db/2026-12-01.dump
     bytes:
       description: Size. For an SLO, the size of the whole object.
       type: int
+      sample: 73014444032
     hash:
       description: ETag as listed. For an SLO, the md5 of its manifest.
       type: str
+      sample: 9e107d9d372bb6826bd81d3542a419d6
     slo_etag:
       description: For an SLO, the ETag a HEAD returns (md5 of the segments' ETags).
       type: str
+      sample: a1a7e9cb6f8a2f7cdd5c0b4bc4d1e11b
     content_type:
       description: Content type.
       type: str
+      sample: application/octet-stream
     last_modified:
       description: Last change.
       type: str
+      sample: '2026-12-01T02:14:07.512340'
     subdir:
       description: With O(delimiter), a rolled-up prefix instead of an object.
       type: str
+      sample: db/
 object:
   description: Facts of the object.
   returned: when O(name) is given and the object exists
@@ -221,30 +253,39 @@ object:
     container:
       description: Container name.
       type: str
+      sample: backups
     name:
       description: Object name.
       type: str
+      sample: db/2026-12-01.dump
     etag:
       description: ETag, without quotes. For an SLO this is not the md5 of the data.
       type: str
+      sample: 9e107d9d372bb6826bd81d3542a419d6
     bytes:
       description: Size.
       type: int
+      sample: 5368709120
     content_type:
       description: Content type.
       type: str
+      sample: application/octet-stream
     last_modified:
       description: Last change, as an HTTP date.
       type: str
+      sample: 'Tue, 01 Dec 2026 02:14:07 GMT'
     metadata:
       description: User metadata, keys in lower case.
       type: dict
+      sample: {mtime: '1796000000.000000'}
     is_slo:
       description: Whether the object is a Static Large Object.
       type: bool
+      sample: false
     delete_at:
       description: Unix time at which Swift deletes the object, when set.
       type: int
+      sample: 1827536047
       returned: when set
 segments:
   description: The segments of an SLO, in order.
@@ -255,15 +296,19 @@ segments:
     name:
       description: C(/container/object) path of the segment.
       type: str
+      sample: /backups_segments/db/2026-12-01.dump/slo/1796000000.000000/5368709120/67108864/00000000
     bytes:
       description: Size of the segment.
       type: int
+      sample: 67108864
     etag:
       description: md5 of the segment (its ETag), as in the segment list of M(ncloud.archive.archive_slo).
       type: str
+      sample: 9e107d9d372bb6826bd81d3542a419d6
     delete_at:
       description: Unix time at which Swift deletes the segment, when set.
       type: int
+      sample: 1827536047
       returned: when set
 segments_expiry_differs:
   description: Whether any segment's expiry differs from the manifest's (a segment that outlives

@@ -110,6 +110,15 @@ extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
   - ansible.builtin.files
+seealso:
+  - module: ncloud.archive.archive_slo
+    description: Files too large for one object (over 5 GiB), or large ones uploaded in parallel segments.
+  - module: ncloud.archive.archive_sync
+    description: Directory trees, in both directions.
+  - module: ncloud.archive.archive_info
+    description: An object's facts without changing it.
+  - module: ncloud.archive.archive_container
+    description: The container the objects go in.
 author:
   - ncloud.archive developers (@ncloud)
 """
@@ -163,9 +172,11 @@ object:
     container:
       description: Container name.
       type: str
+      sample: backups
     name:
       description: Object name.
       type: str
+      sample: db/2026-12-01.dump
     etag:
       description: ETag without quotes. For a plain object the md5 of its data; for an SLO the
         md5 of its segments' md5s.
@@ -174,21 +185,27 @@ object:
     bytes:
       description: Size.
       type: int
+      sample: 73014444032
     content_type:
       description: Content type.
       type: str
+      sample: application/octet-stream
     last_modified:
       description: Last change, as an HTTP date.
       type: str
+      sample: 'Tue, 01 Dec 2026 02:14:07 GMT'
     metadata:
       description: User metadata, keys in lower case.
       type: dict
+      sample: {owner: dba-team}
     is_slo:
       description: Whether the object is a Static Large Object.
       type: bool
+      sample: false
     delete_at:
       description: Unix time at which Swift deletes the object.
       type: int
+      sample: 1827536047
       returned: when set
 changed_reason:
   description: Why the task changed something (or would, in check mode), or why it did not.

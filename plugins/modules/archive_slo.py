@@ -130,6 +130,13 @@ options:
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
+seealso:
+  - module: ncloud.archive.archive_object
+    description: Small files, strings and directory markers; downloads of SLOs.
+  - module: ncloud.archive.archive_sync
+    description: Trees whose large files become SLOs.
+  - module: ncloud.archive.archive_info
+    description: An SLO's segments and their expiry.
 author:
   - ncloud.archive developers (@ncloud)
 """
@@ -181,30 +188,39 @@ object:
     container:
       description: Container name.
       type: str
+      sample: backups
     name:
       description: Object name.
       type: str
+      sample: db/2026-12-01.dump
     etag:
       description: The SLO's ETag, the md5 of its segments' md5s (not the md5 of the data).
       type: str
+      sample: a1a7e9cb6f8a2f7cdd5c0b4bc4d1e11b
     bytes:
       description: Size of the whole object.
       type: int
+      sample: 5368709120
     content_type:
       description: Content type.
       type: str
+      sample: application/octet-stream
     last_modified:
       description: Last change, as an HTTP date.
       type: str
+      sample: 'Tue, 01 Dec 2026 02:14:07 GMT'
     metadata:
       description: User metadata, keys in lower case; C(mtime) is the file's mtime.
       type: dict
+      sample: {mtime: '1796000000.000000'}
     is_slo:
       description: Whether the object is a Static Large Object.
       type: bool
+      sample: true
     delete_at:
       description: Unix time at which Swift deletes the object (and its segments), when set.
       type: int
+      sample: 1827536047
       returned: when set
 segments:
   description: The segments of the SLO (after the task), in order.
@@ -215,12 +231,15 @@ segments:
     name:
       description: C(/container/object) path of the segment.
       type: str
+      sample: /backups_segments/db/2026-12-01.dump/slo/1796000000.000000/5368709120/67108864/00000000
     bytes:
       description: Size of the segment.
       type: int
+      sample: 67108864
     etag:
       description: md5 of the segment.
       type: str
+      sample: 9e107d9d372bb6826bd81d3542a419d6
 segments_uploaded:
   description: Number of segments uploaded (or that would be, in check mode).
   returned: always

@@ -138,8 +138,11 @@ extends_documentation_fragment:
   - ncloud.archive.archive.attributes
 seealso:
   - module: ncloud.archive.archive_slo
+    description: One large file as a Static Large Object, with the same segment rules.
   - module: ncloud.archive.archive_object
+    description: One object per task (upload, download, delete).
   - module: ncloud.archive.archive_info
+    description: What a prefix holds, without changing it.
 notes:
   - One listing of the prefix tells what is there, so a run with nothing to do makes a few
     requests whatever the size of the tree (plus one HEAD and one manifest GET per SLO).
@@ -191,21 +194,27 @@ summary:
     uploaded:
       description: Files uploaded (O(mode=upload)).
       type: int
+      sample: 12
     downloaded:
       description: Files downloaded (O(mode=download)).
       type: int
+      sample: 0
     identical:
       description: Files and markers that were already identical.
       type: int
+      sample: 988
     markers:
       description: Directory markers created (upload) or directories created (download).
       type: int
+      sample: 20
     deleted:
       description: Objects (upload) or local files (download) deleted.
       type: int
+      sample: 0
     skipped:
       description: Local entries left alone (symlinks, special files).
       type: int
+      sample: 1
 uploaded:
   description: Object names uploaded, in check mode those that would be.
   returned: when O(mode=upload)
