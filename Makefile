@@ -19,7 +19,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test check venv collection sanity units integration molecule system bench bench-tree lab-up lab-down clean
+.PHONY: demo test check venv lint-venv collection lint ee docs sanity units integration molecule system bench bench-tree lab-up lab-down clean
 
 demo: venv lab-up collection
 	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
@@ -32,7 +32,7 @@ test: venv
 	if [ $$rc -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED ($$rc)"; fi; \
 	exit $$rc
 
-check: collection sanity units integration molecule system
+check: collection lint ee docs sanity units integration molecule system
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,17 @@ $(BIN)/.installed: requirements-dev.txt
 	touch $@
 
 venv: $(BIN)/.installed
+
+# Lint and docs tools in a venv of their own (requirements-lint.txt): ansible-lint and
+# antsibull bring versions of ansible-compat and sphinx that the test venv need not share.
+LINT_VENV := $(CURDIR)/.venv-lint
+LINT_BIN := $(LINT_VENV)/bin
+$(LINT_BIN)/.installed: requirements-lint.txt
+	$(PYTHON) -m venv $(LINT_VENV)
+	$(LINT_BIN)/pip install --quiet --disable-pip-version-check -r requirements-lint.txt 2> >(grep -v "is ignored: it is neither" >&2)
+	touch $@
+
+lint-venv: $(LINT_BIN)/.installed
 
 # Built and installed the way a user gets it, so packaging is tested too. ansible-test lists
 # files with git from the nearest .git: the installed copy gets its own, or it would find the
@@ -55,6 +66,39 @@ collection: venv
 	test -f $(COLLECTION)/MANIFEST.json
 	git -C $(COLLECTION) init -q
 	if [ -d $(KEEP) ]; then mkdir -p $(COLLECTION)/tests/output/.tmp && mv $(KEEP) $(COLLECTION)/tests/output/.tmp/delegation; fi
+
+SHELL_SCRIPTS := .ci/run benchmarks/run benchmarks/run-tree tests/lab/lab tests/tools/ansible-test-offline-pip \
+	tests/tools/install-chromium docs/site/build.sh tests/integration/targets/multi_host/runme.sh
+
+# Every linter, clean, no ignores: ruff (ruff.toml), shellcheck, ansible-lint's production
+# profile, antsibull-docs on the built collection's docs, antsibull-changelog.
+lint: venv lint-venv collection
+	$(LINT_BIN)/ruff check --no-cache .
+	$(LINT_BIN)/ruff format --check --no-cache .
+	$(BIN)/shellcheck $(SHELL_SCRIPTS)
+	$(LINT_BIN)/ansible-lint --offline --profile production --nocolor
+	cd $(COLLECTION) && PATH=$(LINT_BIN):$$PATH $(LINT_BIN)/antsibull-docs lint-collection-docs --plugin-docs .
+	$(LINT_BIN)/antsibull-changelog lint
+
+# The execution environment: ansible-builder writes the build context of docs/ee (no image:
+# no container engine here), then its own introspection, run on the installed collection,
+# must find the modules' Python requirements through meta/execution-environment.yml.
+ee: lint-venv collection
+	rm -rf $(BUILD)/ee
+	$(LINT_BIN)/ansible-builder create -f docs/ee/execution-environment.yml --context $(BUILD)/ee --output-filename Containerfile
+	$(LINT_BIN)/python $(BUILD)/ee/_build/scripts/introspect.py introspect $(COLLECTIONS) > $(BUILD)/ee/introspect.yml
+	cat $(BUILD)/ee/introspect.yml
+	grep -q "python-swiftclient.*from collection ncloud.archive" $(BUILD)/ee/introspect.yml
+	grep -q "keystoneauth1.*from collection ncloud.archive" $(BUILD)/ee/introspect.yml
+
+# The docs site (docs/site: antsibull-docs + sphinx, warnings as errors) of the installed
+# collection, then opened in headless Chromium (Debian's, installed when missing): every
+# module and role page must render its options table; a screenshot of the index is saved.
+DOCS := $(BUILD)/docs
+docs: lint-venv collection
+	PATH=$(LINT_BIN):$$PATH $(CURDIR)/docs/site/build.sh $(DOCS)
+	$(CURDIR)/tests/tools/install-chromium > $(BUILD)/chromium-path
+	PATH=$(LINT_BIN):$$PATH $(LINT_BIN)/python $(CURDIR)/tests/tools/docs_check.py $(DOCS)/build/html $(COLLECTION) "$$(cat $(BUILD)/chromium-path)"
 
 sanity:
 	$(ANSIBLE_TEST) sanity --venv --python 3.11 --color no 2>&1 | tee $(BUILD)/sanity.log
