@@ -19,7 +19,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test check venv lint-venv collection lint ee docs sanity units integration molecule system bench bench-tree lab-up lab-down clean
+.PHONY: demo test check venv lint-venv collection lint ee docs sanity units integration new-user molecule system bench bench-tree lab-up lab-down clean
 
 demo: venv lab-up collection
 	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
@@ -32,7 +32,7 @@ test: venv
 	if [ $$rc -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED ($$rc)"; fi; \
 	exit $$rc
 
-check: collection lint ee docs sanity units integration molecule system
+check: collection lint ee docs sanity units integration new-user molecule system
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -68,7 +68,7 @@ collection: venv
 	if [ -d $(KEEP) ]; then mkdir -p $(COLLECTION)/tests/output/.tmp && mv $(KEEP) $(COLLECTION)/tests/output/.tmp/delegation; fi
 
 SHELL_SCRIPTS := .ci/run benchmarks/run benchmarks/run-tree tests/lab/lab tests/tools/ansible-test-offline-pip \
-	tests/tools/install-chromium docs/site/build.sh tests/integration/targets/multi_host/runme.sh
+	tests/tools/install-chromium tests/tools/new-user docs/site/build.sh tests/integration/targets/multi_host/runme.sh
 
 # Every linter, clean, no ignores: ruff (ruff.toml), shellcheck, ansible-lint's production
 # profile, antsibull-docs on the built collection's docs, antsibull-changelog.
@@ -110,6 +110,11 @@ units:
 integration:
 	$(BIN)/python $(CURDIR)/tests/tools/integration_config.py > $(COLLECTION)/tests/integration/integration_config.yml
 	$(ANSIBLE_TEST) integration --venv --python 3.11 --color no
+
+# The built tarball as a new user gets it: a fresh venv with only what README.md installs;
+# ansible-doc of every module and role, then the demo playbook against the lab.
+new-user: venv collection
+	eval "$$($(LAB) env)" && $(CURDIR)/tests/tools/new-user $(BUILD)/dist/ncloud-archive-*.tar.gz $(PYTHON)
 
 # The archive_upload role on localhost (extensions/molecule/default), against the built collection.
 molecule:
