@@ -61,12 +61,7 @@ class Client:
 
     def _read(self, operation, func, *args, **kwargs):
         """Like call(), but a 404 answer is None."""
-        try:
-            return self.call(operation, func, *args, **kwargs)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        return _none_if_missing(lambda: self.call(operation, func, *args, **kwargs))
 
     # --- the cluster ----------------------------------------------------------------
     def limits(self):
@@ -120,8 +115,8 @@ class Client:
         """A container's listing, page by page (past the server's 10,000 a page); None when
         the container does not exist."""
         page_size = self.limits()['container_listing_limit']
-        try:
-            return _swift.page_through(
+        return _none_if_missing(
+            lambda: _swift.page_through(
                 lambda page_marker, page_limit: self.call(
                     "list container '%s'" % container,
                     self.conn.get_container,
@@ -135,10 +130,7 @@ class Client:
                 limit=limit,
                 page_size=page_size,
             )
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return None
-            raise
+        )
 
     def head_object(self, container, name):
         """Facts of an object, or None."""
@@ -316,13 +308,8 @@ class Client:
         return func()
 
     def _delete(self, operation, func, *args):
-        try:
-            self.call(operation, func, *args)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return False
-            raise
-        return True
+        """Like call(); True, or False when there was nothing to delete (404)."""
+        return _none_if_missing(lambda: self.call(operation, func, *args) or True) is not None
 
     # --- explanations ---------------------------------------------------------------
     def quota_hint(self, exc, container):
@@ -348,3 +335,14 @@ class Client:
         )
         error.__cause__ = exc.__cause__
         return error
+
+
+def _none_if_missing(read):
+    """``read()``, or None when the server answered 404 (the one place "not found" becomes a
+    value)."""
+    try:
+        return read()
+    except ArchiveError as exc:
+        if exc.status == 404:
+            return None
+        raise

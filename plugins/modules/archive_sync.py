@@ -320,16 +320,11 @@ class ArchiveSync(ArchiveModule):
 
     def observe_slos(self, names, listing):
         """{name: (facts, segments)} of the listed objects among ``names`` that may be SLOs."""
-        found = {}
-        for name in names:
-            entry = listing.get(name)
-            if entry is not None and _swift.listing_maybe_slo(entry):
-                facts = self.client.head_object(self.container, name)
-                segments = (
-                    self.client.get_manifest(self.container, name) if facts is not None and facts['is_slo'] else None
-                )
-                found[name] = (facts, segments)
-        return found
+        return dict(
+            (name, _slo.observe(self.client, self.container, name))
+            for name in names
+            if name in listing and _swift.listing_maybe_slo(listing[name])
+        )
 
     def hashes(self, pairs, listing, remote):
         """{path: md5} of the local files whose listed plain object has their size."""
@@ -453,10 +448,16 @@ class ArchiveSync(ArchiveModule):
                 plain.append('/%s/%s' % (self.container, entry['name']))
         self.client.delete_paths(plain)
 
-    def partial(self, exc, done, total):
+    def partial(self, exc, done, total, mode='upload'):
+        """The error of a run that stopped part way: how much was complete, that nothing was
+        deleted, and that a re-run moves only what is still missing."""
+        if mode == 'upload':
+            complete, rerun = 'uploads of this run were complete', 'sends'
+        else:
+            complete, rerun = 'downloads of this run were complete, each file whole', 'fetches'
         error = ArchiveError(
-            '%s (%d of the %d uploads of this run were complete; nothing was '
-            'deleted; a re-run sends only what is still missing)' % (exc.message, done, total),
+            '%s (%d of the %d %s; nothing was deleted; a re-run %s only what is still missing)'
+            % (exc.message, done, total, complete, rerun),
             exc.status,
             exc.transaction_id,
         )
@@ -482,6 +483,8 @@ class ArchiveSync(ArchiveModule):
             ),
         )
         if reason != 'absent':
+            # Observed again, not taken from the plan: the small files went first, and the
+            # object may have changed since (another writer); SloWriter resumes from now.
             before, segments = writer.observe()
         if before is None:
             reason = 'absent'
@@ -584,14 +587,7 @@ class ArchiveSync(ArchiveModule):
                 done += 1
         except ArchiveError as exc:
             done = len(exc.done) if isinstance(exc, _transfer.PoolError) else done
-            error = ArchiveError(
-                '%s (%d of the %d downloads of this run were complete, each '
-                'file whole; nothing was deleted; a re-run fetches only what is '
-                'still missing)' % (exc.message, done, len(gets)),
-                exc.status,
-                exc.transaction_id,
-            )
-            raise error from exc
+            raise self.partial(exc, done, len(gets), 'download') from exc
         # The files were synced one by one; their renames last once their directories are.
         for directory in sorted(set(os.path.dirname(os.path.join(root, *i['rel'].split('/'))) for i in plain)):
             _transfer.sync_directory(directory)

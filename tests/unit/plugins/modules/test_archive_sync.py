@@ -156,3 +156,43 @@ def test_filters_select_in_both_directions(run_module, fake, tmp_path):
     fake.add_object('c', 't/docs/deep/remote-only.txt', b'x')
     result, _failed = sync(run_module, fake, path=str(src), include=['*.txt'], exclude=['docs/deep'], delete_extra=True)
     assert result['deleted'] == []  # excluded: never deleted
+
+
+def test_a_restore_cut_off_part_way_leaves_whole_files_only_and_a_rerun_completes_it(run_module, fake, tmp_path):
+    """A body that ends early (a dropped connection) fails the task with what was complete;
+    no partial or temp file is left, every file there is whole, and a re-run fetches only
+    what is still missing."""
+    src = make_tree(tmp_path / 'src')
+    _result, failed = sync(run_module, fake, path=str(src))
+    assert not failed
+    real_get = fake.get_object
+
+    def cut_off(container, name, query_string=None, resp_chunk_size=None):
+        headers, body = real_get(container, name, query_string=query_string, resp_chunk_size=resp_chunk_size)
+        if name.endswith('b c.txt'):
+            data = b''.join(body) if resp_chunk_size else body
+            return headers, iter([data[: len(data) // 2]])
+        return headers, body
+
+    fake.get_object = cut_off
+    dest = tmp_path / 'dest'
+    result, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert failed, result
+    assert "received 5 bytes, expected 11" in result['msg'], result['msg']
+    assert 'downloads of this run were complete, each file whole; nothing was deleted; ' in result['msg']
+    assert 're-run fetches only what is still missing' in result['msg']
+    source, restored = snapshot(src), snapshot(dest)
+    assert not [rel for rel in restored if rel.rsplit('/', 1)[-1].startswith('.')], restored
+    assert 'docs/deep/b c.txt' not in restored
+    for rel, (data, _mtime) in restored.items():
+        if data != 'dir':
+            assert data == source[rel][0], rel
+
+    fake.get_object = real_get
+    result, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed, result
+    assert result['summary']['downloaded'] == 4 - sum(1 for v in restored.values() if v[0] != 'dir')
+    restored = snapshot(dest)
+    assert dict((k, v) for k, v in restored.items() if k != 'link') == dict(
+        (k, v) for k, v in source.items() if k != 'link'
+    )
