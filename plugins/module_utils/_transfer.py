@@ -10,7 +10,7 @@ nothing reads a whole file or a whole segment into memory.
 from __future__ import annotations
 
 import os
-import tempfile
+import secrets
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
@@ -105,21 +105,6 @@ class SegmentVerifier:
             self._close_segment()
 
 
-_UMASK = []
-_UMASK_LOCK = threading.Lock()
-
-
-def umask():
-    """The process's umask, read once: reading it means setting it, which would race with
-    files that other threads create meanwhile."""
-    with _UMASK_LOCK:
-        if not _UMASK:
-            value = os.umask(0o077)
-            os.umask(value)
-            _UMASK.append(value)
-        return _UMASK[0]
-
-
 def sync_directory(directory):
     """fsync a directory, so that the renames in it last (best effort: not every file system
     allows it)."""
@@ -137,17 +122,19 @@ def write_atomically(path, fill, sync_dir=True):
     """Have ``fill(handle)`` write a temp file beside ``path``, fsync it, rename it into place.
 
     On any failure the temp file is removed and ``path`` is left as it was. A replaced file
-    keeps its permissions; a new one gets the usual ones (0666 less the umask). With
-    ``sync_dir`` false the caller fsyncs the directory (once for many files).
+    keeps its permissions; a new one gets the usual ones (0666 less the umask: the kernel
+    applies it, as the file is created 0666). With ``sync_dir`` false the caller fsyncs the
+    directory (once for many files).
     """
     directory = os.path.dirname(os.path.abspath(path))
     try:
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
-        mode = 0o666 & ~umask()
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix='.%s.' % os.path.basename(path), suffix='.part')
+        mode = None
+    fd, tmp = _create_temp(directory, os.path.basename(path))
     try:
-        os.fchmod(fd, mode)
+        if mode is not None:
+            os.fchmod(fd, mode)
         with os.fdopen(fd, 'wb') as handle:
             fill(handle)
             handle.flush()
@@ -161,6 +148,18 @@ def write_atomically(path, fill, sync_dir=True):
         raise
     if sync_dir:
         sync_directory(directory)
+
+
+def _create_temp(directory, name):
+    """(fd, path) of a new file ``.<name>.<random>.part`` in ``directory``, created 0666 so
+    that the umask applies (reading the umask means setting it, which races with threads)."""
+    for _attempt in range(100):
+        tmp = os.path.join(directory, '.%s.%s.part' % (name, secrets.token_hex(4)))
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0), 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError('no free temporary file name beside %s' % os.path.join(directory, name))
 
 
 def download_to(path, chunks, verifier, sync_dir=True):

@@ -570,7 +570,6 @@ class ArchiveSync(ArchiveModule):
 
     def apply_download(self, plan, root):
         p = self.params
-        _transfer.umask()  # read here, before the worker threads create files
         os.makedirs(root, exist_ok=True)
         for action in plan.actions:
             if action[0] == 'mkdir':

@@ -108,6 +108,29 @@ def test_download_replaces_only_when_verified(tmp_path):
     assert os.stat(dest).st_mode & 0o777 == 0o640
 
 
+def test_a_new_file_gets_0666_less_the_umask_from_many_threads(tmp_path):
+    """The temp file is created 0666 and the kernel applies the umask: nothing reads (and so
+    sets) the process's umask while other threads create files."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    old = os.umask(0o027)
+    try:
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(
+                pool.map(
+                    lambda i: _transfer.write_atomically(str(tmp_path / ('f%d' % i)), lambda h: h.write(b'x')),
+                    range(32),
+                )
+            )
+        other = tmp_path / 'other'
+        other.write_bytes(b'')
+        assert os.umask(0o027) == 0o027
+    finally:
+        os.umask(old)
+    assert sorted(oct(os.stat(str(tmp_path / ('f%d' % i))).st_mode & 0o777) for i in range(32)) == [oct(0o640)] * 32
+    assert sorted(os.listdir(str(tmp_path))) == sorted(['f%d' % i for i in range(32)] + ['other'])
+
+
 class SegmentStore:
     """A stub connection serving segments '/s/<i>': their bytes and ETags can be damaged."""
 
