@@ -408,12 +408,10 @@ class ArchiveInfo(ArchiveModule):
             # Each segment expires on its own: one that outlives the manifest is billed
             # forever, one that expires first breaks the object.
             expiries = _transfer.segment_expiries(self.client, [s['name'] for s in segments], self.params['threads'])
-            result['segments'] = []
-            for segment in segments:
-                view = _plan.slo_segment_view([segment])[0]
-                if expiries[segment['name']]:
-                    view['delete_at'] = expiries[segment['name']]
-                result['segments'].append(view)
+            result['segments'] = _plan.slo_segment_view(segments)
+            for view in result['segments']:
+                if expiries[view['name']]:
+                    view['delete_at'] = expiries[view['name']]
             result['segments_expiry_differs'] = any(
                 value != (facts.get('delete_at') or 0) for value in expiries.values()
             )
