@@ -106,6 +106,22 @@ def playbook(work, name, text):
     return path
 
 
+def create(env, container):
+    subprocess.run(
+        [
+            os.path.join(BIN, 'ansible'),
+            'localhost',
+            '-m',
+            'ncloud.archive.archive_container',
+            '-a',
+            'name=%s' % container,
+        ],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+
+
 def drop(env, *containers):
     for container in containers:
         subprocess.run(
@@ -154,19 +170,7 @@ def one_round(work, env, number, stamp):
         times['sync_restore_noop_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=0"')
 
     try:
-        subprocess.run(
-            [
-                os.path.join(BIN, 'ansible'),
-                'localhost',
-                '-m',
-                'ncloud.archive.archive_container',
-                '-a',
-                'name=%s' % ours,
-            ],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        create(env, ours)
         for contender in (cli, sync) if number % 2 else (sync, cli):
             contender()
     finally:
@@ -241,19 +245,7 @@ def scale(work, env, stamp):
     )
     swift = os.path.join(BIN, 'swift')
     try:
-        subprocess.run(
-            [
-                os.path.join(BIN, 'ansible'),
-                'localhost',
-                '-m',
-                'ncloud.archive.archive_container',
-                '-a',
-                'name=%s' % ours,
-            ],
-            env=env,
-            check=True,
-            stdout=subprocess.DEVNULL,
-        )
+        create(env, ours)
         # prefix 'scale/' names the objects as `swift upload C scale` does, so the CLI's
         # no-op runs on the same objects: each is HEADed and its ETag matches the local md5.
         first = module_run(env, dict(auth, path=tree, container=ours, prefix='scale/'))
