@@ -80,16 +80,18 @@ lint: venv lint-venv collection
 	cd $(COLLECTION) && PATH=$(LINT_BIN):$$PATH $(LINT_BIN)/antsibull-docs lint-collection-docs --plugin-docs .
 	$(LINT_BIN)/antsibull-changelog lint
 
-# The execution environment: ansible-builder writes the build context of docs/ee (no image:
-# no container engine here), then its own introspection, run on the installed collection,
-# must find the modules' Python requirements through meta/execution-environment.yml.
+# The execution environment (meta/execution-environment.yml, the shipped definition):
+# ansible-builder writes its build context (no image: no container engine here), then runs
+# the context's own introspection the way the image build does, on the installed collection
+# plus the definition's requirements: both must yield python-swiftclient and keystoneauth1.
 ee: lint-venv collection
 	rm -rf $(BUILD)/ee
-	$(LINT_BIN)/ansible-builder create -f docs/ee/execution-environment.yml --context $(BUILD)/ee --output-filename Containerfile
-	$(LINT_BIN)/python $(BUILD)/ee/_build/scripts/introspect.py introspect $(COLLECTIONS) > $(BUILD)/ee/introspect.yml
+	$(LINT_BIN)/ansible-builder create -f $(COLLECTION)/meta/execution-environment.yml --context $(BUILD)/ee --output-filename Containerfile
+	$(LINT_BIN)/python $(BUILD)/ee/_build/scripts/introspect.py introspect --user-pip $(BUILD)/ee/_build/requirements.txt $(COLLECTIONS) > $(BUILD)/ee/introspect.yml
 	cat $(BUILD)/ee/introspect.yml
-	grep -q "python-swiftclient.*from collection ncloud.archive" $(BUILD)/ee/introspect.yml
-	grep -q "keystoneauth1.*from collection ncloud.archive" $(BUILD)/ee/introspect.yml
+	for pkg in python-swiftclient keystoneauth1; do for origin in ncloud.archive user; do \
+	  grep -q "^- '$$pkg>=.*# from collection $$origin'$$" $(BUILD)/ee/introspect.yml || { echo "make ee: $$pkg not required by $$origin"; exit 1; }; \
+	done; done
 
 # The docs site (docs/site: antsibull-docs + sphinx, warnings as errors) of the installed
 # collection, then opened in headless Chromium (Debian's, installed when missing): every
