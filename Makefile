@@ -113,9 +113,9 @@ integration:
 	$(BIN)/python $(CURDIR)/tests/tools/integration_config.py > $(COLLECTION)/tests/integration/integration_config.yml
 	$(ANSIBLE_TEST) integration --venv --python 3.11 --color no
 
-# The ansible-core matrix. meta/runtime.yml claims >=2.19.0: the suites above run the lowest,
-# 2.19 (Python 3.11); this runs the highest, 2.21, which needs Python 3.12 (pyenv's, on these
-# machines): sanity, units and the archive_object target, on its own install of the tarball.
+# The ansible-core matrix. meta/runtime.yml claims >=2.19.14: the suites above run the lowest,
+# 2.19.14 (Python 3.11); this runs the highest, 2.21.5, which needs Python 3.12 (pyenv's, on
+# these machines): sanity, units and the archive_object target, on its own install of the tarball.
 MATRIX_CORE := 2.21.5
 PYTHON_HIGH ?= $(firstword $(wildcard $(HOME)/.pyenv/versions/3.12*/bin/python3.12) $(shell command -v python3.12))
 MATRIX_VENV := $(CURDIR)/.venv-core-$(MATRIX_CORE)
