@@ -179,16 +179,16 @@ class Lab:
         # memcached first: stopped last, and the proxy's cache filter finds it from the start.
         self.all_services = [
             self.memcached,
-            Service('account', conf['account'], 6202, '/healthcheck'),
-            Service('container', conf['container'], 6201, '/healthcheck'),
-            Service('object', conf['object'], 6200, '/healthcheck'),
+            Service('account', conf['account'], 6202, '/healthcheck', binary='swift.account.server'),
+            Service('container', conf['container'], 6201, '/healthcheck', binary='swift.container.server'),
+            Service('object', conf['object'], 6200, '/healthcheck', binary='swift.obj.server'),
             # Updaters: listings get async-pending object updates, account stats converge.
             Service('container-updater', conf['container'], binary='swift.container.updater'),
             Service('object-updater', conf['object'], binary='swift.obj.updater'),
             # Deletes what X-Delete-At says is due (retention tests); its [object-expirer]
             # section is in object-server.conf, its pipeline in internal-client.conf.
             Service('object-expirer', conf['object'], binary='swift.obj.expirer'),
-            Service('proxy', conf['proxy'], 8080, '/healthcheck'),
+            Service('proxy', conf['proxy'], 8080, '/healthcheck', binary='swift.proxy.server'),
             Service('keystone', self.keystone_conf, 5000, '/v3', binary='gunicorn'),
         ]
 
@@ -498,7 +498,7 @@ class Lab:
             if os.geteuid() == 0:
                 argv += ['-u', 'root']  # memcached refuses to run as root otherwise
             return argv
-        if service.port is None:  # a python module run through the swift_dir wrapper
+        if service.binary.startswith('swift.'):  # a Swift module, run through the swift_dir wrapper
             return [
                 self.venv_python(),
                 os.path.join(self.swift_dir, 'lab_swift_daemon.py'),
