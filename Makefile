@@ -19,7 +19,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test check venv lint-venv collection lint ee docs sanity units integration matrix new-user molecule system bench bench-tree lab-up lab-down clean
+.PHONY: demo test check venv lint-venv collection lint ee docs sanity units integration matrix new-user guide molecule system bench bench-tree lab-up lab-down clean
 
 demo: venv lab-up collection
 	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
@@ -32,7 +32,7 @@ test: venv
 	if [ $$rc -eq 0 ]; then echo "make test: all suites passed"; else echo "make test: FAILED ($$rc)"; fi; \
 	exit $$rc
 
-check: collection lint ee docs sanity units integration matrix new-user molecule system
+check: collection lint ee docs sanity units integration matrix new-user guide molecule system
 
 $(BIN)/.installed: requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -148,6 +148,11 @@ matrix: venv collection $(MATRIX_BIN)/.installed
 # ansible-doc of every module and role, then the demo playbook against the lab.
 new-user: venv collection
 	eval "$$($(LAB) env)" && $(CURDIR)/tests/tools/new-user $(BUILD)/dist/ncloud-archive-*.tar.gz $(PYTHON)
+
+# The getting-started guide (docs/docsite/rst) run as written against the lab: its tasks twice
+# (the second run changes nothing), its backup and restore plays, the restore compared.
+guide: venv collection
+	eval "$$($(LAB) env)" && $(BIN)/python $(CURDIR)/tests/tools/guide_check.py $(CURDIR)/docs/docsite/rst/getting_started.rst
 
 # The archive_upload role on localhost (extensions/molecule/default), against the built collection.
 molecule:
