@@ -31,6 +31,8 @@ import sys
 import tempfile
 import time
 
+from run import prime_memory
+
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(REPO, '.venv', 'bin')
 COLLECTIONS = os.path.join(REPO, 'build', 'collections')
@@ -38,6 +40,7 @@ FILES = int(os.environ.get('TREE_FILES', '1000'))
 DIRS = int(os.environ.get('TREE_DIRS', '20'))
 ROUNDS = int(os.environ.get('TREE_ROUNDS', '3'))
 SCALE_FILES = int(os.environ.get('SCALE_FILES', '20000'))
+PRIME = os.environ.get('BENCH_PRIME', '1') != '0'
 
 SYNC_PLAYBOOK = """
 - hosts: localhost
@@ -89,8 +92,13 @@ def make_tree(root, files, dirs, small=False):
     return total
 
 
-def timed(argv, cwd=None, env=None, expect=None):
-    """Seconds ``argv`` took; its output must contain ``expect`` when given."""
+def timed(argv, cwd=None, env=None, expect=None, moves=0):
+    """Seconds ``argv`` took; its output must contain ``expect`` when given.
+
+    ``moves``: the bytes it writes; as much tmpfs is filled and freed first (run.prime_memory).
+    """
+    if moves and PRIME:
+        prime_memory(moves)
     start = time.monotonic()
     done = subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.PIPE)
     seconds = time.monotonic() - start
@@ -139,7 +147,7 @@ def drop(env, *containers):
         )
 
 
-def one_round(work, env, number, stamp):
+def one_round(work, env, number, stamp, size):
     """CLI and archive_sync on fresh containers, both directions; the order alternates."""
     ours = 'bench-tree-sync-%s-%d' % (stamp.lower(), number)
     theirs = 'bench-tree-cli-%s-%d' % (stamp.lower(), number)
@@ -156,17 +164,17 @@ def one_round(work, env, number, stamp):
     times = {}
 
     def cli():
-        times['cli_upload_s'] = timed([swift, 'upload', theirs, 'tree'], cwd=work, env=env)
+        times['cli_upload_s'] = timed([swift, 'upload', theirs, 'tree'], cwd=work, env=env, moves=size)
         times['cli_upload_noop_s'] = timed([swift, 'upload', '--skip-identical', theirs, 'tree'], cwd=work, env=env)
         target = os.path.join(work, 'theirs-%d' % number)
-        times['cli_restore_s'] = timed([swift, 'download', theirs, '-D', target], env=env)
+        times['cli_restore_s'] = timed([swift, 'download', theirs, '-D', target], env=env, moves=size)
         times['cli_restore_noop_s'] = timed([swift, 'download', '--skip-identical', theirs, '-D', target], env=env)
 
     def sync():
-        times['sync_upload_s'] = timed([ansible_playbook, up], env=env, expect='uploaded=%d ' % FILES)
+        times['sync_upload_s'] = timed([ansible_playbook, up], env=env, expect='uploaded=%d ' % FILES, moves=size)
         times['sync_upload_noop_s'] = timed([ansible_playbook, up], env=env, expect='uploaded=0 ')
         times['role_noop_s'] = timed([ansible_playbook, role], env=env, expect=': 0 uploaded')
-        times['sync_restore_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=%d"' % FILES)
+        times['sync_restore_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=%d"' % FILES, moves=size)
         times['sync_restore_noop_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=0"')
 
     try:
@@ -288,7 +296,7 @@ def main():
         )
         rounds = []
         for number in range(1, ROUNDS + 1):
-            rounds.append(one_round(work, env, number, stamp))
+            rounds.append(one_round(work, env, number, stamp, total))
             print('round %d: %s' % (number, json.dumps(rounds[-1], sort_keys=True)))
         result = {'files': FILES, 'directories': DIRS, 'bytes': total, 'nproc': os.cpu_count(), 'rounds': rounds}
         for key in ('upload_first', 'upload_noop', 'role_noop', 'restore_first', 'restore_noop'):
