@@ -585,11 +585,14 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
     ``entries``: dicts with name, rel ('a/b', or 'a/b/' for a directory), entry (the listing
     entry) and directory; ``local_files``: {rel: Local} of the regular files under path;
     ``local_dirs``: set of the directories there; ``remote`` and ``hashes`` as for upload
-    (hashes keyed by local path). ``desired``: delete_extra, skipped.
+    (hashes keyed by local path). ``desired``: delete_extra, skipped, stale_temps (the
+    relative paths of temp files that killed downloads left: nobody writes them).
 
-    Actions: ('mkdir', rel), ('get', entry), then ('remove', rel).
+    Actions: ('remove_temp', rel), ('mkdir', rel), ('get', entry), then ('remove', rel).
     """
-    actions, downloaded, created, identical_names = [], [], [], []
+    temps = sorted(desired.get('stale_temps', ()))
+    actions = [('remove_temp', rel) for rel in temps]
+    downloaded, created, identical_names = [], [], []
     wanted = set()
     for item in entries:
         if item['directory']:
@@ -624,9 +627,14 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
     moved, made = set(downloaded), set(created)
     replaced = [i['rel'] for i in entries if i['name'] in moved and i['rel'] in local_files]
     added = [i['rel'] for i in entries if (i['name'] in moved and i['rel'] not in local_files) or i['name'] in made]
+    reason = _sync_reason(summary, 'downloaded')
+    if temps:
+        plural = '' if len(temps) == 1 else 's'
+        removed = '%d temporary file%s of an interrupted download removed' % (len(temps), plural)
+        reason = removed if reason.startswith('all ') else '%s, %s' % (reason, removed)
     return Plan(
-        _sync_reason(summary, 'downloaded'),
-        {'replaced': sorted(replaced), 'deleted': deleted},
+        reason,
+        {'replaced': sorted(replaced), 'deleted': deleted + temps},
         {'added': sorted(added), 'replaced': sorted(replaced)},
         actions,
         summary=summary,
@@ -634,6 +642,7 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
         markers=created,
         deleted=deleted,
         skipped=sorted(desired['skipped']),
+        temps_removed=temps,
     )
 
 

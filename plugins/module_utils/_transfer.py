@@ -9,12 +9,13 @@ nothing reads a whole file or a whole segment into memory.
 
 from __future__ import annotations
 
+import fcntl
 import os
 import secrets
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _swift
+from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _tree
 
 # Through _connection, whose import of swiftclient keeps python-keystoneclient out.
 from ansible_collections.ncloud.archive.plugins.module_utils._connection import LengthWrapper
@@ -139,7 +140,8 @@ def write_atomically(path, fill, sync_dir=True):
             fill(handle)
             handle.flush()
             os.fsync(handle.fileno())
-        os.replace(tmp, path)
+            # Renamed while the file is open: its flock tells other runs it is in use until then.
+            os.replace(tmp, path)
     except BaseException:
         try:
             os.unlink(tmp)
@@ -152,13 +154,17 @@ def write_atomically(path, fill, sync_dir=True):
 
 def _create_temp(directory, name):
     """(fd, path) of a new file ``.<name>.<random>.part`` in ``directory``, created 0666 so
-    that the umask applies (reading the umask means setting it, which races with threads)."""
+    that the umask applies (reading the umask means setting it, which races with threads),
+    and flock-ed until it is closed: a temp file nobody locks is left by a killed run
+    (``_tree.remove_stale_temp``)."""
     for _attempt in range(100):
-        tmp = os.path.join(directory, '.%s.%s.part' % (name, secrets.token_hex(4)))
+        tmp = os.path.join(directory, _tree.temp_name(name, secrets.token_hex(4)))
         try:
-            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0), 0o666), tmp
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0), 0o666)
         except FileExistsError:
             continue
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd, tmp
     raise FileExistsError('no free temporary file name beside %s' % os.path.join(directory, name))
 
 

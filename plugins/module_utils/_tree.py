@@ -10,8 +10,10 @@ Relative paths use '/' whatever the platform, as object names do.
 
 from __future__ import annotations
 
+import fcntl
 import fnmatch
 import os
+import re
 import stat
 
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
@@ -31,15 +33,72 @@ def selected(rel, include, exclude):
     return (include is None or hit(include)) and not hit(exclude or ())
 
 
+# The temp file a download writes beside its target: ``.<name>.<8 hex digits>.part``. Its
+# writer holds an flock on it until the rename; one nobody holds is left by a killed run.
+_TEMP_RE = re.compile(r'^\..+\.[0-9a-f]{8}\.part$', re.DOTALL)
+TEMP_REASON = 'the temporary file of a download'
+
+
+def temp_name(name, token):
+    """The name of a download's temp file for the file ``name`` (``token``: 8 hex digits)."""
+    return '.%s.%s.part' % (name, token)
+
+
+def is_temp(name):
+    """Whether the file name ``name`` is one a download gives its temp files."""
+    return bool(_TEMP_RE.match(name))
+
+
+def temp_in_use(path):
+    """Whether a download still writes the temp file ``path`` (its writer holds an flock on
+    it; a killed writer's lock is gone with it). Only tries the lock: changes nothing."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0))
+    except FileNotFoundError:
+        return False
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return True
+    finally:
+        os.close(fd)
+    return False
+
+
+def remove_stale_temp(path):
+    """Remove the temp file ``path`` unless a download still writes it. Returns whether it
+    is gone (a temp that another run removed first is gone too)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0))
+    except FileNotFoundError:
+        return True
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        os.close(fd)
+        return False
+    try:
+        # Unlinked while locked, and only if the name still holds the file that was locked.
+        if os.fstat(fd).st_ino == os.lstat(path).st_ino:
+            os.unlink(path)
+    except FileNotFoundError:
+        pass
+    finally:
+        os.close(fd)
+    return True
+
+
 class Tree:
     """What a walk of ``root`` found: ``dirs`` (relative paths), ``files`` ({rel: os.stat
-    result}), ``skipped`` ({rel: why}) for symlinks not followed and special files."""
+    result}), ``skipped`` ({rel: why}) for symlinks not followed, special files and the
+    temp files of downloads (``temps``: their relative paths as well)."""
 
     def __init__(self, root, include=None, exclude=None, follow_symlinks=False):
         self.root = root
         self.dirs = []
         self.files = {}
         self.skipped = {}
+        self.temps = []
         seen = set()
         for top, dirnames, filenames in os.walk(root, followlinks=follow_symlinks):
             if follow_symlinks:
@@ -65,6 +124,10 @@ class Tree:
             for name in sorted(filenames):
                 rel = base + name
                 if not selected(rel, include, exclude):
+                    continue
+                if is_temp(name):
+                    self.skipped[rel] = TEMP_REASON
+                    self.temps.append(rel)
                     continue
                 full = os.path.join(top, name)
                 try:

@@ -19,8 +19,11 @@ description:
   - With O(mode=download), restores the objects under O(prefix) into O(path) (created when
     missing) byte for byte. Every file is md5-verified while it streams (an SLO segment by
     segment, in parallel), written to a temporary file beside its place, synced and renamed,
-    so no half-written file is ever left. Its mtime is restored from C(X-Object-Meta-Mtime)
-    when the object has one. Markers become directories.
+    so no half-written file ever takes a file's name. Its mtime is restored from
+    C(X-Object-Meta-Mtime) when the object has one. Markers become directories.
+  - The temporary files are named C(.<name>.<8 hex digits>.part) and locked while they are
+    written. Those that a killed run left are removed by the next O(mode=download) run
+    (RV(temps_removed)); no O(mode=upload) run uploads such a file (RV(skipped)).
   - An object name that would leave O(path) or cannot be a file name (a leading C(/), C(.)
     or C(..) components, empty components as in C(a//b), NUL) fails the task, naming the
     object, before anything is written. So does a local symlink, or a directory, where a
@@ -248,11 +251,20 @@ deleted:
   sample: ["web01/data/old.txt"]
 skipped:
   description: Relative local paths left alone with O(mode=upload), each with the reason
-    (C(symlink), C(not a regular file)).
+    (C(symlink), C(not a regular file), C(the temporary file of a download)).
   returned: always
   type: list
   elements: str
   sample: ["link-to-etc"]
+temps_removed:
+  description:
+    - Relative local paths of temporary files (C(.<name>.<8 hex digits>.part)) that a killed
+      or interrupted download left under O(path), removed (in check mode, that would be).
+    - A temporary file that a running download still writes (it holds a lock on it) is left alone.
+  returned: when O(mode=download)
+  type: list
+  elements: str
+  sample: ["db/.base.tar.3f9a01c2.part"]
 """
 
 import os
@@ -537,8 +549,10 @@ class ArchiveSync(ArchiveModule):
         self.check_conflicts(entries)
         for item in entries:
             _tree.check_target(root, item['rel'], item['directory'])
+        stale = []
         if os.path.isdir(root):
             tree = _tree.Tree(root, p['include'], p['exclude'])
+            stale = [rel for rel in tree.temps if not _tree.temp_in_use(tree.path(rel))]
             files = dict(
                 (rel, _plan.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime))
                 for rel, info in tree.files.items()
@@ -548,7 +562,7 @@ class ArchiveSync(ArchiveModule):
         remote = self.observe_slos([i['name'] for i in wanted], listing)
         hashes = self.hashes([(i['name'], files[i['rel']]) for i in wanted], listing, remote)
         plan = _plan.plan_sync_download(
-            entries, files, dirs, remote, hashes, dict(delete_extra=p['delete_extra'], skipped=[])
+            entries, files, dirs, remote, hashes, dict(delete_extra=p['delete_extra'], skipped=[], stale_temps=stale)
         )
         if plan.changed and not self.check_mode:
             self.apply_download(plan, root)
@@ -571,6 +585,12 @@ class ArchiveSync(ArchiveModule):
     def apply_download(self, plan, root):
         p = self.params
         os.makedirs(root, exist_ok=True)
+        for action in plan.actions:
+            if action[0] == 'remove_temp' and not _tree.remove_stale_temp(os.path.join(root, *action[1].split('/'))):
+                raise ArchiveError(
+                    "'%s' is the temporary file of a download that another run has started since; "
+                    'nothing was downloaded, run the task again once it has ended' % action[1]
+                )
         for action in plan.actions:
             if action[0] == 'mkdir':
                 os.makedirs(os.path.join(root, *action[1].split('/')), exist_ok=True)

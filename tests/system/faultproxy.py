@@ -25,6 +25,8 @@ Actions and their parameters:
   flip_request    offset=0: flip one byte of the request body before it goes upstream.
   flip_response   offset=0: flip one byte of the response body on its way back.
   delay           seconds=1: wait, then forward normally.
+  stall_response  after=0, seconds=60: forward, send the headers and that many body bytes,
+                  wait (a connection that hangs mid-body), then send the rest.
   blackhole       read the request, never answer, until the client gives up.
 """
 
@@ -46,6 +48,7 @@ ACTIONS = (
     'flip_request',
     'flip_response',
     'delay',
+    'stall_response',
     'blackhole',
 )
 BLOCK = 64 * 1024
@@ -476,9 +479,16 @@ class _Request:
     def relay_body(self, up_reader, framing):
         cut = self.params.get('after', 0) if self.action == 'reset_response' else None
         flip = self.params.get('offset', 0) if self.action == 'flip_response' else None
+        stall = self.params.get('after', 0) if self.action == 'stall_response' else None
         chunked = framing[0] == 'chunked'
         position = 0
         for block in _response_blocks(up_reader, framing):
+            if stall is not None and position >= stall:
+                # ``after`` bytes are out; the rest waits (``seconds``, or until stop()).
+                self.record['stalled_at'] = position
+                if self.proxy.stopping.wait(self.params.get('seconds', 60)):
+                    return False
+                stall = None
             if cut is not None and position + len(block) >= cut:
                 block = block[: cut - position]
             if flip is not None and position <= flip < position + len(block):

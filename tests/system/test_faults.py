@@ -329,6 +329,51 @@ def test_sigkill_mid_slo_upload(run_module, proxy, swift, container, tmp_path):
     assert_only_live_segments(swift, container, 'big.bin')
 
 
+def test_sigkill_mid_restore(run_module, proxy, swift, container, tmp_path):
+    """kill -9 while archive_sync restores a tree: every file under its own name is whole,
+    the killed run's temp file is the only trace, and the next run removes it (reporting it)
+    and completes the tree byte-exact."""
+    src = tmp_path / 'src'
+    (src / 'sub').mkdir(parents=True)
+    for index, rel in enumerate(('a.bin', 'sub/b.bin', 'sub/c.bin')):
+        with open(make_file(src / rel, 2 * MIB, seed=70 + index), 'rb') as handle:
+            swift.put_object(container, 'r/' + rel, handle)
+    stall = proxy.add_rule(
+        'stall_response', method='GET', path=object_path(container, 'r/sub/b.bin'), after=MIB, seconds=20
+    )
+    dest = tmp_path / 'dest'
+    args = dict(container=container, prefix='r/', path=str(dest), mode='download', threads=1)
+
+    def temps():
+        return sorted(
+            os.path.relpath(os.path.join(top, name), str(dest)).replace(os.sep, '/')
+            for top, _dirs, names in os.walk(str(dest))
+            for name in names
+            if name.endswith('.part')
+        )
+
+    def half_written():
+        return [t for t in temps() if os.path.getsize(str(dest / t)) >= MIB]
+
+    running = run_module.start('archive_sync', args)
+    wait_for(lambda: stall.fired and half_written(), 60, 'the temp file of sub/b.bin to hold 1 MiB')
+    running.kill()
+    assert running.wait(30).rc == -9
+    left = temps()
+    assert len(left) == 1 and re.match(r'^sub/\.b\.bin\.[0-9a-f]{8}\.part$', left[0]), left
+    assert not (dest / 'sub' / 'b.bin').exists()
+    for rel in ('a.bin', 'sub/c.bin'):
+        assert not (dest / rel).exists() or md5_file(dest / rel) == md5_file(src / rel), rel
+    proxy.clear()
+    result = ok(run_module('archive_sync', args))
+    assert result['temps_removed'] == left and result['changed'], result
+    assert temps() == []
+    for rel in ('a.bin', 'sub/b.bin', 'sub/c.bin'):
+        assert md5_file(dest / rel) == md5_file(src / rel), rel
+    again = ok(run_module('archive_sync', args))
+    assert not again['changed'] and again['temps_removed'] == []
+
+
 # --- e, f. Keystone or Swift unreachable: bounded failure ---------------------------------
 
 

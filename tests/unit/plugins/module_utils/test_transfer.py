@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _client, _plan, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _client, _plan, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 DATA = bytes(range(256)) * 40  # 10240 bytes
@@ -106,6 +106,30 @@ def test_download_replaces_only_when_verified(tmp_path):
     _transfer.download_to(str(dest), chunks(DATA), _transfer.SegmentVerifier(len(DATA), etag=md5(DATA)))
     assert dest.read_bytes() == DATA
     assert os.stat(dest).st_mode & 0o777 == 0o640
+
+
+def test_the_temp_file_is_locked_until_its_rename(tmp_path):
+    """While a download writes, its temp file is ``.<name>.<8 hex>.part`` and locked, so no
+    other run takes it for the leftover of a killed one; a temp nobody locks is removable."""
+    dest = tmp_path / 'out.bin'
+    seen = []
+
+    def fill(handle):
+        temps = [n for n in os.listdir(str(tmp_path)) if _tree.is_temp(n)]
+        seen.extend(temps)
+        assert len(temps) == 1 and temps[0].startswith('.out.bin.')
+        assert _tree.temp_in_use(str(tmp_path / temps[0]))
+        assert not _tree.remove_stale_temp(str(tmp_path / temps[0])), 'a temp in use was removed'
+        handle.write(b'data')
+
+    _transfer.write_atomically(str(dest), fill)
+    assert seen and dest.read_bytes() == b'data' and os.listdir(str(tmp_path)) == ['out.bin']
+    left = tmp_path / _tree.temp_name('out.bin', '0badc0de')
+    left.write_bytes(b'da')
+    assert not _tree.temp_in_use(str(left)) and _tree.remove_stale_temp(str(left)) and not left.exists()
+    assert _tree.remove_stale_temp(str(left)), 'a temp already gone counts as removed'
+    for name in ('.out.bin.part', 'out.bin.0badc0de.part', '.out.bin.0BADC0DE.part', '.x.0badc0de.partial'):
+        assert not _tree.is_temp(name), name
 
 
 def test_a_new_file_gets_0666_less_the_umask_from_many_threads(tmp_path):

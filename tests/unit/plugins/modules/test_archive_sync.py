@@ -196,3 +196,54 @@ def test_a_restore_cut_off_part_way_leaves_whole_files_only_and_a_rerun_complete
     assert dict((k, v) for k, v in restored.items() if k != 'link') == dict(
         (k, v) for k, v in source.items() if k != 'link'
     )
+
+
+def held(path):
+    """Open ``path`` and flock it, as a download that still writes its temp file does."""
+    import fcntl
+
+    fd = os.open(str(path), os.O_RDONLY)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+def test_temp_files_of_a_killed_restore_are_removed_and_never_uploaded(run_module, fake, tmp_path):
+    """A killed restore leaves its temp files (``.<name>.<8 hex>.part``, unlocked once their
+    writer is dead): the next download run removes them, check mode says so first, a temp
+    that a running download holds is left alone, and an upload never sends one."""
+    src = make_tree(tmp_path / 'src')
+    _result, failed = sync(run_module, fake, path=str(src))
+    assert not failed
+    dest = tmp_path / 'dest'
+    _result, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed
+    whole = snapshot(dest)
+    stale = dest / 'docs' / '.a.txt.0badc0de.part'
+    stale.write_bytes(b'alp')
+    busy = dest / '.big.bin.1234abcd.part'
+    busy.write_bytes(b'being written')
+    lookalike = dest / '.notes.part'  # not a temp name: the user's file, restored or not
+    lookalike.write_bytes(b'mine')
+    fd = held(busy)
+    try:
+        checked, failed = sync(run_module, fake, mode='download', path=str(dest), _ansible_check_mode=True)
+        assert not failed, checked
+        assert checked['changed'] and checked['temps_removed'] == ['docs/.a.txt.0badc0de.part']
+        assert checked['changed_reason'] == '1 temporary file of an interrupted download removed'
+        assert stale.exists()
+        real, failed = sync(run_module, fake, mode='download', path=str(dest), delete_extra=True)
+        assert not failed, real
+        assert real['temps_removed'] == checked['temps_removed'] and not stale.exists()
+        assert busy.read_bytes() == b'being written', 'a temp file in use was touched'
+        assert real['deleted'] == ['.notes.part'] and real['summary']['downloaded'] == 0
+    finally:
+        os.close(fd)
+    assert snapshot(dest) == dict(whole, **{'.big.bin.1234abcd.part': snapshot(dest)['.big.bin.1234abcd.part']})
+    again, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed and again['temps_removed'] == ['.big.bin.1234abcd.part'] and snapshot(dest) == whole
+
+    (src / '.big.bin.feedf00d.part').write_bytes(b'half')
+    up, failed = sync(run_module, fake, path=str(src))
+    assert not failed and not up['changed'], up
+    assert '.big.bin.feedf00d.part (the temporary file of a download)' in up['skipped']
+    assert 't/.big.bin.feedf00d.part' not in fake.state()[0]['c']['objects']
