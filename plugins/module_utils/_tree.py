@@ -49,18 +49,29 @@ def is_temp(name):
     return bool(_TEMP_RE.match(name))
 
 
+def _lock_temp(path):
+    """An fd of the temp file ``path`` holding its flock, or None when it is gone; raises
+    BlockingIOError while a download holds it."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0))
+    except FileNotFoundError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BaseException:
+        os.close(fd)
+        raise
+    return fd
+
+
 def temp_in_use(path):
     """Whether a download still writes the temp file ``path`` (its writer holds an flock on
     it; a killed writer's lock is gone with it). Only tries the lock: changes nothing."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0))
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fd = _lock_temp(path)
     except BlockingIOError:
         return True
-    finally:
+    if fd is not None:
         os.close(fd)
     return False
 
@@ -69,14 +80,11 @@ def remove_stale_temp(path):
     """Remove the temp file ``path`` unless a download still writes it. Returns whether it
     is gone (a temp that another run removed first is gone too)."""
     try:
-        fd = os.open(path, os.O_RDONLY | getattr(os, 'O_NOFOLLOW', 0) | getattr(os, 'O_CLOEXEC', 0))
-    except FileNotFoundError:
-        return True
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        fd = _lock_temp(path)
     except BlockingIOError:
-        os.close(fd)
         return False
+    if fd is None:
+        return True
     try:
         # Unlinked while locked, and only if the name still holds the file that was locked.
         if os.fstat(fd).st_ino == os.lstat(path).st_ino:
