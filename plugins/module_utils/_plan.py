@@ -322,9 +322,12 @@ def plan_object_absent(before, segments):
     return Plan('present', before, None, [('delete',)])
 
 
-def plan_download(remote, segments, local, overwrite):
+def plan_download(remote, segments, local, overwrite, stale_temps=()):
     """archive_object state=downloaded: ('download',) unless ``local`` (a Local of dest, or
-    None when dest does not exist) already holds the object's data."""
+    None when dest does not exist) already holds the object's data; first ('remove_temp',
+    name) for each of ``stale_temps``, the temp files of dest that killed runs left."""
+    temps = sorted(stale_temps)
+    actions = [('remove_temp', name) for name in temps]
     if local is None:
         reason = 'dest absent'
     elif overwrite == 'never':
@@ -335,9 +338,16 @@ def plan_download(remote, segments, local, overwrite):
         reason = None
     else:
         reason = 'content differs'
-    if reason is None:
-        return Plan('identical', remote, remote)
-    return Plan(reason, remote, remote, [('download',)])
+    if reason is not None:
+        actions.append(('download',))
+    if temps:
+        removed = _temps_removed(temps)
+        reason = removed if reason is None else '%s, %s' % (reason, removed)
+    return Plan(reason or 'identical', remote, remote, actions, temps_removed=temps)
+
+
+def _temps_removed(temps):
+    return '%d temporary file%s of an interrupted download removed' % (len(temps), '' if len(temps) == 1 else 's')
 
 
 # --- Static Large Objects --------------------------------------------------------------
@@ -629,8 +639,7 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
     added = [i['rel'] for i in entries if (i['name'] in moved and i['rel'] not in local_files) or i['name'] in made]
     reason = _sync_reason(summary, 'downloaded')
     if temps:
-        plural = '' if len(temps) == 1 else 's'
-        removed = '%d temporary file%s of an interrupted download removed' % (len(temps), plural)
+        removed = _temps_removed(temps)
         reason = removed if reason.startswith('all ') else '%s, %s' % (reason, removed)
     return Plan(
         reason,

@@ -96,6 +96,28 @@ def remove_stale_temp(path):
     return True
 
 
+def remove_stale_temps(root, rels):
+    """Remove the temp files ``rels`` (relative to ``root``) that killed runs left; fails,
+    before any download, if one has a writer again."""
+    for rel in rels:
+        if not remove_stale_temp(os.path.join(root, *rel.split('/'))):
+            raise ArchiveError(
+                "'%s' is the temporary file of a download that another run has started since; "
+                'nothing was downloaded, run the task again once it has ended' % rel
+            )
+
+
+def stale_temps_of(directory, name):
+    """The temp files of downloads of the file ``name`` in ``directory`` that nobody writes:
+    those killed runs left."""
+    own = re.compile(r'^%s\.[0-9a-f]{8}\.part$' % re.escape('.' + name), re.DOTALL)
+    try:
+        names = os.listdir(directory)
+    except FileNotFoundError:
+        return []
+    return sorted(n for n in names if own.match(n) and not temp_in_use(os.path.join(directory, n)))
+
+
 class Tree:
     """What a walk of ``root`` found: ``dirs`` (relative paths), ``files`` ({rel: os.stat
     result}), ``skipped`` ({rel: why}) for symlinks not followed, special files and the

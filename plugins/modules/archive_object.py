@@ -21,6 +21,9 @@ description:
     segment's md5 for an SLO), synced and renamed into place; a failed download leaves no
     partial file and O(dest) as it was. The segments of an SLO are fetched on O(threads)
     parallel connections and written at their offsets.
+  - The temporary file, C(.<name of dest>.<8 hex digits>.part), is locked while it is written.
+    One that a killed run left beside O(dest) is removed by the next O(state=downloaded) run
+    (RV(temps_removed)).
   - Files larger than the server's C(max_file_size) (5 GiB by default) must be uploaded with
     M(ncloud.archive.archive_slo).
 options:
@@ -217,6 +220,14 @@ dest:
   returned: when O(state=downloaded)
   type: str
   sample: /srv/restore/db.dump
+temps_removed:
+  description:
+    - Names of the temporary files of O(dest) (in its directory) that killed downloads left,
+      removed (in check mode, that would be). One that a running download holds is left alone.
+  returned: when O(state=downloaded)
+  type: list
+  elements: str
+  sample: [".db.dump.3f9a01c2.part"]
 segments_deleted:
   description: Number of segments deleted with an SLO (deleted, or replaced by a plain object).
   returned: when an SLO was deleted or replaced
@@ -227,7 +238,7 @@ segments_deleted:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -387,9 +398,13 @@ class ArchiveObject(ArchiveModule):
         if remote is None:
             raise ArchiveError('%s does not exist: nothing to download' % self.what)
         exists = os.path.exists(dest)
-        plan = _plan.plan_download(remote, segments, _plan.Local(dest) if exists else None, p['overwrite'])
+        directory = os.path.dirname(os.path.abspath(dest))
+        stale = _tree.stale_temps_of(directory, os.path.basename(dest))
+        plan = _plan.plan_download(remote, segments, _plan.Local(dest) if exists else None, p['overwrite'], stale)
         if plan.changed and not self.check_mode:
-            self.download(remote, segments, dest)
+            _tree.remove_stale_temps(directory, plan.result['temps_removed'])
+            if ('download',) in plan.actions:
+                self.download(remote, segments, dest)
         # File attributes: Ansible's own check, which keeps to check mode itself.
         file_args = self.module.load_file_common_arguments(p, path=dest)
         changed = plan.changed
@@ -398,7 +413,9 @@ class ArchiveObject(ArchiveModule):
         reason = plan.reason
         if changed and not plan.changed:
             reason = 'file attributes differ'
-        result = dict(changed=changed, changed_reason=reason, object=remote, dest=dest)
+        result = dict(
+            changed=changed, changed_reason=reason, object=remote, dest=dest, temps_removed=plan.result['temps_removed']
+        )
         result.update(
             self.diff(
                 {'dest': dest, 'exists': exists},

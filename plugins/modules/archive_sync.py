@@ -585,12 +585,7 @@ class ArchiveSync(ArchiveModule):
     def apply_download(self, plan, root):
         p = self.params
         os.makedirs(root, exist_ok=True)
-        for action in plan.actions:
-            if action[0] == 'remove_temp' and not _tree.remove_stale_temp(os.path.join(root, *action[1].split('/'))):
-                raise ArchiveError(
-                    "'%s' is the temporary file of a download that another run has started since; "
-                    'nothing was downloaded, run the task again once it has ended' % action[1]
-                )
+        _tree.remove_stale_temps(root, [a[1] for a in plan.actions if a[0] == 'remove_temp'])
         for action in plan.actions:
             if action[0] == 'mkdir':
                 os.makedirs(os.path.join(root, *action[1].split('/')), exist_ok=True)

@@ -161,6 +161,14 @@ def download_identical(fake, tmp_path):
     return dict(container='c', name='f.bin', state='downloaded', dest=write(tmp_path, 'out.bin', b'data to fetch'))
 
 
+def download_stale_temp(fake, tmp_path):
+    """dest is whole, but a killed run left its temp file beside it (nobody holds its lock)."""
+    args = download_identical(fake, tmp_path)
+    write(tmp_path, '.out.bin.0badc0de.part', b'data t')
+    write(tmp_path, '.out.bin.part', b'not a temp name: kept')
+    return args
+
+
 def slo_new(fake, tmp_path):
     fake.add_container('c')
     return dict(
@@ -261,6 +269,12 @@ CASES = [
     ('download-slo', archive_object, 'dest absent', download_slo),
     ('download-differs', archive_object, 'content differs', download_differs),
     ('download-identical', archive_object, 'identical', download_identical),
+    (
+        'download-stale-temp',
+        archive_object,
+        '1 temporary file of an interrupted download removed',
+        download_stale_temp,
+    ),
     ('slo-new', archive_slo, 'absent', slo_new),
     ('slo-identical', archive_slo, 'identical', slo_identical),
     ('slo-converge', archive_slo, 'metadata differs and expiry not set and segment expiry differs', slo_converge),
@@ -328,6 +342,11 @@ def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_mo
 
 def test_the_real_runs_leave_what_they_report(run_module, tmp_path):
     """A sample of the cases above, checked on the stored state rather than the result."""
+    fake = FakeSwift()
+    result, failed = run_module(archive_object.main, fake, info=BULK, **download_stale_temp(fake, tmp_path))
+    assert not failed and result['temps_removed'] == ['.out.bin.0badc0de.part']
+    assert local_files(tmp_path) == {'.out.bin.part': b'not a temp name: kept', 'out.bin': b'data to fetch'}
+
     fake = FakeSwift()
     run_module(archive_object.main, fake, info=BULK, **object_replaces_slo(fake, tmp_path))
     assert sorted(fake.containers['c_segments']['objects']) == []
