@@ -329,6 +329,49 @@ def test_sigkill_mid_slo_upload(run_module, proxy, swift, container, tmp_path):
     assert_only_live_segments(swift, container, 'big.bin')
 
 
+def part_files(root):
+    """Relative paths of the ``.part`` files under ``root``."""
+    return sorted(
+        os.path.relpath(os.path.join(top, name), str(root)).replace(os.sep, '/')
+        for top, _dirs, names in os.walk(str(root))
+        for name in names
+        if name.endswith('.part')
+    )
+
+
+def kill_when_half_written(running, stall, root):
+    """kill -9 the run once the stalled GET's temp file under ``root`` holds 1 MiB; its
+    ``.part`` files then."""
+    wait_for(
+        lambda: stall.fired and [t for t in part_files(root) if os.path.getsize(os.path.join(str(root), t)) >= MIB],
+        60,
+        'a temp file holding 1 MiB',
+    )
+    running.kill()
+    assert running.wait(30).rc == -9
+    return part_files(root)
+
+
+def test_sigkill_mid_download(run_module, proxy, swift, container, tmp_path):
+    """kill -9 while archive_object downloads: dest is absent, not partial; the re-run
+    removes the temp file the killed run left beside it and downloads byte-exact."""
+    src = make_file(tmp_path / 'data.bin', 3 * MIB, seed=80)
+    with open(src, 'rb') as handle:
+        swift.put_object(container, 'data.bin', handle)
+    data = object_path(container, 'data.bin')
+    stall = proxy.add_rule('stall_response', method='GET', path=data, after=MIB, seconds=20)
+    out = tmp_path / 'out'
+    out.mkdir()
+    args = dict(container=container, name='data.bin', state='downloaded', dest=str(out / 'data.bin'))
+    left = kill_when_half_written(run_module.start('archive_object', args), stall, out)
+    assert len(left) == 1 and re.match(r'^\.data\.bin\.[0-9a-f]{8}\.part$', left[0]), left
+    assert not (out / 'data.bin').exists()
+    proxy.clear()
+    result = ok(run_module('archive_object', args))
+    assert result['temps_removed'] == left and result['changed'], result
+    assert part_files(out) == [] and md5_file(out / 'data.bin') == md5_file(src)
+
+
 def test_sigkill_mid_restore(run_module, proxy, swift, container, tmp_path):
     """kill -9 while archive_sync restores a tree: every file under its own name is whole,
     the killed run's temp file is the only trace, and the next run removes it (reporting it)
@@ -343,23 +386,7 @@ def test_sigkill_mid_restore(run_module, proxy, swift, container, tmp_path):
     )
     dest = tmp_path / 'dest'
     args = dict(container=container, prefix='r/', path=str(dest), mode='download', threads=1)
-
-    def temps():
-        return sorted(
-            os.path.relpath(os.path.join(top, name), str(dest)).replace(os.sep, '/')
-            for top, _dirs, names in os.walk(str(dest))
-            for name in names
-            if name.endswith('.part')
-        )
-
-    def half_written():
-        return [t for t in temps() if os.path.getsize(str(dest / t)) >= MIB]
-
-    running = run_module.start('archive_sync', args)
-    wait_for(lambda: stall.fired and half_written(), 60, 'the temp file of sub/b.bin to hold 1 MiB')
-    running.kill()
-    assert running.wait(30).rc == -9
-    left = temps()
+    left = kill_when_half_written(run_module.start('archive_sync', args), stall, dest)
     assert len(left) == 1 and re.match(r'^sub/\.b\.bin\.[0-9a-f]{8}\.part$', left[0]), left
     assert not (dest / 'sub' / 'b.bin').exists()
     for rel in ('a.bin', 'sub/c.bin'):
@@ -367,7 +394,7 @@ def test_sigkill_mid_restore(run_module, proxy, swift, container, tmp_path):
     proxy.clear()
     result = ok(run_module('archive_sync', args))
     assert result['temps_removed'] == left and result['changed'], result
-    assert temps() == []
+    assert part_files(dest) == []
     for rel in ('a.bin', 'sub/b.bin', 'sub/c.bin'):
         assert md5_file(dest / rel) == md5_file(src / rel), rel
     again = ok(run_module('archive_sync', args))
