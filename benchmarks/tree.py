@@ -9,7 +9,10 @@ Each round, into fresh containers, in alternating order:
   again (``--skip-identical``; archive_sync must report 0 uploaded);
 - restore: ``swift download C -D DIR`` into an empty directory against archive_sync
   ``mode=download``, then both again (``--skip-identical``; 0 downloaded);
-- the archive_upload role's no-op as well (the whole role, for comparison).
+- the archive_upload role's no-op as well (the whole role, for comparison);
+- for the restore, two figures without a target that split its time: archive_sync run as a
+  module process alone (no ansible-playbook) into another empty directory, and the floor of
+  ansible-playbook itself (a play of one debug task).
 Then a scale run: a tree of SCALE_FILES 1 KiB files uploaded once by archive_sync under the
 prefix ``scale/`` (the names ``swift upload C scale`` gives), then the no-op upload of
 archive_sync (run as a module process, its peak RSS read with getrusage) against ``swift
@@ -56,6 +59,15 @@ SYNC_PLAYBOOK = """
         msg: >-
           uploaded={{{{ sync.summary.uploaded | default('-') }}}}
           downloaded={{{{ sync.summary.downloaded | default('-') }}}}
+"""
+
+FLOOR_PLAYBOOK = """
+- hosts: localhost
+  connection: local
+  gather_facts: false
+  tasks:
+    - ansible.builtin.debug:
+        msg: the floor of ansible-playbook
 """
 
 ROLE_PLAYBOOK = """
@@ -147,7 +159,7 @@ def drop(env, *containers):
         )
 
 
-def one_round(work, env, number, stamp, size):
+def one_round(work, env, number, stamp, size, auth):
     """CLI and archive_sync on fresh containers, both directions; the order alternates."""
     ours = 'bench-tree-sync-%s-%d' % (stamp.lower(), number)
     theirs = 'bench-tree-cli-%s-%d' % (stamp.lower(), number)
@@ -161,6 +173,7 @@ def one_round(work, env, number, stamp, size):
         SYNC_PLAYBOOK.format(mode='download', path=os.path.join(work, 'ours-%d' % number), container=ours),
     )
     role = playbook(work, 'role-%d.yml' % number, ROLE_PLAYBOOK.format(src=tree, container=ours))
+    floor = playbook(work, 'floor.yml', FLOOR_PLAYBOOK)
     times = {}
 
     def cli():
@@ -176,6 +189,13 @@ def one_round(work, env, number, stamp, size):
         times['role_noop_s'] = timed([ansible_playbook, role], env=env, expect=': 0 uploaded')
         times['sync_restore_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=%d"' % FILES, moves=size)
         times['sync_restore_noop_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=0"')
+        if PRIME:
+            prime_memory(size)
+        alone_path = os.path.join(work, 'alone-%d' % number)
+        alone = module_run(env, dict(auth, mode='download', path=alone_path, container=ours))
+        assert alone[2]['summary']['downloaded'] == FILES, alone[2]['summary']
+        times['module_restore_s'] = alone[0]
+        times['playbook_floor_s'] = timed([ansible_playbook, floor], env=env, expect='the floor of ansible-playbook')
 
     try:
         create(env, ours)
@@ -183,7 +203,7 @@ def one_round(work, env, number, stamp, size):
             contender()
     finally:
         drop(env, ours, ours + '_segments', theirs)
-        for name in ('ours-%d' % number, 'theirs-%d' % number):
+        for name in ('ours-%d' % number, 'theirs-%d' % number, 'alone-%d' % number):
             shutil.rmtree(os.path.join(work, name), ignore_errors=True)
     times = dict((key, round(value, 2)) for key, value in times.items())
     times.update(
@@ -192,6 +212,7 @@ def one_round(work, env, number, stamp, size):
         role_noop=round(times['role_noop_s'] / times['cli_upload_noop_s'], 3),
         restore_first=round(times['sync_restore_s'] / times['cli_restore_s'], 3),
         restore_noop=round(times['sync_restore_noop_s'] / times['cli_restore_noop_s'], 3),
+        restore_module=round(times['module_restore_s'] / times['cli_restore_s'], 3),
     )
     return times
 
@@ -240,17 +261,22 @@ def listing_stamps(env, container):
     ).stdout
 
 
-def scale(work, env, stamp):
-    tree = os.path.join(work, 'scale')
-    make_tree(tree, SCALE_FILES, 100, small=True)
-    ours = 'bench-scale-%s' % stamp.lower()
-    auth = dict(
+def module_auth(env):
+    """The auth options of a module run, from the lab's OS_* variables."""
+    return dict(
         auth_url=env['OS_AUTH_URL'],
         access_key=env['OS_USERNAME'],
         secret_key=env['OS_PASSWORD'],
         project_id=env['OS_PROJECT_ID'],
         domain_id=env['OS_USER_DOMAIN_ID'],
     )
+
+
+def scale(work, env, stamp):
+    tree = os.path.join(work, 'scale')
+    make_tree(tree, SCALE_FILES, 100, small=True)
+    ours = 'bench-scale-%s' % stamp.lower()
+    auth = module_auth(env)
     swift = os.path.join(BIN, 'swift')
     try:
         create(env, ours)
@@ -296,10 +322,10 @@ def main():
         )
         rounds = []
         for number in range(1, ROUNDS + 1):
-            rounds.append(one_round(work, env, number, stamp, total))
+            rounds.append(one_round(work, env, number, stamp, total, module_auth(env)))
             print('round %d: %s' % (number, json.dumps(rounds[-1], sort_keys=True)))
         result = {'files': FILES, 'directories': DIRS, 'bytes': total, 'nproc': os.cpu_count(), 'rounds': rounds}
-        for key in ('upload_first', 'upload_noop', 'role_noop', 'restore_first', 'restore_noop'):
+        for key in ('upload_first', 'upload_noop', 'role_noop', 'restore_first', 'restore_noop', 'restore_module'):
             if rounds:
                 result[key] = statistics.median([r[key] for r in rounds])
         if SCALE_FILES:
@@ -313,6 +339,7 @@ def main():
             ('role_noop', 'archive_upload role, no-op / same'),
             ('restore_first', 'restore into an empty directory / swift download'),
             ('restore_noop', 'restore, no-op / swift download --skip-identical'),
+            ('restore_module', 'restore, the module process alone / swift download'),
             ('scale_noop', '%d files, no-op upload / CLI' % SCALE_FILES),
         ):
             if key in result:
@@ -329,6 +356,9 @@ def main():
             rss = result['scale']['sync_noop_rss_mib']
             verdict = 'met' if rss <= 150 else 'NOT MET'
             print('%-52s %6.1f  <= 150 MiB %s' % ('peak RSS of the no-op module (MiB)', rss, verdict))
+        if rounds:
+            floor = statistics.median([r['playbook_floor_s'] for r in rounds])
+            print('%-52s %6.2f' % ('ansible-playbook of one debug task (s)', floor))
         os.makedirs(os.path.join(REPO, 'benchmarks', 'results'), exist_ok=True)
         with open(os.path.join(REPO, 'benchmarks', 'results', 'tree-%s.json' % stamp), 'w', encoding='utf-8') as handle:
             json.dump(result, handle, indent=2)
