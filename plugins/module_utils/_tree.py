@@ -35,7 +35,7 @@ def selected(rel, include, exclude):
 
 # The temp file a download writes beside its target: ``.<name>.<8 hex digits>.part``. Its
 # writer holds an flock on it until the rename; one nobody holds is left by a killed run.
-_TEMP_RE = re.compile(r'^\..+\.[0-9a-f]{8}\.part$', re.DOTALL)
+_TEMP_RE = re.compile(r'^\.(.+)\.[0-9a-f]{8}\.part$', re.DOTALL)
 TEMP_REASON = 'the temporary file of a download'
 
 
@@ -46,7 +46,14 @@ def temp_name(name, token):
 
 def is_temp(name):
     """Whether the file name ``name`` is one a download gives its temp files."""
-    return bool(_TEMP_RE.match(name))
+    return temp_target(name) is not None
+
+
+def temp_target(name):
+    """The name of the file whose download has the temp file ``name``; None if ``name`` is
+    not a download's temp file."""
+    match = _TEMP_RE.match(name)
+    return match.group(1) if match else None
 
 
 def _lock_temp(path):
@@ -110,12 +117,11 @@ def remove_stale_temps(root, rels):
 def stale_temps_of(directory, name):
     """The temp files of downloads of the file ``name`` in ``directory`` that nobody writes:
     those killed runs left."""
-    own = re.compile(r'^%s\.[0-9a-f]{8}\.part$' % re.escape('.' + name), re.DOTALL)
     try:
         names = os.listdir(directory)
     except FileNotFoundError:
         return []
-    return sorted(n for n in names if own.match(n) and not temp_in_use(os.path.join(directory, n)))
+    return sorted(n for n in names if temp_target(n) == name and not temp_in_use(os.path.join(directory, n)))
 
 
 class Tree:
