@@ -166,6 +166,7 @@ def download_stale_temp(fake, tmp_path):
     args = download_identical(fake, tmp_path)
     write(tmp_path, '.out.bin.0badc0de.part', b'data t')
     write(tmp_path, '.out.bin.part', b'not a temp name: kept')
+    write(tmp_path, '.other.bin.0badc0de.part', b'the temp of another dest: kept')
     return args
 
 
@@ -345,7 +346,11 @@ def test_the_real_runs_leave_what_they_report(run_module, tmp_path):
     fake = FakeSwift()
     result, failed = run_module(archive_object.main, fake, info=BULK, **download_stale_temp(fake, tmp_path))
     assert not failed and result['temps_removed'] == ['.out.bin.0badc0de.part']
-    assert local_files(tmp_path) == {'.out.bin.part': b'not a temp name: kept', 'out.bin': b'data to fetch'}
+    assert local_files(tmp_path) == {
+        '.out.bin.part': b'not a temp name: kept',
+        '.other.bin.0badc0de.part': b'the temp of another dest: kept',
+        'out.bin': b'data to fetch',
+    }
 
     fake = FakeSwift()
     run_module(archive_object.main, fake, info=BULK, **object_replaces_slo(fake, tmp_path))
