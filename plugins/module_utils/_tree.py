@@ -56,6 +56,17 @@ def temp_target(name):
     return match.group(1) if match else None
 
 
+def is_temp_file(path):
+    """Whether ``path`` is a download's temp file: a regular file (downloads create them
+    with O_EXCL; a symlink or other file under such a name is not one) with a temp name."""
+    if not is_temp(os.path.basename(path)):
+        return False
+    try:
+        return stat.S_ISREG(os.lstat(path).st_mode)
+    except OSError:
+        return False
+
+
 def _lock_temp(path):
     """An fd of the temp file ``path`` holding its flock, or None when it is gone; raises
     BlockingIOError while a download holds it."""
@@ -121,7 +132,13 @@ def stale_temps_of(directory, name):
         names = os.listdir(directory)
     except FileNotFoundError:
         return []
-    return sorted(n for n in names if temp_target(n) == name and not temp_in_use(os.path.join(directory, n)))
+    return sorted(
+        n
+        for n in names
+        if temp_target(n) == name
+        and is_temp_file(os.path.join(directory, n))
+        and not temp_in_use(os.path.join(directory, n))
+    )
 
 
 class Tree:
@@ -161,11 +178,11 @@ class Tree:
                 rel = base + name
                 if not selected(rel, include, exclude):
                     continue
-                if is_temp(name):
+                full = os.path.join(top, name)
+                if is_temp_file(full):
                     self.skipped[rel] = TEMP_REASON
                     self.temps.append(rel)
                     continue
-                full = os.path.join(top, name)
                 try:
                     info = os.stat(full) if follow_symlinks else os.lstat(full)
                 except OSError as exc:

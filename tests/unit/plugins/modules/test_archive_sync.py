@@ -247,3 +247,23 @@ def test_temp_files_of_a_killed_restore_are_removed_and_never_uploaded(run_modul
     assert not failed and not up['changed'], up
     assert '.big.bin.feedf00d.part (the temporary file of a download)' in up['skipped']
     assert 't/.big.bin.feedf00d.part' not in fake.state()[0]['c']['objects']
+
+
+def test_a_symlink_under_a_temp_name_is_no_temp_file(run_module, fake, tmp_path):
+    """Downloads create their temp files as regular files: a symlink named like one (planted
+    or not) is neither locked through, removed, nor followed; the run does not fail on it."""
+    src = make_tree(tmp_path / 'src')
+    _result, failed = sync(run_module, fake, path=str(src))
+    assert not failed
+    dest = tmp_path / 'dest'
+    _result, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed
+    outside = tmp_path / 'outside.txt'
+    outside.write_bytes(b'not yours')
+    link = dest / 'docs' / '.a.txt.0badc0de.part'
+    link.symlink_to(outside)
+    again, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed, again
+    assert again['temps_removed'] == [] and not again['changed']
+    assert link.is_symlink() and os.readlink(str(link)) == str(outside)
+    assert outside.read_bytes() == b'not yours'

@@ -341,6 +341,22 @@ def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_mo
         assert real['changed_reason'] == reason
 
 
+def test_a_symlink_under_dests_temp_name_is_no_temp_file(run_module, tmp_path):
+    """A symlink named like dest's temp file is not one (downloads create regular files):
+    the download neither fails on it nor removes or follows it."""
+    fake = FakeSwift()
+    args = download_identical(fake, tmp_path)
+    outside = tmp_path / 'outside.txt'
+    outside.write_bytes(b'not yours')
+    link = tmp_path / '.out.bin.0badc0de.part'
+    link.symlink_to(outside)
+    result, failed = run_module(archive_object.main, fake, info=BULK, **args)
+    assert not failed, result
+    assert result['temps_removed'] == [] and not result['changed']
+    assert link.is_symlink() and os.readlink(str(link)) == str(outside)
+    assert outside.read_bytes() == b'not yours'
+
+
 def test_the_real_runs_leave_what_they_report(run_module, tmp_path):
     """A sample of the cases above, checked on the stored state rather than the result."""
     fake = FakeSwift()
