@@ -104,13 +104,18 @@ def make_tree(root, files, dirs, small=False):
     return total
 
 
+def prime(moves):
+    """Before a run that writes ``moves`` bytes: fill and free as much tmpfs (run.prime_memory)."""
+    if moves and PRIME:
+        prime_memory(moves)
+
+
 def timed(argv, cwd=None, env=None, expect=None, moves=0):
     """Seconds ``argv`` took; its output must contain ``expect`` when given.
 
-    ``moves``: the bytes it writes; as much tmpfs is filled and freed first (run.prime_memory).
+    ``moves``: the bytes it writes (``prime``).
     """
-    if moves and PRIME:
-        prime_memory(moves)
+    prime(moves)
     start = time.monotonic()
     done = subprocess.run(argv, cwd=cwd, env=env, check=True, stdout=subprocess.PIPE)
     seconds = time.monotonic() - start
@@ -159,7 +164,7 @@ def drop(env, *containers):
         )
 
 
-def one_round(work, env, number, stamp, size, auth):
+def one_round(work, env, number, stamp, size):
     """CLI and archive_sync on fresh containers, both directions; the order alternates."""
     ours = 'bench-tree-sync-%s-%d' % (stamp.lower(), number)
     theirs = 'bench-tree-cli-%s-%d' % (stamp.lower(), number)
@@ -189,10 +194,8 @@ def one_round(work, env, number, stamp, size, auth):
         times['role_noop_s'] = timed([ansible_playbook, role], env=env, expect=': 0 uploaded')
         times['sync_restore_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=%d"' % FILES, moves=size)
         times['sync_restore_noop_s'] = timed([ansible_playbook, down], env=env, expect='downloaded=0"')
-        if PRIME:
-            prime_memory(size)
         alone_path = os.path.join(work, 'alone-%d' % number)
-        alone = module_run(env, dict(auth, mode='download', path=alone_path, container=ours))
+        alone = module_run(env, dict(module_auth(env), mode='download', path=alone_path, container=ours), moves=size)
         assert alone[2]['summary']['downloaded'] == FILES, alone[2]['summary']
         times['module_restore_s'] = alone[0]
         times['playbook_floor_s'] = timed([ansible_playbook, floor], env=env, expect='the floor of ansible-playbook')
@@ -217,8 +220,9 @@ def one_round(work, env, number, stamp, size, auth):
     return times
 
 
-def module_run(env, args):
-    """(seconds, peak RSS in MiB, result) of one archive_sync module process."""
+def module_run(env, args, moves=0):
+    """(seconds, peak RSS in MiB, result) of one archive_sync module process; ``moves`` as
+    for ``timed``."""
     args_file = os.path.join(tempfile.mkdtemp(prefix='sync-args-'), 'args.json')
     with open(args_file, 'w', encoding='utf-8') as handle:
         json.dump({'ANSIBLE_MODULE_ARGS': args}, handle)
@@ -232,6 +236,7 @@ def module_run(env, args):
         'print(json.dumps([time.monotonic() - t, '
         'resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0, json.loads(out)]))'
     )
+    prime(moves)
     done = subprocess.run(
         [os.path.join(BIN, 'python'), '-c', wrapper, os.path.join(BIN, 'python'), module, args_file],
         env=dict(env, PYTHONPATH=COLLECTIONS),
@@ -322,7 +327,7 @@ def main():
         )
         rounds = []
         for number in range(1, ROUNDS + 1):
-            rounds.append(one_round(work, env, number, stamp, total, module_auth(env)))
+            rounds.append(one_round(work, env, number, stamp, total))
             print('round %d: %s' % (number, json.dumps(rounds[-1], sort_keys=True)))
         result = {'files': FILES, 'directories': DIRS, 'bytes': total, 'nproc': os.cpu_count(), 'rounds': rounds}
         for key in ('upload_first', 'upload_noop', 'role_noop', 'restore_first', 'restore_noop', 'restore_module'):
