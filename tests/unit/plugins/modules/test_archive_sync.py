@@ -207,16 +207,22 @@ def held(path):
     return fd
 
 
-def test_temp_files_of_a_killed_restore_are_removed_and_never_uploaded(run_module, fake, tmp_path):
-    """A killed restore leaves its temp files (``.<name>.<8 hex>.part``, unlocked once their
-    writer is dead): the next download run removes them, check mode says so first, a temp
-    that a running download holds is left alone, and an upload never sends one."""
+def uploaded_and_restored(run_module, fake, tmp_path):
+    """(src, dest): make_tree's tree uploaded, then restored whole into ``dest``."""
     src = make_tree(tmp_path / 'src')
     _result, failed = sync(run_module, fake, path=str(src))
     assert not failed
     dest = tmp_path / 'dest'
     _result, failed = sync(run_module, fake, mode='download', path=str(dest))
     assert not failed
+    return src, dest
+
+
+def test_temp_files_of_a_killed_restore_are_removed_and_never_uploaded(run_module, fake, tmp_path):
+    """A killed restore leaves its temp files (``.<name>.<8 hex>.part``, unlocked once their
+    writer is dead): the next download run removes them, check mode says so first, a temp
+    that a running download holds is left alone, and an upload never sends one."""
+    src, dest = uploaded_and_restored(run_module, fake, tmp_path)
     whole = snapshot(dest)
     stale = dest / 'docs' / '.a.txt.0badc0de.part'
     stale.write_bytes(b'alp')
@@ -252,12 +258,7 @@ def test_temp_files_of_a_killed_restore_are_removed_and_never_uploaded(run_modul
 def test_a_symlink_under_a_temp_name_is_no_temp_file(run_module, fake, tmp_path):
     """Downloads create their temp files as regular files: a symlink named like one (planted
     or not) is neither locked through, removed, nor followed; the run does not fail on it."""
-    src = make_tree(tmp_path / 'src')
-    _result, failed = sync(run_module, fake, path=str(src))
-    assert not failed
-    dest = tmp_path / 'dest'
-    _result, failed = sync(run_module, fake, mode='download', path=str(dest))
-    assert not failed
+    _src, dest = uploaded_and_restored(run_module, fake, tmp_path)
     outside = tmp_path / 'outside.txt'
     outside.write_bytes(b'not yours')
     link = dest / 'docs' / '.a.txt.0badc0de.part'
