@@ -132,10 +132,16 @@ class Client:
             )
         )
 
-    def head_object(self, container, name):
-        """Facts of an object, or None."""
+    def head_object(self, container, name, newest=False):
+        """Facts of an object, or None. ``newest`` asks every replica (``X-Newest``) and takes
+        the newest answer: for reads that decide a deletion, where a stale replica's answer
+        could name segments that the live manifest no longer uses, or miss ones it does."""
         headers = self._read(
-            "HEAD object '%s' in container '%s'" % (name, container), self.conn.head_object, container, name
+            "HEAD object '%s' in container '%s'" % (name, container),
+            self.conn.head_object,
+            container,
+            name,
+            headers=_swift.NEWEST_HEADERS if newest else None,
         )
         return None if headers is None else _swift.object_facts(container, name, headers)
 
@@ -144,7 +150,7 @@ class Client:
         container, name = _swift.split_segment_path(path)
         return self.head_object(container, name)
 
-    def get_manifest(self, container, name):
+    def get_manifest(self, container, name, newest=False):
         """The segments of an SLO from ``?multipart-manifest=get``, or None."""
         found = self._read(
             "GET manifest of object '%s' in container '%s'" % (name, container),
@@ -152,6 +158,7 @@ class Client:
             container,
             name,
             query_string='multipart-manifest=get',
+            headers=_swift.NEWEST_HEADERS if newest else None,
         )
         return None if found is None else _swift.parse_manifest(found[1])
 

@@ -494,12 +494,8 @@ def plan_slo_absent(container, before, segments):
 
 
 def listing_size(entry):
-    """The data size of a listed object: an SLO manifest's listing gives its own size in
-    ``bytes`` and the data's in ``swift_bytes=`` of its content type."""
-    for part in (entry.get('content_type') or '').split(';')[1:]:
-        key, _sep, value = part.strip().partition('=')
-        if key == 'swift_bytes' and value.isdigit():
-            return int(value)
+    """The data size of a listed object (an SLO's listed ``bytes`` is its data's size: the
+    container server folds the manifest's ``swift_bytes`` into it in every Swift version)."""
     return entry.get('bytes')
 
 
@@ -514,6 +510,8 @@ def _listed_identical(entry, local, remote, hashes, quick_mtime=False):
         return stored is not None and float(local.mtime) <= stored
     if entry['name'] in remote:
         facts, segments = remote[entry['name']]
+        if facts is not None and not facts['is_slo'] and local.path in hashes:
+            local = Local(local.path, md5=hashes[local.path], size=local.size)
         return identical(facts, local, segments, quick=True)
     if local.path not in hashes:
         return False
@@ -525,8 +523,9 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
 
     ``markers``: object names of the directory markers to have; ``files``: dicts with name,
     path, local (a Local) and large (at or above slo_threshold); ``listing``: {name: entry}
-    of the prefix; ``remote``: {name: (facts, segments)} of listed objects that may be SLOs
-    (observed); ``hashes``: {path: md5} of files whose listed plain object has their size.
+    of the prefix; ``remote``: {name: (facts, segments)} of the listed objects that were
+    HEADed (the listing could not tell what they are); ``hashes``: {path: md5} of files
+    hashed because a listed object has their size.
     ``desired``: compare, delete_extra, wanted (names never deleted: every local file and
     directory marker), deletable(name) (whether the filters select it), skipped ({rel: why}).
 
@@ -552,7 +551,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
             reason = (
                 'absent'
                 if entry is None
-                else ('content differs' if facts is not None and facts['is_slo'] else 'stored as a plain object')
+                else ('stored as a plain object' if facts is not None and not facts['is_slo'] else 'content differs')
             )
             actions.append(('slo', item, reason))
             slos.append(item['name'])

@@ -19,13 +19,13 @@ from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swif
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 
-def observe(client, container, name):
+def observe(client, container, name, newest=False):
     """(facts, manifest segments) of an object ([] for a plain one); (None, None) when there
-    is none."""
-    facts = client.head_object(container, name)
+    is none. ``newest``: read from every replica (reads that decide a deletion)."""
+    facts = client.head_object(container, name, newest=newest)
     if facts is None:
         return None, None
-    segments = client.get_manifest(container, name) if facts['is_slo'] else []
+    segments = client.get_manifest(container, name, newest=newest) if facts['is_slo'] else []
     return facts, segments or []
 
 
@@ -45,8 +45,8 @@ class SloWriter:
     def segment_path(self, name):
         return '/%s/%s' % (self.segment_container, name)
 
-    def observe(self):
-        return observe(self.client, self.container, self.name)
+    def observe(self, newest=False):
+        return observe(self.client, self.container, self.name, newest)
 
     def versions(self):
         """Listing entries of all versions of this object's segments."""
@@ -121,7 +121,7 @@ class SloWriter:
         expected = _swift.slo_etag([j['etag'] for j in jobs])
         # What the manifest PUT replaces, read as late as possible: a concurrent writer's
         # manifest that landed meanwhile is replaced too, and its segments become obsolete.
-        replaced = self.observe()[1]
+        replaced = self.observe(newest=True)[1]
         after, after_segments = self.put_manifest(jobs, expected)
         if after is None or after['etag'] != expected:
             self.lost_race(after, after_segments)
@@ -160,7 +160,7 @@ class SloWriter:
             )
         except ArchiveError as exc:
             try:
-                after, segments = self.observe()
+                after, segments = self.observe(newest=True)
             except ArchiveError as unknown:
                 raise ArchiveError(
                     '%s; whether the manifest was written is unknown (%s), so the '
@@ -171,7 +171,7 @@ class SloWriter:
             if after is None or after['etag'] != expected:
                 self.fail(self.client.quota_hint(exc, self.container), len(self.upload))
             return after, segments
-        return self.observe()
+        return self.observe(newest=True)
 
     def lost_race(self, live, live_segments):
         """Another writer's manifest replaced this run's: delete what this run uploaded that

@@ -460,10 +460,15 @@ def listing_content_type(entry):
     return (entry.get('content_type') or '').split(';')[0].strip()
 
 
-def listing_maybe_slo(entry):
-    """Whether a listing entry may be an SLO manifest (then ``hash``/``bytes`` are the
-    manifest's, not the data's, and a HEAD tells more)."""
-    return 'slo_etag' in entry or 'swift_bytes=' in (entry.get('content_type') or '')
+def listing_says_slo(entry):
+    """Whether a listing entry shows an SLO manifest. Only Swift 2.19 and later say so
+    (``slo_etag``); on 2.15.1 (NAVER's) an SLO lists like a plain object of its data's size
+    whose ``hash`` is the manifest's md5, and only a HEAD (``X-Static-Large-Object``) tells."""
+    return 'slo_etag' in entry
+
+
+# Sent on reads that decide a deletion: the proxy asks every replica and answers the newest.
+NEWEST_HEADERS = {'X-Newest': 'true'}
 
 
 def parse_manifest(body):

@@ -28,10 +28,15 @@ description:
     or C(..) components, empty components as in C(a//b), NUL) fails the task, naming the
     object, before anything is written. So does a local symlink, or a directory, where a
     file must go.
-  - Idempotent in both directions. Identity comes from one listing of the prefix, never a
-    request per file. A plain object is identical when its size and the listing's md5 equal
-    the local file's (files are hashed on O(threads) threads); an SLO by its manifest (its
-    recorded size and mtime, else the md5 of every segment).
+  - Idempotent in both directions. Identity comes from one listing of the prefix. A plain
+    object is identical when its size and the listing's md5 equal the local file's (files are
+    hashed on O(threads) threads); an SLO by its manifest (its recorded size and mtime, else
+    the md5 of every segment). Swift 2.15.1's listings do not say which objects are SLOs, so
+    a listed object of a file's size is HEADed when the listing cannot decide: a file at or
+    above O(slo_threshold) before hashing it, a smaller one when its md5 differs from the
+    listed one. A re-run over unchanged small files sends only the listing.
+  - An object that an upload replaces or O(delete_extra) deletes is HEADed first (from every
+    replica): an SLO is deleted with its segments, after its replacement is in place.
   - Uses only features of Swift 2.15.1 (Pike).
 options:
   mode:
@@ -330,22 +335,44 @@ class ArchiveSync(ArchiveModule):
             )
         return dict((e['name'], e) for e in entries if 'name' in e)
 
-    def observe_slos(self, names, listing):
-        """{name: (facts, segments)} of the listed objects among ``names`` that may be SLOs."""
-        return dict(
-            (name, _slo.observe(self.client, self.container, name))
-            for name in names
-            if name in listing and _swift.listing_maybe_slo(listing[name])
-        )
+    def observe_listed(self, pairs, listing):
+        """What identity needs of the listed objects whose size is a local file's, for
+        ``pairs`` of (object name, Local): ({name: (facts, segments)}, {path: md5}).
 
-    def hashes(self, pairs, listing, remote):
-        """{path: md5} of the local files whose listed plain object has their size."""
-        paths = [
-            local.path
+        Swift 2.15.1's listings cannot tell an SLO from a plain object (no ``slo_etag``; an
+        SLO's ``hash`` is its manifest's md5 and ``bytes`` its data's size), so only a HEAD
+        can: files at or above slo_threshold are HEADed first (hashing them whole would be
+        wasted on an SLO), smaller ones hashed first and HEADed only when their md5 is not
+        the listed one. A no-op run of small files sends no request beyond the listing.
+        """
+        same = [
+            (name, local)
             for name, local in pairs
-            if name in listing and name not in remote and _plan.listing_size(listing[name]) == local.size
+            if name in listing and _plan.listing_size(listing[name]) == local.size
         ]
-        return _transfer.md5_files(paths, self.params['threads'])
+        first = [
+            name
+            for name, local in same
+            if local.size >= self.params['slo_threshold'] or _swift.listing_says_slo(listing[name])
+        ]
+        remote = self.observe(first)
+        rest = [(name, local) for name, local in same if name not in remote]
+        hashes = _transfer.md5_files([local.path for _name, local in rest], self.params['threads'])
+        remote.update(
+            self.observe(
+                [name for name, local in rest if hashes[local.path] != _swift.strip_etag(listing[name].get('hash'))]
+            )
+        )
+        return remote, hashes
+
+    def observe(self, names):
+        """{name: (facts, segments)} of objects, HEADed (and an SLO's manifest read) on the
+        pool; (None, None) for one that is gone."""
+        names = list(names)
+        found = _transfer.run_pool(
+            self.client, lambda worker, name: _slo.observe(worker, self.container, name), names, self.params['threads']
+        )
+        return dict(zip(names, found))
 
     def result(self, plan):
         result = dict(changed=plan.changed, changed_reason=plan.reason, **plan.result)
@@ -382,10 +409,9 @@ class ArchiveSync(ArchiveModule):
             dir_names.insert(0, self.prefix)
         listing = self.listing()
         names = [f['name'] for f in files]
-        remote = self.observe_slos(names, listing) if p['compare'] == 'checksum' else {}
-        hashes = (
-            self.hashes([(f['name'], f['local']) for f in files], listing, remote) if p['compare'] == 'checksum' else {}
-        )
+        remote, hashes = {}, {}
+        if p['compare'] == 'checksum':
+            remote, hashes = self.observe_listed([(f['name'], f['local']) for f in files], listing)
         wanted = set(names) | set(dir_names)
         plan = _plan.plan_sync_upload(
             dir_names if p['directory_markers'] else [],
@@ -425,10 +451,10 @@ class ArchiveSync(ArchiveModule):
                 )
                 return
             item = action[1]
-            replaced = listing.get(item['name'])
             old_segments = []
-            if replaced is not None and _swift.listing_maybe_slo(replaced):
-                old_segments = [s['name'] for s in worker.get_manifest(self.container, item['name']) or ()]
+            if item['name'] in listing:
+                # What the PUT replaces, read from every replica: an SLO's segments go after it.
+                old_segments = [s['name'] for s in _slo.observe(worker, self.container, item['name'], True)[1] or ()]
             _transfer.put_file(
                 worker,
                 self.container,
@@ -452,13 +478,22 @@ class ArchiveSync(ArchiveModule):
             ) from exc
         except ArchiveError as exc:
             raise self.partial(exc, done, len(small) + len(large)) from exc
-        plain = []
-        for entry in extra:
-            if _swift.listing_maybe_slo(entry):
-                self.client.delete_slo(self.container, entry['name'])
-            else:
-                plain.append('/%s/%s' % (self.container, entry['name']))
-        self.client.delete_paths(plain)
+        self.delete_objects(extra)
+
+    def delete_objects(self, entries):
+        """Delete listed objects, an SLO with its segments. What each one is, is read from
+        every replica first (the listing cannot tell an SLO); a directory marker is known."""
+        unknown = [e['name'] for e in entries if not _plan.is_marker(_plan.listed_facts(e))]
+        found = _transfer.run_pool(
+            self.client,
+            lambda worker, name: worker.head_object(self.container, name, newest=True),
+            unknown,
+            self.params['threads'],
+        )
+        slos = [name for name, facts in zip(unknown, found) if facts is not None and facts['is_slo']]
+        for name in slos:
+            self.client.delete_slo(self.container, name)
+        self.client.delete_paths('/%s/%s' % (self.container, e['name']) for e in entries if e['name'] not in slos)
 
     def partial(self, exc, done, total, mode='upload'):
         """The error of a run that stopped part way: how much was complete, that nothing was
@@ -559,13 +594,12 @@ class ArchiveSync(ArchiveModule):
             )
             dirs = set(tree.dirs)
         wanted = [i for i in entries if not i['directory'] and i['rel'] in files]
-        remote = self.observe_slos([i['name'] for i in wanted], listing)
-        hashes = self.hashes([(i['name'], files[i['rel']]) for i in wanted], listing, remote)
+        remote, hashes = self.observe_listed([(i['name'], files[i['rel']]) for i in wanted], listing)
         plan = _plan.plan_sync_download(
             entries, files, dirs, remote, hashes, dict(delete_extra=p['delete_extra'], skipped=[], stale_temps=stale)
         )
         if plan.changed and not self.check_mode:
-            self.apply_download(plan, root)
+            self.apply_download(plan, root, remote)
         return self.result(plan)
 
     def check_conflicts(self, entries):
@@ -582,7 +616,7 @@ class ArchiveSync(ArchiveModule):
                         "was written" % (files[parent], item['name'], parent)
                     )
 
-    def apply_download(self, plan, root):
+    def apply_download(self, plan, root, remote):
         p = self.params
         os.makedirs(root, exist_ok=True)
         _tree.remove_stale_temps(root, [a[1] for a in plan.actions if a[0] == 'remove_temp'])
@@ -590,14 +624,18 @@ class ArchiveSync(ArchiveModule):
             if action[0] == 'mkdir':
                 os.makedirs(os.path.join(root, *action[1].split('/')), exist_ok=True)
         gets = [a[1] for a in plan.actions if a[0] == 'get']
-        slos = [i for i in gets if _swift.listing_maybe_slo(i['entry'])]
-        plain = [i for i in gets if not _swift.listing_maybe_slo(i['entry'])]
+        # Large objects one after the other, each an SLO's segments on the threads; the rest
+        # on the pool (an SLO among them streams through its one GET, checked per segment).
+        large = [i for i in gets if self.likely_slo(i, remote)]
+        plain = [i for i in gets if not self.likely_slo(i, remote)]
         done = 0
         try:
-            _transfer.run_pool(self.client, lambda worker, item: self.get(worker, item, root), plain, p['threads'])
+            _transfer.run_pool(
+                self.client, lambda worker, item: self.get(worker, item, root, False), plain, p['threads']
+            )
             done = len(plain)
-            for item in slos:
-                self.get(self.client, item, root)
+            for item in large:
+                self.get(self.client, item, root, True)
                 done += 1
         except ArchiveError as exc:
             done = len(exc.done) if isinstance(exc, _transfer.PoolError) else done
@@ -609,7 +647,16 @@ class ArchiveSync(ArchiveModule):
             if action[0] == 'remove':
                 os.remove(os.path.join(root, *action[1].split('/')))
 
-    def get(self, worker, item, root):
+    def likely_slo(self, item, remote):
+        """Whether a listed object is known to be an SLO, or large enough to be one."""
+        facts = remote.get(item['name'], (None, None))[0]
+        return (
+            (facts is not None and facts['is_slo'])
+            or _swift.listing_says_slo(item['entry'])
+            or _plan.listing_size(item['entry']) >= self.params['slo_threshold']
+        )
+
+    def get(self, worker, item, root, parallel):
         """One object to its file: verified while it streams, written to a temp file beside it,
         synced and renamed; then its recorded mtime. Damaged bytes are fetched once more."""
         dest = os.path.join(root, *item['rel'].split('/'))
@@ -618,12 +665,12 @@ class ArchiveSync(ArchiveModule):
         what = "object '%s' in container '%s'" % (name, self.container)
         try:
             try:
-                mtime = self.fetch(worker, item, dest)
+                mtime = self.fetch(worker, item, dest, parallel)
             except ArchiveError as exc:
                 if not _transfer.is_verify_error(exc):
                     raise
                 self.module.warn('the download of %s failed its md5 check (%s) and was retried' % (what, exc.message))
-                mtime = self.fetch(worker, item, dest)
+                mtime = self.fetch(worker, item, dest, parallel)
         except ArchiveError as exc:
             raise ArchiveError(
                 "download of %s failed, '%s' was left as it was: %s" % (what, dest, exc.message),
@@ -635,35 +682,34 @@ class ArchiveSync(ArchiveModule):
         if mtime is not None:
             os.utime(dest, (time.time(), mtime))
 
-    def fetch(self, worker, item, dest):
+    def fetch(self, worker, item, dest, parallel):
         """Download an object to ``dest``; returns the mtime it records, or None.
 
-        A plain object is checked against the listing's size and md5 (one GET); an SLO is
-        read through its manifest, its segments in parallel where they can be checked.
+        One GET. A plain object is checked against the listing's md5 and size. When the
+        answer says SLO (``X-Static-Large-Object``; Swift 2.15.1's listing cannot), the
+        manifest is read and the data checked segment by segment: from this GET's body, or,
+        with ``parallel`` and segments that md5s can check, by GETting them on the threads.
         """
         name, entry = item['name'], item['entry']
-        segments = None
-        if _swift.listing_maybe_slo(entry):
-            facts = worker.head_object(self.container, name)
-            if facts is None:
-                raise ArchiveError('it was deleted while this run was restoring')
-            if facts['is_slo']:
-                segments = worker.get_manifest(self.container, name) or []
-            if _transfer.parallel_download_possible(segments):
-                if (
-                    _swift.slo_etag([s['hash'] for s in segments]) != facts['etag']
-                    or sum(s['bytes'] for s in segments) != facts['bytes']
-                ):
-                    raise ArchiveError(CHANGED_WHILE_READ)
-                _transfer.download_segments(dest, worker, segments, self.params['threads'])
-                return _mtime(facts['metadata'].get('mtime'))
-            size, etag = facts['bytes'], facts['etag']
-        else:
-            size, etag = entry['bytes'], _swift.strip_etag(entry['hash'])
-        verifier = _transfer.SegmentVerifier(size, etag=None if segments else etag, segments=segments)
         headers, body = worker.get_object(self.container, name, _transfer.CHUNK)
-        if _swift.strip_etag(headers.get('etag')) != etag:
+        etag, size = _swift.strip_etag(headers.get('etag')), _swift.to_int(headers.get('content-length'))
+        segments = None
+        if _swift.is_slo(headers):
+            segments = worker.get_manifest(self.container, name) or []
+            checkable = all(_plan.md5_comparable(s) for s in segments)
+            if checkable and (
+                _swift.slo_etag([s['hash'] for s in segments]) != etag or sum(s['bytes'] for s in segments) != size
+            ):
+                _transfer.close_body(body)
+                raise ArchiveError(CHANGED_WHILE_READ)
+            if parallel and _transfer.parallel_download_possible(segments):
+                _transfer.close_body(body)
+                _transfer.download_segments(dest, worker, segments, self.params['threads'])
+                return _mtime(headers.get('x-object-meta-mtime'))
+        elif etag != _swift.strip_etag(entry.get('hash')) or size != entry.get('bytes'):
+            _transfer.close_body(body)
             raise ArchiveError(CHANGED_WHILE_READ)
+        verifier = _transfer.SegmentVerifier(size, etag=None if segments else etag, segments=segments)
         # The directory is synced once for all its files (apply_download).
         worker.call('GET ' + name, _transfer.download_to, dest, body, verifier, False)
         return _mtime(headers.get('x-object-meta-mtime'))

@@ -203,10 +203,10 @@ def test_object_post_repeats_an_existing_expiry():
     }
 
 
-def test_listing_entries_that_may_be_slos():
-    assert _swift.listing_maybe_slo({'slo_etag': '"x"'})
-    assert _swift.listing_maybe_slo({'content_type': 'application/octet-stream;swift_bytes=10'})
-    assert not _swift.listing_maybe_slo({'content_type': 'text/plain', 'hash': 'x'})
+def test_only_a_listing_with_slo_etag_says_slo():
+    assert _swift.listing_says_slo({'slo_etag': '"x"'})  # Swift 2.19 and later
+    # Swift 2.15.1: an SLO lists as a plain object of its data's size.
+    assert not _swift.listing_says_slo({'content_type': 'application/octet-stream', 'bytes': 10, 'hash': 'x'})
     assert (
         _swift.listing_content_type({'content_type': 'application/directory;swift_bytes=0'}) == 'application/directory'
     )

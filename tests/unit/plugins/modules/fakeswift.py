@@ -5,8 +5,13 @@
 
 It keeps what Swift 2.15.1 keeps and answers what it answers for the requests the modules
 make: metadata that a POST replaces, ETags checked on PUT, SLO manifests checked against
-their segments, listings that show an SLO's manifest (``swift_bytes=``), bulk and SLO
-deletes reported in a JSON body. ``writes`` records every request that changes something.
+their segments, bulk and SLO deletes reported in a JSON body (a ``multipart-manifest=delete``
+of a plain object fails, "Not an SLO manifest", as in 2.15.1). Its listings are 2.15.1's: an
+SLO lists with its data's size and its manifest's md5 as ``hash``, nothing saying it is an
+SLO; ``FakeSwift(modern=True)`` adds the ``slo_etag`` of Swift 2.19 and later.
+``lagging_replica = True`` plays a replica that missed the last write of each object: reads
+without ``X-Newest`` see the object as it was before it. ``writes`` records every request
+that changes something.
 """
 
 from __future__ import annotations
@@ -44,18 +49,22 @@ class FakeSwift:
     session = None
     deadline = None
 
-    def __init__(self, clock=None):
+    def __init__(self, clock=None, modern=False):
         self.lock = threading.RLock()
         self.containers = {}
         self.account_meta = {}
         self.writes = []
         self.clock = int(time.time()) if clock is None else clock
+        self.modern = modern
+        self.lagging_replica = False
+        self.previous = {}  # (container, name): the object before its last write, or None
+        self.reads = []  # ('LIST', container), ('HEAD' or 'GET', 'container/name')
 
     # --- setting up ---------------------------------------------------------------------
     def copy(self):
         """An independent copy with the same stored state and an empty write log."""
         with self.lock:
-            other = FakeSwift(self.clock)
+            other = FakeSwift(self.clock, self.modern)
             other.containers = copy.deepcopy(self.containers)
             other.account_meta = dict(self.account_meta)
             return other
@@ -238,6 +247,7 @@ class FakeSwift:
 
     def get_container(self, container, marker=None, limit=None, prefix=None, delimiter=None):
         with self.lock:
+            self.reads.append(('LIST', container))
             stored = self._container(container, 'Container GET')
             entries = []
             seen = set()
@@ -255,20 +265,42 @@ class FakeSwift:
                 obj = stored['objects'][name]
                 entry = {
                     'name': name,
-                    'bytes': len(obj['data']),
+                    'bytes': self._size(obj),
                     'hash': md5(obj['data']) if obj['manifest'] is not None else obj['etag'],
                     'content_type': obj['content_type'],
                     'last_modified': _stamp(obj['modified']),
                 }
-                if obj['manifest'] is not None:
-                    entry['content_type'] += ';swift_bytes=%d' % self._size(obj)
+                if obj['manifest'] is not None and self.modern:
+                    entry['slo_etag'] = '"%s"' % obj['etag']
                 entries.append(entry)
             return {}, entries[:limit]
 
     # --- objects ------------------------------------------------------------------------
-    def head_object(self, container, name):
+    def _read(self, container, name, what, headers):
+        """The object a read sees: with a lagging replica and no X-Newest, as it was before
+        its last write."""
+        self.reads.append((what.split()[-1], '%s/%s' % (container, name)))
+        newest = str((headers or {}).get('X-Newest', '')).lower() == 'true'
+        if self.lagging_replica and not newest and (container, name) in self.previous:
+            obj = self.previous[(container, name)]
+            if obj is None:
+                _fail(what, 404, 'Not Found')
+            return obj
+        return self._object(container, name, what)
+
+    def _remember(self, container, name):
+        """Before a write: what a lagging replica keeps showing."""
+        if self.lagging_replica:
+            current = self.containers.get(container, {}).get('objects', {}).get(name)
+            self.previous[(container, name)] = copy.deepcopy(current)
+
+    def head_object(self, container, name, headers=None):
         with self.lock:
-            obj = self._object(container, name, 'Object HEAD')
+            obj = self._read(container, name, 'Object HEAD', headers)
+            return self._head(obj)
+
+    def _head(self, obj):
+        with self.lock:
             headers = dict(obj['headers'])
             headers.update(
                 {
@@ -282,15 +314,15 @@ class FakeSwift:
                 headers['x-static-large-object'] = 'True'
             return headers
 
-    def get_object(self, container, name, query_string=None, resp_chunk_size=None):
+    def get_object(self, container, name, query_string=None, resp_chunk_size=None, headers=None):
         with self.lock:
-            obj = self._object(container, name, 'Object GET')
-            headers = self.head_object(container, name)
+            obj = self._read(container, name, 'Object GET', headers)
+            headers = self._head(obj)
             if query_string == 'multipart-manifest=get' and obj['manifest'] is not None:
                 return headers, json.dumps(obj['manifest']).encode()
             data = self._data(obj)
         if resp_chunk_size:
-            return headers, iter([data[i : i + resp_chunk_size] for i in range(0, len(data), resp_chunk_size)] or [b''])
+            return headers, Body([data[i : i + resp_chunk_size] for i in range(0, len(data), resp_chunk_size)] or [b''])
         return headers, data
 
     def put_object(
@@ -309,6 +341,7 @@ class FakeSwift:
         with self.lock:
             self.writes.append(('PUT', '%s/%s' % (container, name)))
             stored = self._container(container, 'Object PUT')
+            self._remember(container, name)
             if query_string == 'multipart-manifest=put':
                 return self._put_manifest(container, name, json.loads(body), content_type, headers)
             if etag is not None and md5(body) != etag:
@@ -340,6 +373,7 @@ class FakeSwift:
         with self.lock:
             self.writes.append(('POST', '%s/%s' % (container, name)))
             obj = self._object(container, name, 'Object POST')
+            self._remember(container, name)
             obj['headers'] = self._object_headers(headers)  # a POST replaces them all
             for key, value in headers.items():
                 if key.lower() == 'content-type':
@@ -349,6 +383,7 @@ class FakeSwift:
         with self.lock:
             self.writes.append(('DELETE', '%s/%s' % (container, name)))
             self._object(container, name, 'Object DELETE')
+            self._remember(container, name)
             del self.containers[container]['objects'][name]
 
     def body_request(self, method, container, name=None, query_string=None, headers=None, data=None):
@@ -356,6 +391,21 @@ class FakeSwift:
         with self.lock:
             self.writes.append(('DELETE', '%s/%s?multipart-manifest=delete' % (container, name)))
             obj = self._object(container, name, 'Object DELETE')
+            if obj['manifest'] is None:  # 2.15.1 deletes nothing and says why in the body
+                return (
+                    200,
+                    {},
+                    json.dumps(
+                        {
+                            'Response Status': '400 Bad Request',
+                            'Response Body': '',
+                            'Number Deleted': 0,
+                            'Number Not Found': 0,
+                            'Errors': [['/%s/%s' % (container, name), '400 Bad Request']],
+                        }
+                    ).encode(),
+                )
+            self._remember(container, name)
             deleted = 1
             for segment in obj['manifest'] or ():
                 segment_container, _sep, segment_name = segment['name'].lstrip('/').partition('/')
@@ -369,3 +419,12 @@ class FakeSwift:
                     {'Response Status': '200 OK', 'Number Deleted': deleted, 'Number Not Found': 0, 'Errors': []}
                 ).encode(),
             )
+
+
+class Body(list):
+    """A GET body in chunks, closable as swiftclient's is."""
+
+    closed = False
+
+    def close(self):
+        self.closed = True

@@ -45,13 +45,13 @@ class StubSwift:
             for n in names
         ]
 
-    def head_object(self, container, name):
+    def head_object(self, container, name, headers=None):
         obj = self.objects.get((container, name))
         if obj is None:
             raise ClientException('Object HEAD failed', http_status=404)
         return dict(obj['headers'], etag='"%s"' % obj['etag'])
 
-    def get_object(self, container, name, query_string=None, resp_chunk_size=None):
+    def get_object(self, container, name, query_string=None, resp_chunk_size=None, headers=None):
         obj = self.objects[(container, name)]
         return {}, json.dumps(obj['manifest']).encode()
 

@@ -53,11 +53,80 @@ def sync(run_module, fake, **args):
     return run_module(archive_sync.main, fake, info=BULK, **params)
 
 
-@pytest.fixture
-def fake():
-    swift = FakeSwift()
+@pytest.fixture(params=['pike', 'modern'])
+def fake(request):
+    """Swift 2.15.1's listings (NAVER's), then 2.19+'s (with slo_etag): every test runs on both."""
+    swift = FakeSwift(modern=request.param == 'modern')
     swift.add_container('c')
     return swift
+
+
+def segments_of(fake):
+    return sorted(fake.containers.get('c_segments', {}).get('objects', {}))
+
+
+def data(size, seed):
+    return bytes((seed + i * 7) % 256 for i in range(256)) * (size // 256) + bytes(size % 256)
+
+
+def test_large_files_go_up_once_come_back_and_leave_no_segment_behind(run_module, fake, tmp_path):
+    src = tmp_path / 'src'
+    src.mkdir()
+    (src / 'one.bin').write_bytes(data(3 * MIB, 1))
+    (src / 'two.bin').write_bytes(data(3 * MIB + 5, 2))
+    result, failed = sync(run_module, fake, path=str(src))
+    assert not failed, result
+    assert result['slo'] == ['t/one.bin', 't/two.bin'] and len(segments_of(fake)) == 3 + 4
+    fake.writes = []
+    again, failed = sync(run_module, fake, path=str(src))
+    assert not failed and not again['changed'] and fake.writes == [], again
+
+    dest = tmp_path / 'dest'
+    restored, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed and restored['downloaded'] == ['t/one.bin', 't/two.bin'], restored
+    assert snapshot(dest) == snapshot(src)
+    again, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed and not again['changed'], again
+
+    # One large file removed, the other replaced by a small file: none of their segments stays.
+    (src / 'one.bin').unlink()
+    (src / 'two.bin').write_bytes(b'small now')
+    result, failed = sync(run_module, fake, path=str(src), delete_extra=True)
+    assert not failed, result
+    assert result['uploaded'] == ['t/two.bin'] and result['deleted'] == ['t/one.bin']
+    assert segments_of(fake) == []
+    restored, failed = sync(run_module, fake, mode='download', path=str(dest), delete_extra=True)
+    assert not failed and snapshot(dest) == snapshot(src), restored
+
+
+def test_a_small_slo_of_another_client_is_identical_and_restores(run_module, fake, tmp_path):
+    """Below slo_threshold the listing's md5 (a manifest's, on 2.15.1) decides first: when it
+    differs, a HEAD tells an SLO from a changed file."""
+    body = data(MIB + 100, 3)
+    fake.add_slo('c', 't/cli.bin', body, 300000)
+    src = tmp_path / 'src'
+    src.mkdir()
+    (src / 'cli.bin').write_bytes(body)
+    fake.writes = []
+    result, failed = sync(run_module, fake, path=str(src), directory_markers=False)
+    assert not failed and not result['changed'] and fake.writes == [], result
+    dest = tmp_path / 'dest'
+    restored, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed and (dest / 'cli.bin').read_bytes() == body, restored
+    again, failed = sync(run_module, fake, mode='download', path=str(dest))
+    assert not failed and not again['changed'], again
+
+
+def test_a_no_op_upload_of_small_files_reads_one_listing(run_module, fake, tmp_path):
+    src = tmp_path / 'src'
+    (src / 'd').mkdir(parents=True)
+    for index in range(5):
+        (src / 'd' / ('%d.txt' % index)).write_bytes(b'file %d' % index)
+    sync(run_module, fake, path=str(src))
+    fake.reads, fake.writes = [], []
+    result, failed = sync(run_module, fake, path=str(src))
+    assert not failed and not result['changed'], result
+    assert fake.reads == [('LIST', 'c')] and fake.writes == []
 
 
 def test_a_tree_goes_up_and_comes_back_byte_for_byte(run_module, fake, tmp_path):
