@@ -43,7 +43,7 @@ DEFAULT_LIMITS = {
     'max_meta_count': 90,
     'max_meta_overall_size': 4096,
     'slo_max_manifest_segments': 1000,
-    'slo_max_manifest_size': 8388608,
+    'slo_max_manifest_size': 2097152,  # Swift 2.15.1's default (8 MiB since 2.17)
     'slo_min_segment_size': 1,
     'bulk_delete': False,
     'bulk_max_deletes_per_request': 10000,

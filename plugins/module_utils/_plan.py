@@ -252,8 +252,10 @@ def plan_object(container, name, before, segments, local, desired, now):
             expiry = desired['delete_at']
             headers['X-Delete-At'] = str(expiry)
         elif desired['delete_after']:
+            # Absolute, computed here: Swift 2.15.1 turns X-Delete-After into a time on each
+            # replica (fixed in 2.15.2), so replicas could disagree on when it expires.
             expiry = int(now) + desired['delete_after']
-            headers['X-Delete-After'] = str(desired['delete_after'])
+            headers['X-Delete-At'] = str(expiry)
         after = {
             'container': container,
             'name': name,
@@ -280,10 +282,10 @@ def plan_object(container, name, before, segments, local, desired, now):
     changes, after = _converge(before, meta_after, content_type, expiry)
     if not changes:
         return Plan('identical' if overwrite != 'never' else 'present, overwrite=never', before, before)
-    if desired['delete_at'] is not None:  # absolute, or 0: none
-        headers = _swift.object_post_headers(meta_after, content_type, desired['delete_at'], None)
-    else:  # an existing expiry is repeated; delete_after counts on the server's clock
-        headers = _swift.object_post_headers(meta_after, content_type, before.get('delete_at'), desired['delete_after'])
+    # An expiry the task does not manage is repeated (a POST would drop it); always absolute.
+    headers = _swift.object_post_headers(
+        meta_after, content_type, before.get('delete_at') if expiry is None else expiry
+    )
     return Plan(' and '.join(changes), before, after, [('post', headers)])
 
 
@@ -392,7 +394,7 @@ def plan_slo_converge(before, segments, metadata, content_type, expiry, segment_
     if stale:
         actions.append(('expire_segments', stale, keep))
     if changes != ['segment expiry differs']:
-        actions.append(('post', _swift.object_post_headers(metadata, content_type, keep, None)))
+        actions.append(('post', _swift.object_post_headers(metadata, content_type, keep)))
     return Plan(' and '.join(changes), before, after, actions, **result)
 
 

@@ -29,6 +29,20 @@ def observe(client, container, name, newest=False):
     return facts, segments or []
 
 
+def post_manifest(client, container, name, headers, segments):
+    """POST metadata, content type or expiry to an SLO's manifest, then make sure it still is
+    one: on Swift 2.15.1 (fixed in 2.15.2) a POST shortly after the manifest PUT can reach a
+    replica without it and drop ``X-Static-Large-Object``, so that the object reads as its
+    manifest's JSON. Read back from every replica; when it is no longer an SLO, PUT the
+    manifest (``segments``, as read before) again with the POSTed headers."""
+    client.post_object(container, name, headers)
+    after = client.head_object(container, name, newest=True)
+    if after is not None and not after['is_slo']:
+        headers = dict(headers)
+        content_type = headers.pop('Content-Type', None) or after['content_type']
+        client.put_manifest(container, name, _swift.manifest_put_body(segments), content_type, headers)
+
+
 class SloWriter:
     """Writes ``local`` (a _plan.Local of a file) as the SLO ``container/name``.
 
@@ -66,6 +80,7 @@ class SloWriter:
         versions = self.versions()
         existing = dict((e['name'], e) for e in versions if e['name'].startswith(prefix))
         upload, reused = _plan.slo_jobs(self.local, prefix, segment_size, existing)
+        _swift.check_manifest_size(self.segment_container, upload + reused, segment_size, self.client.limits())
         self.keep = [self.segment_path(j['name']) for j in upload + reused]
         # Reused segments must expire with the new manifest (or not at all), never before it.
         reused_expiries = self.segment_expiries([self.segment_path(j['name']) for j in reused])

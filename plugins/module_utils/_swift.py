@@ -201,22 +201,26 @@ def object_metadata_headers(metadata):
     return dict(('X-Object-Meta-%s' % k, v) for k, v in (metadata or {}).items())
 
 
-def object_post_headers(metadata, content_type, delete_at, delete_after):
+def object_post_headers(metadata, content_type, delete_at):
     """Headers of an object POST, which replaces all user metadata and the expiry.
 
-    Swift drops an expiry that a POST does not repeat, so an existing one is sent again.
+    Swift drops an expiry that a POST does not repeat, so an existing one is sent again. An
+    expiry is always the absolute ``X-Delete-At``: Swift 2.15.1 computes ``X-Delete-After``
+    on each replica (fixed in 2.15.2).
     """
     headers = object_metadata_headers(metadata)
     if content_type:
         headers['Content-Type'] = content_type
     if delete_at:
         headers['X-Delete-At'] = str(delete_at)
-    elif delete_after:
-        headers['X-Delete-After'] = str(delete_after)
     return headers
 
 
 # --- temporary URLs ------------------------------------------------------------------
+
+
+# The API version segment of a storage URL's path, followed by the account.
+_API_VERSION = re.compile(r'/v\d+(\.\d+)?/[^/]+/')
 
 
 def temp_url_digest(limits):
@@ -227,10 +231,16 @@ def temp_url_digest(limits):
 
 def temp_url(storage_url, container, name, method, expires, key, digest='sha256'):
     """A signed temporary URL of an object: Swift's tempurl checks an HMAC of the method, the
-    expiry and the (unquoted) path, in hex."""
+    expiry and the (unquoted) path, in hex.
+
+    The path Swift checks starts at the API version (``/v1/AUTH_<project>/...``): a storage
+    URL behind a gateway prefix (NAVER's API gateway serves ``/swift/v1/...``) keeps the
+    prefix in the URL, but the prefix, which the gateway strips, is not signed.
+    """
     base = storage_url.rstrip('/')
     path = '%s/%s/%s' % (urlsplit(base).path, container, name)
-    body = '%s\n%d\n%s' % (method, expires, path)
+    version = _API_VERSION.search(path)
+    body = '%s\n%d\n%s' % (method, expires, path[version.start() :] if version else path)
     signature = hmac.new(_utf8(key), _utf8(body), getattr(hashlib, digest)).hexdigest()
     return '%s/%s/%s?temp_url_sig=%s&temp_url_expires=%d' % (
         base,
@@ -683,6 +693,35 @@ def manifest_body(segment_container, segments):
             for s in segments
         ]
     )
+
+
+def manifest_size(segment_container, segments):
+    """Bytes of the manifest PUT of ``segments`` (dicts with name and bytes), whatever their
+    md5s turn out to be: the server refuses one above its ``slo.max_manifest_size``."""
+    return len(manifest_body(segment_container, [dict(s, etag='0' * 32) for s in segments]))
+
+
+def check_manifest_size(segment_container, segments, segment_size, limits):
+    """Fail before the first segment goes up when the manifest would be too large for the
+    server (a 413 after every segment was stored, otherwise)."""
+    size, limit = manifest_size(segment_container, segments), limits['slo_max_manifest_size']
+    if size > limit:
+        raise ArchiveError(
+            'the manifest of %d segments would be %d bytes, more than the %d bytes this server '
+            'accepts (slo max_manifest_size): use a segment_size of at least %d, or a shorter '
+            'name; nothing was uploaded' % (len(segments), size, limit, segment_size * -(-size // limit))
+        )
+
+
+def manifest_put_body(segments):
+    """The JSON of a manifest PUT that stores again the parsed manifest ``segments``."""
+    entries = []
+    for s in segments:
+        entry = {'path': s['name'], 'etag': s['hash'] or None, 'size_bytes': s['bytes']}
+        if 'range' in s:
+            entry['range'] = s['range']
+        entries.append(entry)
+    return json.dumps(entries)
 
 
 def slo_etag(etags):

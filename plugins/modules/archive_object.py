@@ -79,7 +79,9 @@ options:
     default: false
   delete_after:
     description:
-      - Ask Swift to delete the object this many seconds after it is written (C(X-Delete-After)).
+      - Ask Swift to delete the object this many seconds after it is written. It is sent as the
+        absolute C(X-Delete-At) (now plus O(delete_after)): Swift 2.15.1 computes
+        C(X-Delete-After) on each replica.
       - Only set when the object is uploaded or has no expiry yet, so re-runs stay idempotent.
       - Mutually exclusive with O(delete_at).
     type: int
@@ -238,7 +240,7 @@ segments_deleted:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -350,6 +352,8 @@ class ArchiveObject(ArchiveModule):
                     self.put(local, action[1], action[2])
                 elif action[0] == 'delete_segments':
                     plan.result['segments_deleted'] = self.client.delete_paths(action[1])
+                elif action[0] == 'post' and remote['is_slo']:
+                    _slo.post_manifest(self.client, self.container, self.name, action[1], segments)
                 elif action[0] == 'post':
                     self.client.post_object(self.container, self.name, action[1])
             after = self.client.head_object(self.container, self.name)

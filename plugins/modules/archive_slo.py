@@ -417,7 +417,7 @@ class ArchiveSlo(ArchiveModule):
                 if action[0] == 'expire_segments':
                     _transfer.set_expiry(self.client, action[1], action[2], self.params['threads'])
                 elif action[0] == 'post':
-                    self.client.post_object(self.container, self.name, action[1])
+                    _slo.post_manifest(self.client, self.container, self.name, action[1], segments)
             after = self.observe()[0]
         return self.result(plan, after)
 

@@ -161,7 +161,8 @@ def test_plan_object_put_headers_and_predicted_facts(local_file):
     plan = _plan.plan_object(
         'c', 'd/o.txt', None, None, local_file, dict(DESIRED, metadata={'a': '1'}, delete_after=60), now=1000
     )
-    assert plan.actions == [('put', {'X-Object-Meta-a': '1', 'X-Delete-After': '60'}, 'text/plain')]
+    # Absolute: Swift 2.15.1 computes X-Delete-After per replica.
+    assert plan.actions == [('put', {'X-Object-Meta-a': '1', 'X-Delete-At': '1060'}, 'text/plain')]
     assert plan.after == {
         'container': 'c',
         'name': 'd/o.txt',
@@ -396,3 +397,10 @@ def test_plan_sync_upload_refuses_to_delete_a_dot_segment_name():
             {},
             dict(compare='checksum', delete_extra=True, wanted=set(), deletable=lambda name: True, skipped=[]),
         )
+
+
+def test_plan_object_post_of_delete_after_is_absolute(local_file):
+    """An object without expiry gets now + delete_after as X-Delete-At, never X-Delete-After."""
+    before = dict(_plan.listed_facts({'name': 'd/o.txt', 'bytes': 100, 'hash': md5(DATA)}), content_type='text/plain')
+    plan = _plan.plan_object('c', 'd/o.txt', before, [], local_file, dict(DESIRED, delete_after=60), now=1000)
+    assert plan.actions == [('post', {'X-Delete-At': '1060'})]

@@ -195,12 +195,9 @@ def test_manifest_body_and_slo_etag():
 
 
 def test_object_post_repeats_an_existing_expiry():
-    headers = _swift.object_post_headers({'owner': 'x'}, None, 1800000000, None)
+    headers = _swift.object_post_headers({'owner': 'x'}, None, 1800000000)
     assert headers == {'X-Object-Meta-owner': 'x', 'X-Delete-At': '1800000000'}
-    assert _swift.object_post_headers({}, 'text/plain', None, 60) == {
-        'Content-Type': 'text/plain',
-        'X-Delete-After': '60',
-    }
+    assert _swift.object_post_headers({}, 'text/plain', None) == {'Content-Type': 'text/plain'}
 
 
 def test_only_a_listing_with_slo_etag_says_slo():
@@ -303,6 +300,19 @@ def test_temp_url_signs_the_unquoted_path_with_the_digest_the_server_allows():
     body = 'GET\n1800000000\n/v1/AUTH_p/c/dir/a b\u00e9'.encode('utf-8')
     assert query == 'temp_url_sig=%s&temp_url_expires=1800000000' % hmac.new(b'key', body, hashlib.sha256).hexdigest()
     assert _swift.temp_url_digest({}) == 'sha1'  # no /info tempurl section: what Pike accepts
+
+
+def test_temp_url_behind_a_gateway_prefix_signs_the_path_swift_sees():
+    """NAVER's API gateway serves Swift under /swift/v1/...: the URL keeps the prefix, the
+    signature covers /v1/... (the path the proxy's tempurl middleware checks)."""
+    import hashlib
+    import hmac
+
+    url = _swift.temp_url('https://gw.example/swift/v1/AUTH_p', 'c', 'v1/x', 'GET', 1800000000, 'key', 'sha1')
+    base, _sep, query = url.partition('?')
+    assert base == 'https://gw.example/swift/v1/AUTH_p/c/v1/x'
+    body = b'GET\n1800000000\n/v1/AUTH_p/c/v1/x'
+    assert query == 'temp_url_sig=%s&temp_url_expires=1800000000' % hmac.new(b'key', body, hashlib.sha1).hexdigest()
 
 
 @pytest.mark.parametrize('value', ['a\r\nX-Evil: 1', 'text/plain\n', 'a\x00b'])

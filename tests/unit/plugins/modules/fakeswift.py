@@ -10,8 +10,9 @@ of a plain object fails, "Not an SLO manifest", as in 2.15.1). Its listings are 
 SLO lists with its data's size and its manifest's md5 as ``hash``, nothing saying it is an
 SLO; ``FakeSwift(modern=True)`` adds the ``slo_etag`` of Swift 2.19 and later.
 ``lagging_replica = True`` plays a replica that missed the last write of each object: reads
-without ``X-Newest`` see the object as it was before it. ``writes`` records every request
-that changes something.
+without ``X-Newest`` see the object as it was before it; ``post_drops_slo = True`` plays
+2.15.1's POST that turns a manifest into a plain object holding its JSON (fixed in 2.15.2).
+``writes`` records every request that changes something, ``reads`` every HEAD, GET and listing.
 """
 
 from __future__ import annotations
@@ -57,6 +58,7 @@ class FakeSwift:
         self.clock = int(time.time()) if clock is None else clock
         self.modern = modern
         self.lagging_replica = False
+        self.post_drops_slo = False  # Swift 2.15.1's bug: a POST can turn a manifest into its JSON
         self.previous = {}  # (container, name): the object before its last write, or None
         self.reads = []  # ('LIST', container), ('HEAD' or 'GET', 'container/name')
 
@@ -375,6 +377,8 @@ class FakeSwift:
             obj = self._object(container, name, 'Object POST')
             self._remember(container, name)
             obj['headers'] = self._object_headers(headers)  # a POST replaces them all
+            if self.post_drops_slo and obj['manifest'] is not None:
+                obj['manifest'], obj['etag'] = None, md5(obj['data'])
             for key, value in headers.items():
                 if key.lower() == 'content-type':
                     obj['content_type'] = value
