@@ -586,7 +586,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
         slo=slos,
         markers=created,
         deleted=deleted,
-        skipped=sorted(desired['skipped']),
+        skipped_paths=sorted(desired['skipped']),
     )
 
 
@@ -651,7 +651,7 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
         downloaded=downloaded,
         markers=created,
         deleted=deleted,
-        skipped=sorted(desired['skipped']),
+        skipped_paths=sorted(desired['skipped']),
         temps_removed=temps,
     )
 

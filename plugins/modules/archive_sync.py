@@ -23,7 +23,7 @@ description:
     C(X-Object-Meta-Mtime) when the object has one. Markers become directories.
   - The temporary files are named C(.<name>.<8 hex digits>.part) and locked while they are
     written. Those that a killed run left are removed by the next O(mode=download) run
-    (RV(temps_removed)); no O(mode=upload) run uploads such a file (RV(skipped)).
+    (RV(temps_removed)); no O(mode=upload) run uploads such a file (RV(skipped_paths)).
   - An object name that would leave O(path) or cannot be a file name (a leading C(/), C(.)
     or C(..) components, empty components as in C(a//b), NUL) fails the task, naming the
     object, before anything is written. So does a local symlink, or a directory, where a
@@ -124,7 +124,7 @@ options:
   follow_symlinks:
     description:
       - With O(mode=upload), upload what symlinks point to. By default symlinks are skipped
-        and listed in RV(skipped).
+        and listed in RV(skipped_paths).
     type: bool
     default: false
   compare:
@@ -197,16 +197,16 @@ summary:
     directories (download), were deleted, and were skipped.
   returned: always
   type: dict
-  sample: {"uploaded": 2, "identical": 998, "markers": 0, "deleted": 1, "skipped": 1}
+  sample: {"uploaded": 12, "identical": 988, "markers": 20, "deleted": 0, "skipped": 1}
   contains:
     uploaded:
       description: Files uploaded (O(mode=upload)).
       type: int
       sample: 12
     downloaded:
-      description: Files downloaded (O(mode=download)).
+      description: Files downloaded (O(mode=download); in place of C(uploaded)).
       type: int
-      sample: 0
+      sample: 3
     identical:
       description: Files and markers that were already identical.
       type: int
@@ -220,7 +220,8 @@ summary:
       type: int
       sample: 0
     skipped:
-      description: Local entries left alone (symlinks, special files).
+      description: Local entries left alone (symlinks, special files), as listed in
+        RV(skipped_paths).
       type: int
       sample: 1
 uploaded:
@@ -254,13 +255,16 @@ deleted:
   type: list
   elements: str
   sample: ["web01/data/old.txt"]
-skipped:
-  description: Relative local paths left alone with O(mode=upload), each with the reason
-    (C(symlink), C(not a regular file), C(the temporary file of a download)).
+skipped_paths:
+  description:
+    - Relative local paths left alone with O(mode=upload), each with the reason
+      (C(symlink), C(not a regular file), C(the temporary file of a download)).
+    - Named so, not C(skipped), which Ansible reserves (a task returning it is reported as
+      skipped); it was C(skipped) before version 0.2.0.
   returned: always
   type: list
   elements: str
-  sample: ["link-to-etc"]
+  sample: ["link-to-etc (symlink)"]
 temps_removed:
   description:
     - Relative local paths of temporary files (C(.<name>.<8 hex digits>.part)) that a killed

@@ -134,7 +134,7 @@ def test_a_tree_goes_up_and_comes_back_byte_for_byte(run_module, fake, tmp_path)
     result, failed = sync(run_module, fake, path=str(src))
     assert not failed, result
     assert result['summary'] == {'uploaded': 4, 'identical': 0, 'markers': 4, 'deleted': 0, 'skipped': 1}
-    assert result['slo'] == ['t/big.bin'] and result['skipped'] == ['link (symlink)']
+    assert result['slo'] == ['t/big.bin'] and result['skipped_paths'] == ['link (symlink)']
     assert sorted(result['markers']) == ['t/', 't/docs/', 't/docs/deep/', 't/empty/']
     again, failed = sync(run_module, fake, path=str(src))
     assert not failed and not again['changed'] and again['summary']['identical'] == 8
@@ -320,7 +320,7 @@ def test_temp_files_of_a_killed_restore_are_removed_and_never_uploaded(run_modul
     (src / '.big.bin.feedf00d.part').write_bytes(b'half')
     up, failed = sync(run_module, fake, path=str(src))
     assert not failed and not up['changed'], up
-    assert '.big.bin.feedf00d.part (the temporary file of a download)' in up['skipped']
+    assert '.big.bin.feedf00d.part (the temporary file of a download)' in up['skipped_paths']
     assert 't/.big.bin.feedf00d.part' not in fake.state()[0]['c']['objects']
 
 
