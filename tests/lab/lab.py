@@ -277,6 +277,14 @@ class Lab:
         return os.environ.get('LAB_SWIFT_WORKERS', '0')
 
     @staticmethod
+    def modern():
+        """LAB_MODERN=1: Swift 2.38's own answers; else (pike) those of NAVER's Swift 2.15.1."""
+        return os.environ.get('LAB_MODERN', '0').strip().lower() in ('1', 'yes', 'true', 'on')
+
+    def mode(self):
+        return 'modern' if self.modern() else 'pike'
+
+    @staticmethod
     def memcached_wanted():
         return os.environ.get('LAB_MEMCACHED', '1').strip().lower() not in ('0', 'no', 'false', 'off')
 
@@ -393,12 +401,30 @@ class Lab:
                 memcached_port=MEMCACHED_PORT,
                 # Swift's memcache filter: account/container info and tokens are cached.
                 cache='cache ' if self.memcached_usable() else '',
+                **self.mode_settings(),
             )
+
+    def mode_settings(self):
+        """The proxy-server.conf lines that make Swift 2.38 answer like Swift 2.15.1 (pike) or
+        leave it as it is (modern); see templates/lab_pike.py."""
+        if self.modern():
+            return {'lab_pike': '', 'symlink': 'symlink ', 'tempurl_pike': '\n', 'slo_pike': '\n'}
+        return {
+            'lab_pike': 'lab_pike ',
+            'symlink': '',
+            'tempurl_pike': '# pike: 2.15.1 signs and checks HMAC-SHA1 only\nallowed_digests = sha1\n\n',
+            'slo_pike': '# pike: 2.15.1\'s default (DEFAULT_MAX_MANIFEST_SIZE, 2 MiB; 8 MiB since 2.17)\n'
+            'max_manifest_size = 2097152\n\n',
+        }
 
     def rendered_configs(self):
         """{path: text} for every generated file."""
         configs = {self.keystone_conf: self.render('keystone.conf')}
-        for directory, name in ((self.keystone_etc, 'keystone_lab_wsgi.py'), (self.swift_dir, 'lab_swift_daemon.py')):
+        for directory, name in (
+            (self.keystone_etc, 'keystone_lab_wsgi.py'),
+            (self.swift_dir, 'lab_swift_daemon.py'),
+            (self.swift_dir, 'lab_pike.py'),  # the proxy's pike filter, imported from swift_dir
+        ):
             with open(os.path.join(TEMPLATES, name), encoding='utf-8') as handle:
                 configs[os.path.join(directory, name)] = handle.read()
         for name in (
@@ -834,13 +860,13 @@ class Lab:
 
     def up(self):
         if self.state and self.all_up():
-            say('already up (%s)' % self.dir)
+            say('already up, %s (%s)' % (self.mode_note(), self.dir))
             return 0
         started_at = time.monotonic()
         with self.lock():
             self.state = self.load_state()
             if self.state and self.all_up():  # another `up` finished while we waited
-                say('already up (%s)' % self.dir)
+                say('already up, %s (%s)' % (self.mode_note(), self.dir))
                 return 0
             for path in (self.dir, self.etc, self.swift_dir, self.keystone_etc, self.run_dir, self.log_dir):
                 os.makedirs(path, mode=0o700, exist_ok=True)
@@ -868,6 +894,8 @@ class Lab:
             swift_conf = os.path.join(self.swift_dir, 'swift.conf')
             if swift_conf in changed:
                 restart += [s for s in swift if s not in restart and self.pid(s) is not None]
+            if os.path.join(self.swift_dir, 'lab_pike.py') in changed and not self.modern():
+                restart += [s for s in swift if s.name == 'proxy' and s not in restart and self.pid(s) is not None]
             if restart:
                 say('restarting with new config: %s' % ', '.join(s.name for s in restart))
                 self.stop(restart)
@@ -896,7 +924,10 @@ class Lab:
             self.wait_healthy(self.services, timeout)
             self.provision()
             self.smoke_test()
-        say('up in %.1fs: keystone %s, swift %s (%s)' % (time.monotonic() - started_at, AUTH_URL, PROXY_URL, self.dir))
+        say(
+            'up in %.1fs: keystone %s, swift %s, %s (%s)'
+            % (time.monotonic() - started_at, AUTH_URL, PROXY_URL, self.mode_note(), self.dir)
+        )
         return 0
 
     def down(self):
@@ -929,8 +960,26 @@ class Lab:
             all_ok = False
         elif os.path.exists(self.keystone_conf):
             print('%-18s expire after %s s' % ('tokens', self.configured_expiration()))
+        mode = self.configured_mode()
+        if mode:
+            switch = '; `up` switches to %s (LAB_MODERN)' % self.mode() if mode != self.mode() else ''
+            print('%-18s %s%s' % ('mode', self.mode_note(mode), switch))
         print('%-18s %s' % ('lab dir', self.dir))
         return 0 if all_ok else 3
+
+    def mode_note(self, mode=None):
+        if (mode or self.mode()) == 'modern':
+            return 'modern (Swift 2.38\'s own answers)'
+        return 'pike (answers like Swift 2.15.1)'
+
+    def configured_mode(self):
+        """The mode of the written proxy config ('' when there is none yet)."""
+        try:
+            with open(os.path.join(self.swift_dir, 'proxy-server.conf'), encoding='utf-8') as handle:
+                pipeline = next((line for line in handle if line.startswith('pipeline =')), '')
+        except OSError:
+            return ''
+        return 'pike' if ' lab_pike ' in pipeline else 'modern'
 
     def configured_expiration(self):
         with open(self.keystone_conf, encoding='utf-8') as handle:
@@ -1124,7 +1173,8 @@ USAGE = """usage: tests/lab/lab COMMAND
   clean              down, then delete all state except the venv
 environment: LAB_DIR (default <repo>/.lab), LAB_VENV (default $LAB_DIR/venv),
   LAB_TOKEN_EXPIRATION (seconds, default 3600, applied by `up`), LAB_START_TIMEOUT (90),
-  LAB_SWIFT_WORKERS (0 = one process per swift server), LAB_MEMCACHED (1; 0 = no memcached)"""
+  LAB_SWIFT_WORKERS (0 = one process per swift server), LAB_MEMCACHED (1; 0 = no memcached),
+  LAB_MODERN (0 = pike: answers like NAVER's Swift 2.15.1; 1 = Swift 2.38's own; applied by `up`)"""
 
 
 def main(argv):
