@@ -113,13 +113,14 @@ class Local:
 def identical(remote, local, segments=None, quick=False):
     """Whether ``local`` holds the data of the object ``remote`` (facts, or None).
 
-    A plain object by its ETag (the md5 of its bytes). An SLO by its manifest's ``segments``:
-    the file cut at their sizes gives their md5s. With ``quick``, an SLO whose recorded
+    A plain object by its ETag (the md5 of its bytes). An SLO by its manifest's ``segments``,
+    a DLO by its listed ones: the file cut at their sizes gives their md5s (as
+    ``swift upload --skip-identical`` decides). With ``quick``, a large object whose recorded
     ``mtime`` and size equal the file's counts as identical without hashing (as rsync does).
     """
     if remote is None or remote['bytes'] != local.size:
         return False
-    if remote.get('is_slo'):
+    if _swift.is_large(remote):
         if quick and local.mtime is not None and remote['metadata'].get('mtime') == local.mtime:
             return True
         return local.path is not None and segments is not None and file_matches_segments(local.path, segments)
@@ -270,8 +271,8 @@ def plan_object(container, name, before, segments, local, desired, now):
             after['delete_at'] = expiry
         actions = [('put', headers, content_type)]
         result = {}
-        if before is not None and before['is_slo']:
-            paths = [s['name'] for s in segments or ()]
+        paths = [s['name'] for s in _swift.deletable_segments(before, segments)]
+        if paths:
             actions.append(('delete_segments', paths))
             result['segments_deleted'] = len(paths)
         return Plan(reason, before, after, actions, **result)
@@ -286,6 +287,8 @@ def plan_object(container, name, before, segments, local, desired, now):
     headers = _swift.object_post_headers(
         meta_after, content_type, before.get('delete_at') if expiry is None else expiry
     )
+    if before.get('dlo_manifest'):  # a POST without it turns a DLO into an empty plain object
+        headers['X-Object-Manifest'] = _swift.dlo_manifest_header(before['dlo_manifest'])
     return Plan(' and '.join(changes), before, after, [('post', headers)])
 
 
@@ -316,11 +319,14 @@ def _converge(before, metadata, content_type, expiry):
 
 def plan_object_absent(before, segments):
     """archive_object state=absent: ('delete',) a plain object, ('delete_slo',) an SLO with
-    its segments."""
+    its segments, ('delete', paths) a DLO's manifest, then its segments (as ``swift delete``)."""
     if before is None:
         return Plan('already absent')
     if before['is_slo']:
         return Plan('present', before, None, [('delete_slo',)], segments_deleted=len(segments or ()))
+    paths = [s['name'] for s in _swift.deletable_segments(before, segments)]
+    if paths:
+        return Plan('present', before, None, [('delete',), ('delete_segments', paths)], segments_deleted=len(paths))
     return Plan('present', before, None, [('delete',)])
 
 
@@ -359,6 +365,8 @@ def slo_reason(remote, segments, local, checksum):
     """Why the object ``remote`` is not the SLO of ``local``, or None when it is."""
     if remote is None:
         return 'absent'
+    if remote.get('dlo_manifest'):
+        return 'stored as a Dynamic Large Object'
     if not remote['is_slo']:
         return 'stored as a plain object'
     if remote['bytes'] != local.size:
@@ -505,16 +513,16 @@ def _listed_identical(entry, local, remote, hashes, quick_mtime=False):
     """Identity of a local file and a listed object: by size and local mtime not newer than
     the object (``quick_mtime``, as ``aws s3 sync``), else an SLO by its manifest (its recorded
     mtime first) and a plain object by the listing's md5."""
+    if entry['name'] in remote and not quick_mtime:
+        facts, segments = remote[entry['name']]
+        if facts is not None and not _swift.is_large(facts) and local.path in hashes:
+            local = Local(local.path, md5=hashes[local.path], size=local.size)
+        return identical(facts, local, segments, quick=True)
     if listing_size(entry) != local.size:
         return False
     if quick_mtime:
         stored = _swift.listing_time(entry)
         return stored is not None and float(local.mtime) <= stored
-    if entry['name'] in remote:
-        facts, segments = remote[entry['name']]
-        if facts is not None and not facts['is_slo'] and local.path in hashes:
-            local = Local(local.path, md5=hashes[local.path], size=local.size)
-        return identical(facts, local, segments, quick=True)
     if local.path not in hashes:
         return False
     return identical(listed_facts(entry), Local(local.path, md5=hashes[local.path], size=local.size))
@@ -553,7 +561,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
             reason = (
                 'absent'
                 if entry is None
-                else ('stored as a plain object' if facts is not None and not facts['is_slo'] else 'content differs')
+                else (slo_reason(facts, None, item['local'], True) if facts is not None else 'content differs')
             )
             actions.append(('slo', item, reason))
             slos.append(item['name'])

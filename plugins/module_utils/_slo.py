@@ -20,13 +20,30 @@ from ansible_collections.ncloud.archive.plugins.module_utils._errors import Arch
 
 
 def observe(client, container, name, newest=False):
-    """(facts, manifest segments) of an object ([] for a plain one); (None, None) when there
-    is none. ``newest``: read from every replica (reads that decide a deletion)."""
+    """(facts, segments) of an object: an SLO's manifest, a DLO's segments listing, [] for a
+    plain one; (None, None) when there is none. ``newest``: read from every replica (reads
+    that decide a deletion)."""
     facts = client.head_object(container, name, newest=newest)
     if facts is None:
         return None, None
-    segments = client.get_manifest(container, name, newest=newest) if facts['is_slo'] else []
-    return facts, segments or []
+    if facts['is_slo']:
+        return facts, client.get_manifest(container, name, newest=newest) or []
+    if facts.get('dlo_manifest'):
+        return facts, dlo_segments(client, container, name, facts)
+    return facts, []
+
+
+def dlo_segments(client, container, name, facts):
+    """The segments of the DLO ``facts`` describes, listed from its manifest's container and
+    prefix (name order). Its size is theirs: Swift answers none for a DLO of more segments
+    than a listing page."""
+    segment_container, prefix = facts['dlo_manifest'].split('/', 1)
+    entries = client.list_container(segment_container, prefix=prefix) or []
+    segments = _swift.dlo_segments(segment_container, entries, '/%s/%s' % (container, name))
+    if facts['bytes'] is None:  # what Swift gives a DLO whose listing fits one page
+        facts['bytes'] = sum(s['bytes'] for s in segments)
+        facts['etag'] = _swift.slo_etag([s['hash'] for s in segments])
+    return segments
 
 
 def post_manifest(client, container, name, headers, segments):
@@ -136,7 +153,7 @@ class SloWriter:
         expected = _swift.slo_etag([j['etag'] for j in jobs])
         # What the manifest PUT replaces, read as late as possible: a concurrent writer's
         # manifest that landed meanwhile is replaced too, and its segments become obsolete.
-        replaced = self.observe(newest=True)[1]
+        replaced = _swift.deletable_segments(*self.observe(newest=True))
         after, after_segments = self.put_manifest(jobs, expected)
         if after is None or after['etag'] != expected:
             self.lost_race(after, after_segments)

@@ -14,7 +14,7 @@ import hashlib
 import hmac
 import json
 import re
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote, unquote, urlsplit
 
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import (
     DEFAULT_LIMITS,
@@ -426,6 +426,17 @@ def is_slo(headers):
     return str(headers.get('x-static-large-object', '')).lower() == 'true'
 
 
+def dlo_manifest(headers):
+    """(container, prefix) of a Dynamic Large Object's ``X-Object-Manifest``, or None.
+
+    The value is ``<container>/<prefix>``, each part URL-quoted (Swift unquotes them)."""
+    value = headers.get('x-object-manifest')
+    if not value or '/' not in value:
+        return None
+    container, prefix = value.split('/', 1)
+    return unquote(container), unquote(prefix)
+
+
 def object_facts(container, name, headers):
     facts = {
         'container': container,
@@ -437,6 +448,9 @@ def object_facts(container, name, headers):
         'metadata': metadata_from_headers(headers, 'object'),
         'is_slo': is_slo(headers),
     }
+    manifest = dlo_manifest(headers)
+    if manifest is not None:
+        facts['dlo_manifest'] = '%s/%s' % manifest
     if headers.get('x-delete-at'):
         facts['delete_at'] = to_int(headers['x-delete-at'])
     return facts
@@ -693,6 +707,48 @@ def manifest_body(segment_container, segments):
             for s in segments
         ]
     )
+
+
+def dlo_segments(container, entries, manifest_name=None):
+    """A DLO's segments from the listing of its manifest's container and prefix, in name
+    order (the order Swift joins them), in the shape of a parsed SLO manifest. The manifest
+    itself, were it under its own prefix, is no segment."""
+    return [
+        {'name': '/%s/%s' % (container, e['name']), 'bytes': int(e['bytes']), 'hash': strip_etag(e.get('hash'))}
+        for e in entries
+        if 'name' in e and '/%s/%s' % (container, e['name']) != manifest_name
+    ]
+
+
+def dlo_manifest_header(manifest):
+    """The ``X-Object-Manifest`` value of facts' ``dlo_manifest`` (``<container>/<prefix>``)."""
+    container, prefix = manifest.split('/', 1)
+    return '%s/%s' % (quote(container, safe=''), quote(prefix))
+
+
+def is_large(facts):
+    """Whether an object's data lives in segments: an SLO or a DLO."""
+    return bool(facts) and bool(facts.get('is_slo') or facts.get('dlo_manifest'))
+
+
+def deletable_segments(facts, segments):
+    """The segments (as given) that go when the large object ``facts`` is deleted or
+    replaced: all of an SLO's; a DLO's only under a non-empty prefix (an empty one is its
+    whole container, which may hold anything)."""
+    if not is_large(facts) or not segments:
+        return []
+    if facts.get('dlo_manifest') and not facts['dlo_manifest'].split('/', 1)[1]:
+        return []
+    return list(segments)
+
+
+def segments_agree(etag, size, segments):
+    """Whether a large object's ETag and size (a HEAD's or a GET's) are those of ``segments``:
+    Swift gives an SLO, and a DLO of fewer segments than its listing limit, the md5 of its
+    segments' md5s. A DLO of more answers no size (None): only its segments can tell."""
+    if size is None:
+        return True
+    return slo_etag([s['hash'] for s in segments]) == etag and sum(s['bytes'] for s in segments) == size
 
 
 def manifest_size(segment_container, segments):

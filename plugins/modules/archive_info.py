@@ -282,14 +282,23 @@ object:
       description: Whether the object is a Static Large Object.
       type: bool
       sample: false
+    dlo_manifest:
+      description:
+        - For a Dynamic Large Object (C(X-Object-Manifest), as C(swift upload --use-dlo), the
+          C(swift) CLI 3.x and rclone write large files), C(<container>/<prefix>) of its
+          segments, which Swift joins in name order.
+      type: str
+      sample: backups_segments/db/2026-12-01.dump/1796000000.000000/5368709120/67108864/
+      returned: for a Dynamic Large Object
     delete_at:
       description: Unix time at which Swift deletes the object, when set.
       type: int
       sample: 1827536047
       returned: when set
 segments:
-  description: The segments of an SLO, in order.
-  returned: when O(name) is a Static Large Object
+  description: The segments of an SLO (from its manifest) or of a DLO (listed under its
+    RV(object.dlo_manifest)), in order.
+  returned: when O(name) is a Static or Dynamic Large Object
   type: list
   elements: dict
   contains:
@@ -331,7 +340,7 @@ temp_url_expires:
 
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -397,14 +406,13 @@ class ArchiveInfo(ArchiveModule):
         return {'exists': True, 'container': facts, 'objects': [_swift.listing_entry(e) for e in entries]}
 
     def object(self, container, name):
-        facts = self.client.head_object(container, name)
+        facts, segments = _slo.observe(self.client, container, name)
         if facts is None and self.params['temp_url_method'] != 'PUT':
             return {'exists': False}
         result = {'exists': facts is not None}
         if facts is not None:
             result['object'] = facts
-        if facts and facts['is_slo']:
-            segments = self.client.get_manifest(container, name) or []
+        if _swift.is_large(facts):
             # Each segment expires on its own: one that outlives the manifest is billed
             # forever, one that expires first breaks the object.
             expiries = _transfer.segment_expiries(self.client, [s['name'] for s in segments], self.params['threads'])

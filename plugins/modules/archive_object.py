@@ -11,11 +11,14 @@ short_description: Upload, download and delete objects of NAVER Cloud Archive St
 version_added: 0.1.0
 description:
   - Uploads a file or a string as an object, creates a directory marker, downloads an object
-    to a file, or deletes an object (with its segments when it is a Static Large Object).
+    to a file, or deletes an object (with its segments when it is a Static or Dynamic Large
+    Object).
   - Decides what to do from a HEAD request and the local file's md5 only. An object whose
     bytes are already identical is never sent again, whichever tool uploaded it. For an SLO
     (for example one uploaded with C(swift upload --use-slo)) the local file is cut at the
-    manifest's segment sizes and each slice's md5 is compared with the segment's.
+    manifest's segment sizes and each slice's md5 is compared with the segment's; for a DLO
+    (C(X-Object-Manifest), as C(swift upload --use-dlo), the C(swift) CLI 3.x and rclone write
+    large files) the same with the segments listed under its prefix.
   - Uploads stream from disk with the md5 as C(ETag), so Swift rejects a body damaged on the
     way. Downloads stream into a temporary file beside O(dest), are verified (md5, or each
     segment's md5 for an SLO), synced and renamed into place; a failed download leaves no
@@ -42,7 +45,8 @@ options:
     description:
       - V(present) uploads O(src) or O(content), or creates a directory marker.
       - V(downloaded) writes the object to O(dest).
-      - V(absent) deletes the object; for an SLO its segments are deleted too.
+      - V(absent) deletes the object; for an SLO or a DLO its segments are deleted too (a DLO's
+        after its manifest, as C(swift delete) does).
     type: str
     choices: [present, downloaded, absent]
     default: present
@@ -207,6 +211,14 @@ object:
       description: Whether the object is a Static Large Object.
       type: bool
       sample: false
+    dlo_manifest:
+      description:
+        - For a Dynamic Large Object (C(X-Object-Manifest), as C(swift upload --use-dlo), the
+          C(swift) CLI 3.x and rclone write large files), C(<container>/<prefix>) of its
+          segments, which Swift joins in name order.
+      type: str
+      sample: backups_segments/db/2026-12-01.dump/1796000000.000000/5368709120/67108864/
+      returned: for a Dynamic Large Object
     delete_at:
       description: Unix time at which Swift deletes the object.
       type: int
@@ -231,8 +243,10 @@ temps_removed:
   elements: str
   sample: [".db.dump.3f9a01c2.part"]
 segments_deleted:
-  description: Number of segments deleted with an SLO (deleted, or replaced by a plain object).
-  returned: when an SLO was deleted or replaced
+  description: Number of segments deleted with a Static or Dynamic Large Object (deleted, or
+    replaced by a plain object). A DLO's are those under its RV(object.dlo_manifest) prefix,
+    deleted after its manifest; none when that prefix is empty (the whole container).
+  returned: when a large object was deleted or replaced
   type: int
   sample: 16
 """
@@ -286,12 +300,9 @@ class ArchiveObject(ArchiveModule):
         return self.absent()
 
     def observe(self):
-        """(facts, manifest segments or None) of the object; (None, None) when absent."""
-        remote = self.client.head_object(self.container, self.name)
-        segments = None
-        if remote is not None and remote['is_slo']:
-            segments = self.client.get_manifest(self.container, self.name)
-        return remote, segments
+        """(facts, segments) of the object (an SLO's manifest, a DLO's listed segments, [] for
+        a plain one); (None, None) when absent."""
+        return _slo.observe(self.client, self.container, self.name)
 
     def result(self, plan, after, **extra):
         result = dict(changed=plan.changed, changed_reason=plan.reason, **plan.result)
@@ -461,11 +472,9 @@ class ArchiveObject(ArchiveModule):
         self.client.call('GET ' + self.what, _transfer.download_to, dest, body, verifier)
 
     def download_segments(self, facts, dest, segments):
-        """An SLO's segments on O(threads) connections, each checked against the manifest."""
-        if (
-            _swift.slo_etag([s['hash'] for s in segments]) != facts['etag']
-            or sum(s['bytes'] for s in segments) != facts['bytes']
-        ):
+        """A large object's segments on O(threads) connections, each checked against the
+        manifest (SLO) or the listing (DLO)."""
+        if not _swift.segments_agree(facts['etag'], facts['bytes'], segments):
             raise ArchiveError(CHANGED_WHILE_READ)
         _transfer.download_segments(dest, self.client, segments, self.params['threads'])
 
@@ -474,10 +483,13 @@ class ArchiveObject(ArchiveModule):
         remote, segments = self.observe()
         plan = _plan.plan_object_absent(remote, segments)
         if plan.changed and not self.check_mode:
-            if plan.actions[0][0] == 'delete_slo':
-                plan.result['segments_deleted'] = self.client.delete_slo(self.container, self.name)
-            else:
-                self.client.delete_object(self.container, self.name)
+            for action in plan.actions:
+                if action[0] == 'delete_slo':
+                    plan.result['segments_deleted'] = self.client.delete_slo(self.container, self.name)
+                elif action[0] == 'delete':
+                    self.client.delete_object(self.container, self.name)
+                elif action[0] == 'delete_segments':
+                    plan.result['segments_deleted'] = self.client.delete_paths(action[1])
         return self.result(plan, None)
 
 

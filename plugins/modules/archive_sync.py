@@ -359,6 +359,14 @@ class ArchiveSync(ArchiveModule):
             for name, local in same
             if local.size >= self.params['slo_threshold'] or _swift.listing_says_slo(listing[name])
         ]
+        # A DLO lists as its zero-byte manifest: a listed empty object where a file is not empty.
+        first += [
+            name
+            for name, local in pairs
+            if name in listing
+            and _plan.listing_size(listing[name]) == 0 < local.size
+            and not _plan.is_marker(_plan.listed_facts(listing[name]))
+        ]
         remote = self.observe(first)
         rest = [(name, local) for name, local in same if name not in remote]
         hashes = _transfer.md5_files([local.path for _name, local in rest], self.params['threads'])
@@ -369,12 +377,15 @@ class ArchiveSync(ArchiveModule):
         )
         return remote, hashes
 
-    def observe(self, names):
-        """{name: (facts, segments)} of objects, HEADed (and an SLO's manifest read) on the
-        pool; (None, None) for one that is gone."""
+    def observe(self, names, newest=False):
+        """{name: (facts, segments)} of objects, HEADed (and a large object's segments read)
+        on the pool; (None, None) for one that is gone."""
         names = list(names)
         found = _transfer.run_pool(
-            self.client, lambda worker, name: _slo.observe(worker, self.container, name), names, self.params['threads']
+            self.client,
+            lambda worker, name: _slo.observe(worker, self.container, name, newest),
+            names,
+            self.params['threads'],
         )
         return dict(zip(names, found))
 
@@ -457,8 +468,9 @@ class ArchiveSync(ArchiveModule):
             item = action[1]
             old_segments = []
             if item['name'] in listing:
-                # What the PUT replaces, read from every replica: an SLO's segments go after it.
-                old_segments = [s['name'] for s in _slo.observe(worker, self.container, item['name'], True)[1] or ()]
+                # What the PUT replaces, read from every replica: a large object's segments go after it.
+                replaced = _slo.observe(worker, self.container, item['name'], True)
+                old_segments = [s['name'] for s in _swift.deletable_segments(*replaced)]
             _transfer.put_file(
                 worker,
                 self.container,
@@ -485,19 +497,22 @@ class ArchiveSync(ArchiveModule):
         self.delete_objects(extra)
 
     def delete_objects(self, entries):
-        """Delete listed objects, an SLO with its segments. What each one is, is read from
-        every replica first (the listing cannot tell an SLO); a directory marker is known."""
+        """Delete listed objects, a large one with its segments. What each one is, is read
+        from every replica first (the listing cannot tell an SLO); a directory marker is known.
+        An SLO goes with ``multipart-manifest=delete``; a DLO's segments after its manifest, as
+        ``swift delete`` does."""
         unknown = [e['name'] for e in entries if not _plan.is_marker(_plan.listed_facts(e))]
-        found = _transfer.run_pool(
-            self.client,
-            lambda worker, name: worker.head_object(self.container, name, newest=True),
-            unknown,
-            self.params['threads'],
-        )
-        slos = [name for name, facts in zip(unknown, found) if facts is not None and facts['is_slo']]
+        found = dict(zip(unknown, self.observe(unknown, newest=True).values()))
+        slos = [name for name, (facts, _segments) in found.items() if facts is not None and facts['is_slo']]
         for name in slos:
             self.client.delete_slo(self.container, name)
         self.client.delete_paths('/%s/%s' % (self.container, e['name']) for e in entries if e['name'] not in slos)
+        self.client.delete_paths(
+            s['name']
+            for facts, segments in found.values()
+            if facts is not None and not facts['is_slo']
+            for s in _swift.deletable_segments(facts, segments)
+        )
 
     def partial(self, exc, done, total, mode='upload'):
         """The error of a run that stopped part way: how much was complete, that nothing was
@@ -698,14 +713,15 @@ class ArchiveSync(ArchiveModule):
         headers, body = worker.get_object(self.container, name, _transfer.CHUNK)
         etag, size = _swift.strip_etag(headers.get('etag')), _swift.to_int(headers.get('content-length'))
         segments = None
-        if _swift.is_slo(headers):
-            segments = worker.get_manifest(self.container, name) or []
+        if _swift.is_slo(headers) or _swift.dlo_manifest(headers):
+            segments = self.segments_of(worker, name, headers)
             checkable = all(_plan.md5_comparable(s) for s in segments)
-            if checkable and (
-                _swift.slo_etag([s['hash'] for s in segments]) != etag or sum(s['bytes'] for s in segments) != size
-            ):
+            if checkable and not _swift.segments_agree(etag, size, segments):
                 _transfer.close_body(body)
                 raise ArchiveError(CHANGED_WHILE_READ)
+            if size is None:  # a DLO of more segments than a listing page
+                size = sum(s['bytes'] for s in segments)
+                parallel = True
             if parallel and _transfer.parallel_download_possible(segments):
                 _transfer.close_body(body)
                 _transfer.download_segments(dest, worker, segments, self.params['threads'])
@@ -717,6 +733,13 @@ class ArchiveSync(ArchiveModule):
         # The directory is synced once for all its files (apply_download).
         worker.call('GET ' + name, _transfer.download_to, dest, body, verifier, False)
         return _mtime(headers.get('x-object-meta-mtime'))
+
+    def segments_of(self, worker, name, headers):
+        """The segments of the large object a GET answered: an SLO's manifest, a DLO's listing."""
+        if _swift.is_slo(headers):
+            return worker.get_manifest(self.container, name) or []
+        facts = _swift.object_facts(self.container, name, headers)
+        return _slo.dlo_segments(worker, self.container, name, facts)
 
 
 def _mtime(value):

@@ -23,7 +23,7 @@ import hashlib
 import json
 import threading
 import time
-from urllib.parse import unquote
+from urllib.parse import quote, unquote
 
 from swiftclient.exceptions import ClientException
 
@@ -108,6 +108,16 @@ class FakeSwift:
             age,
         )
 
+    def add_dlo(self, container, name, data, segment_size, segment_container=None, prefix=None, **headers):
+        """Store ``data`` as a DLO, as ``swift upload --use-dlo`` does: segments
+        ``<prefix><index:08d>`` and a zero-byte manifest with ``X-Object-Manifest``."""
+        segment_container = segment_container or container + '_segments'
+        prefix = prefix if prefix is not None else '%s/1.000000/%d/%d/' % (name, len(data), segment_size)
+        for index, offset in enumerate(range(0, len(data), segment_size)):
+            self.add_object(segment_container, '%s%08d' % (prefix, index), data[offset : offset + segment_size])
+        headers['X-Object-Manifest'] = '%s/%s' % (quote(segment_container), quote(prefix))
+        self.add_object(container, name, b'', **headers)
+
     def _store_slo(self, container, name, manifest, content_type, headers, age=0):
         self.containers[container]['objects'][name] = {
             'data': json.dumps(manifest).encode(),
@@ -130,10 +140,25 @@ class FakeSwift:
             _fail(what, 404, 'Not Found')
         return obj
 
+    def _dlo_parts(self, obj):
+        """A DLO's segment objects (its manifest's container and prefix, in name order), or None."""
+        value = obj['headers'].get('x-object-manifest')
+        if value is None:
+            return None
+        container, _sep, prefix = value.partition('/')
+        objects = self.containers.get(unquote(container), {}).get('objects', {})
+        return [objects[n] for n in sorted(objects) if n.startswith(unquote(prefix))]
+
     def _size(self, obj):
+        parts = self._dlo_parts(obj)
+        if parts is not None:
+            return sum(len(p['data']) for p in parts)
         return sum(s['bytes'] for s in obj['manifest']) if obj['manifest'] is not None else len(obj['data'])
 
     def _data(self, obj):
+        parts = self._dlo_parts(obj)
+        if parts is not None:
+            return b''.join(p['data'] for p in parts)
         if obj['manifest'] is None:
             return obj['data']
         parts = []
@@ -159,7 +184,7 @@ class FakeSwift:
             key = key.lower()
             if key.startswith('x-object-meta-'):
                 kept[key] = str(value)
-            elif key == 'x-delete-at':
+            elif key in ('x-delete-at', 'x-object-manifest'):
                 kept[key] = str(value)
             elif key == 'x-delete-after':
                 kept['x-delete-at'] = str(self.clock + int(value))
@@ -267,7 +292,7 @@ class FakeSwift:
                 obj = stored['objects'][name]
                 entry = {
                     'name': name,
-                    'bytes': self._size(obj),
+                    'bytes': len(obj['data']) if self._dlo_parts(obj) is not None else self._size(obj),
                     'hash': md5(obj['data']) if obj['manifest'] is not None else obj['etag'],
                     'content_type': obj['content_type'],
                     'last_modified': _stamp(obj['modified']),
@@ -314,6 +339,9 @@ class FakeSwift:
             )
             if obj['manifest'] is not None:
                 headers['x-static-large-object'] = 'True'
+            parts = self._dlo_parts(obj)
+            if parts is not None:
+                headers['etag'] = '"%s"' % md5(''.join(p['etag'] for p in parts).encode())
             return headers
 
     def get_object(self, container, name, query_string=None, resp_chunk_size=None, headers=None):
