@@ -162,8 +162,9 @@ def guess_type(name):
 def plan_container(name, before, keys, desired):
     """archive_container. ``desired``: state, metadata (normalised, None: unmanaged),
     purge_metadata, read_acl and write_acl (normalised, None: unmanaged), quotas
-    ({quota_bytes, quota_count}), temp_url_keys ({option: value or None}), force.
-    ``keys`` are the container's current temp URL keys."""
+    ({quota_bytes, quota_count}), temp_url_keys ({option: value or None}), force, and with
+    force the paths of the segments that its large objects keep in other containers
+    (``segments``). ``keys`` are the container's current temp URL keys."""
     if desired['state'] == 'absent':
         if before is None:
             return Plan('container already absent')
@@ -173,8 +174,14 @@ def plan_container(name, before, keys, desired):
                 "container '%s' still holds %d object(s): set force=true to "
                 "delete them with the container" % (name, count)
             )
+        segments = sorted(desired.get('segments') or ())
         actions = ([('empty',)] if desired['force'] else []) + [('delete',)]
-        return Plan('container present', before, None, actions, deleted_objects=count)
+        result = dict(deleted_objects=count)
+        if desired['force']:
+            # The large objects' segments in other containers go after their manifests.
+            actions[1:1] = [('delete_segments', segments)] if segments else []
+            result['segments_deleted'] = len(segments)
+        return Plan('container present', before, None, actions, **result)
 
     current = before or {'metadata': {}, 'read_acl': '', 'write_acl': ''}
     read_acl, write_acl = desired['read_acl'], desired['write_acl']

@@ -50,7 +50,9 @@ options:
   force:
     description:
       - With O(state=absent), delete every object of the container first (using bulk delete
-        when the server offers it), then the container.
+        when the server offers it), then the segments its Static and Dynamic Large Objects keep
+        in other containers (RV(segments_deleted)), then the container. The segment
+        containers themselves stay.
     type: bool
     default: false
   quota_bytes:
@@ -181,6 +183,15 @@ deleted_objects:
   returned: when O(state=absent) and the container existed
   type: int
   sample: 3
+segments_deleted:
+  description:
+    - With O(force=true), the number of segments that the container's Static and Dynamic
+      Large Objects kept in other containers (C(<name>_segments) by default), deleted after
+      their manifests (in check mode, that would be).
+    - To know them every object but a directory marker is HEADed, as C(swift delete) does.
+  returned: when O(state=absent), O(force=true) and the container existed
+  type: int
+  sample: 48
 changed_reason:
   description: Why the task changed something (or would in check mode), or why it did not.
   returned: always
@@ -192,9 +203,12 @@ import time
 
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
+
+# HEADs in flight while a force delete looks for large objects.
+OBSERVE_THREADS = 8
 
 
 class ArchiveContainer(ArchiveModule):
@@ -219,6 +233,8 @@ class ArchiveContainer(ArchiveModule):
         desired = self.desired()
         headers = self.client.container_headers(name)
         before = None if headers is None else _swift.container_facts(name, headers)
+        if desired['force'] and desired['state'] == 'absent' and before and before['object_count']:
+            desired['segments'] = self.outside_segments(name)
         plan = _plan.plan_container(name, before, _swift.temp_url_keys(headers or {}, 'container'), desired)
         after = plan.after
         if plan.changed and not self.check_mode:
@@ -248,6 +264,21 @@ class ArchiveContainer(ArchiveModule):
             force=p['force'],
         )
 
+    def outside_segments(self, name):
+        """Paths of the segments that the container's SLOs and DLOs keep in other containers
+        (``<name>_segments`` by default), which deleting the container would leave billed
+        forever. The listing cannot tell a large object (Swift 2.15.1): every object but a
+        directory marker is HEADed, as ``swift delete`` does."""
+        entries = [e for e in self.client.list_container(name) or () if 'name' in e]
+        names = [e['name'] for e in entries if not _plan.is_marker(_plan.listed_facts(e))]
+        found = _transfer.run_pool(
+            self.client, lambda worker, obj: _slo.observe(worker, name, obj, True), names, OBSERVE_THREADS
+        )
+        paths = set()
+        for facts, segments in found:
+            paths.update(s['name'] for s in _swift.deletable_segments(facts, segments))
+        return sorted(p for p in paths if _swift.split_segment_path(p)[0] != name)
+
     def apply(self, name, plan):
         """Carry out the plan; returns the container's facts afterwards (None: deleted)."""
         for action in plan.actions:
@@ -257,6 +288,8 @@ class ArchiveContainer(ArchiveModule):
                 self.client.post_container(name, action[1])
             elif action[0] == 'empty':
                 plan.result['deleted_objects'] = self.delete_all_objects(name)
+            elif action[0] == 'delete_segments':
+                plan.result['segments_deleted'] = self.client.delete_paths(action[1])
             elif action[0] == 'delete':
                 self.delete_container(name)
         return None if plan.after is None else self.client.head_container(name)

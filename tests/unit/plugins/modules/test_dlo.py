@@ -149,3 +149,21 @@ def test_a_dlo_whose_prefix_is_a_whole_container_takes_nothing_else_with_it(run_
     result, failed = run_object(run_module, fake, name='wide', state='absent')
     assert not failed and result['changed'] and result.get('segments_deleted', 0) == 0, result
     assert objects(fake, 'other') == ['precious.db'] and 'wide' not in objects(fake, 'c')
+
+
+def test_a_force_delete_takes_the_segments_of_its_large_objects(run_module, fake, tmp_path):
+    from ansible_collections.ncloud.archive.plugins.modules import archive_container
+
+    fake.add_slo('c', 'big.slo', DATA, MIB)
+    fake.add_dlo('c', 'big.dlo', DATA, MIB)
+    fake.add_dlo('c', 'far.dlo', DATA, MIB, segment_container='other', prefix='far/')
+    fake.add_object('c', 'plain.txt', b'plain')
+    fake.add_object('c_segments', 'someone-else/0001', b'not a segment of c')
+    fake.add_object('other', 'kept.txt', b'kept')
+    args = dict(name='c', state='absent', force=True, retries=0)
+    checked, failed = run_module(archive_container.main, fake.copy(), info=BULK, _ansible_check_mode=True, **args)
+    assert not failed and checked['segments_deleted'] == 9 and checked['deleted_objects'] == 4, checked
+    result, failed = run_module(archive_container.main, fake, info=BULK, **args)
+    assert not failed and result['segments_deleted'] == 9 and result['deleted_objects'] == 4, result
+    assert 'c' not in fake.containers
+    assert objects(fake, 'c_segments') == ['someone-else/0001'] and objects(fake, 'other') == ['kept.txt']
