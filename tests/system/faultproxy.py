@@ -17,7 +17,9 @@ connection in a half-read state.
     proxy.stop()
 
 Actions and their parameters:
-  status          code=503, body=None, retry_after=None: answer without forwarding.
+  status          code=503, body=None, retry_after=None, headers=(): answer without forwarding;
+                  ``headers`` ((name, value) pairs) are added, a Content-Type among them
+                  replaces text/plain.
   reset_request   after=0: read that many bytes of the request body, then reset the client.
   reset_response  after=0: forward, send the answer's headers and that many body bytes, close;
                   lost=True (or action 'lose_response'): forward and let upstream answer (the
@@ -91,7 +93,17 @@ class Rule:
     """Which requests a fault applies to and how often; counters are thread-safe."""
 
     def __init__(
-        self, action, method=None, path=None, count=None, skip=0, upstream=None, when=None, name=None, **params
+        self,
+        action,
+        method=None,
+        path=None,
+        count=None,
+        skip=0,
+        upstream=None,
+        when=None,
+        name=None,
+        token=None,
+        **params,
     ):
         if action not in ACTIONS:
             raise ValueError('unknown action %r (one of %s)' % (action, ', '.join(ACTIONS)))
@@ -106,16 +118,18 @@ class Rule:
         self.skip = skip
         self.upstream = upstream
         self.when = when  # a callable: the rule applies only while it returns true
+        self.token = token  # a callable of the request's X-Auth-Token (or None): must return true
         self.params = params
         self.name = name or action
         self.matched = 0  # requests that matched, whether the rule fired or not
         self.fired = 0
 
-    def matches(self, method, target, upstream):
+    def matches(self, method, target, upstream, token=None):
         return (
             (self.methods is None or method in self.methods)
             and (self.upstream is None or upstream == self.upstream)
             and (self.path is None or self.path.search(target) is not None)
+            and (self.token is None or self.token(token))
             and (self.when is None or self.when())
         )
 
@@ -129,7 +143,8 @@ class FaultProxy:
     def __init__(self, swift=('127.0.0.1', 8080), keystone=('127.0.0.1', 5000), project_id=None):
         self.upstreams = {'swift': tuple(swift), 'keystone': tuple(keystone)}
         self.project_id = project_id
-        self._lock = threading.Lock()
+        # Reentrant: a rule's ``when`` or ``token`` callable may look at the records (hits()).
+        self._lock = threading.RLock()
         self._rules = []
         self._records = []
         self._sockets = set()
@@ -198,13 +213,16 @@ class FaultProxy:
             self.upstreams[which] = (host, port)
 
     # --- rules and records ------------------------------------------------------------
-    def add_rule(self, action, method=None, path=None, count=None, skip=0, upstream=None, when=None, **params):
+    def add_rule(
+        self, action, method=None, path=None, count=None, skip=0, upstream=None, when=None, token=None, **params
+    ):
         """Add a fault; ``path`` is a regex searched in 'path?query'. Returns the Rule.
 
-        ``upstream`` ('swift'/'keystone') and ``when`` (a callable, e.g. ``lambda: other.fired``)
-        narrow it further; ``name`` names it in the records.
+        ``upstream`` ('swift'/'keystone'), ``when`` (a callable, e.g. ``lambda: other.fired``)
+        and ``token`` (a callable of the request's X-Auth-Token, None without one) narrow it
+        further; ``name`` names it in the records.
         """
-        rule = Rule(action, method, path, count, skip, upstream, when, **params)
+        rule = Rule(action, method, path, count, skip, upstream, when, token=token, **params)
         with self._lock:
             self._rules.append(rule)
         return rule
@@ -215,12 +233,12 @@ class FaultProxy:
             self._rules = []
             self._records = []
 
-    def _pick_rule(self, method, target, upstream):
+    def _pick_rule(self, method, target, upstream, token=None):
         # The first rule that matches and still has shots left fires; skipped or spent ones
         # let the request go on to the next rule.
         with self._lock:
             for rule in self._rules:
-                if not rule.matches(method, target, upstream):
+                if not rule.matches(method, target, upstream, token):
                     continue
                 rule.matched += 1
                 if rule.matched <= rule.skip:
@@ -277,7 +295,7 @@ class FaultProxy:
     def find(self, method=None, path=None, upstream=None):
         """Records matching like a rule would (``path`` a regex on 'path?query')."""
         probe = Rule('status', method, path, upstream=upstream)
-        return [r for r in self.records if probe.matches(r['method'], r['target'], r['upstream'])]
+        return [r for r in self.records if probe.matches(r['method'], r['target'], r['upstream'], r['token'])]
 
     # --- one client connection --------------------------------------------------------
     def _serve_client(self, sock):
@@ -325,7 +343,7 @@ class FaultProxy:
         )
         with self._lock:
             self._records.append(record)
-        rule = self._pick_rule(method, target, upstream)
+        rule = self._pick_rule(method, target, upstream, record['token'])
         if rule is not None:
             record.update(rule=rule.name, rule_id=id(rule), action=rule.action)
         request = _Request(self, sock, reader, method, headers, record, rule)
@@ -380,12 +398,15 @@ class _Request:
         keep = self.client_keepalive and not self.expects_continue
         if not self.expects_continue:
             _drain(_body_blocks(self.reader, self.headers), None, self.record)
-        lines = [
-            'HTTP/1.1 %d %s' % (code, _REASONS.get(code, 'Error')),
-            'Content-Type: text/plain',
+        extra = list(self.params.get('headers') or ())
+        lines = ['HTTP/1.1 %d %s' % (code, _REASONS.get(code, 'Error'))]
+        if not any(name.lower() == 'content-type' for name, _value in extra):
+            lines.append('Content-Type: text/plain')
+        lines += [
             'Content-Length: %d' % len(body),
             'X-Trans-Id: txfaultproxy%06d' % self.rule.fired,
         ]
+        lines += ['%s: %s' % (name, value) for name, value in extra]
         if self.params.get('retry_after') is not None:
             lines.append('Retry-After: %s' % self.params['retry_after'])
         if not keep:

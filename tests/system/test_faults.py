@@ -171,6 +171,145 @@ def test_one_401_on_head(run_module, proxy, swift, container, tmp_path):
     assert_object_is(swift, container, 'small.bin', src)
 
 
+def swift_401(lab):
+    """Parameters of a 'status' rule answering as Swift answers an expired or revoked token
+    (the lab's proxy, asked with a token Keystone no longer accepts)."""
+    return dict(
+        code=401,
+        body='<html><h1>Unauthorized</h1><p>This server could not verify that you are authorized '
+        'to access the document you requested.</p></html>',
+        headers=[
+            ('Content-Type', 'text/html; charset=UTF-8'),
+            ('Www-Authenticate', 'Swift realm="AUTH_%s"' % lab['project_id']),
+            ('WWW-Authenticate', 'Keystone uri="%s"' % lab['auth_url']),
+        ],
+    )
+
+
+def position(records, record):
+    """Index of ``record`` (that very request) in ``records``."""
+    return next(i for i, each in enumerate(records) if each is record)
+
+
+def token_requests(proxy):
+    auths = proxy.find('POST', r'^/v3/auth/tokens')
+    assert auths and all(a['status'] == 201 and a['subject_token'] for a in auths), auths
+    tokens = [a['subject_token'] for a in auths]
+    assert len(set(tokens)) == len(tokens), 'the same token twice'
+    return auths
+
+
+def assert_new_token_from(proxy, refused, resent, after):
+    """``refused`` carried the run's first token; a second one was fetched after it, then
+    ``resent`` (the repeated request) went out; ``after`` all carried the second token."""
+    auths = token_requests(proxy)
+    assert len(auths) >= 2, 'no new token was fetched'
+    assert refused['token'] == auths[0]['subject_token'], 'the refused request did not carry the first token'
+    records = proxy.records
+    assert position(records, refused) < position(records, auths[1]) < position(records, resent), (
+        'not in the order: refused, new token, sent again'
+    )
+    assert resent in after and {r['token'] for r in after} == {auths[1]['subject_token']}, (
+        'the requests after the 401 did not all carry the new token'
+    )
+
+
+@pytest.mark.parametrize('expiry', ['one_401', 'token_expired'])
+def test_401_mid_slo_upload(expiry, run_module, proxy, lab, swift, container, tmp_path):
+    """An upload that outlives its token, forced: the 5th of 40 segment PUTs (one at a time)
+    is answered 401 as Swift answers an expired token. token_expired: from then on every
+    request carrying that token is refused too, on any connection (as after a real expiry)."""
+    count, size = 40, 16 * 1024
+    src = make_file(tmp_path / 'many.bin', count * size, seed=4015)
+    segs = segment_path(container, 'many.bin')
+    rule = proxy.add_rule('status', method='PUT', path=segs, skip=4, count=1, **swift_401(lab))
+    if expiry == 'token_expired':
+        expired = proxy.add_rule(
+            'status', upstream='swift', token=lambda t: t in [h['token'] for h in proxy.hits(rule)], **swift_401(lab)
+        )
+    result = ok(run_module('archive_slo', slo_args(container, 'many.bin', src, segment_size=size, threads=1)))
+    assert rule.fired == 1, rule
+    hit = proxy.hits(rule)[0]
+    puts = proxy.find('PUT', segs)
+    at = position(puts, hit)
+    assert at == 4 and hit['status'] == 401, 'the 401 was not the answer to the 5th segment PUT'
+    old = hit['token']
+    assert {r['token'] for r in puts[:at]} == {old}, 'the segments before the 401 used several tokens'
+    again = puts[at + 1]
+    assert again['path'] == hit['path'] and again['status'] == 201, 'the refused segment was not sent again'
+    assert_new_token_from(proxy, hit, again, puts[at + 1 :])
+    refused = [r for r in proxy.records if r['status'] == 401]
+    auths = token_requests(proxy)
+    if expiry == 'one_401':
+        assert refused == [hit] and len(auths) == 2, (refused, auths)
+    else:
+        # The other connection (HEADs, the manifest) met the expiry too, and renewed its token.
+        fired(expired)
+        assert all(r['token'] == old for r in refused), refused
+        swift_requests = proxy.swift_requests()
+        late = swift_requests[position(swift_requests, hit) :]
+        assert [r for r in late if r['token'] == old and r['status'] != 401] == []
+        assert len(auths) == 1 + len(refused), 'not one new token per refusal: %d tokens, %d refusals' % (
+            len(auths),
+            len(refused),
+        )
+        assert [r['status'] for r in proxy.find('PUT', MANIFEST_PUT)] == [201]
+    stored = [r['path'] for r in puts if r['status'] == 201]
+    assert len(stored) == len(set(stored)) == count, 'segments stored: %d (%d distinct)' % (
+        len(stored),
+        len(set(stored)),
+    )
+    assert result['changed'] and result['segments_uploaded'] == count
+    # archive_object fetches the segments one by one (a GET of the whole SLO is throttled
+    # to one segment per second after the tenth) and checks each one's md5.
+    dest = tmp_path / 'down.bin'
+    proxy.clear()
+    ok(run_module('archive_object', dict(container=container, name='many.bin', state='downloaded', dest=str(dest))))
+    assert md5_file(dest) == md5_file(src)
+    assert_only_live_segments(swift, container, 'many.bin')
+
+
+def test_401_on_manifest_put(run_module, proxy, lab, swift, container, tmp_path):
+    """The last request of an upload, the manifest PUT, answered 401: sent again with a new
+    token."""
+    src = make_file(tmp_path / 'data.bin', 3 * MIB + 11, seed=4016)
+    rule = proxy.add_rule('status', method='PUT', path=MANIFEST_PUT, count=1, **swift_401(lab))
+    result = ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
+    assert rule.fired == 1, rule
+    manifests = proxy.find('PUT', MANIFEST_PUT)
+    assert [r['status'] for r in manifests] == [401, 201], manifests
+    assert manifests[0] is proxy.hits(rule)[0]
+    swift_requests = proxy.swift_requests()
+    assert_new_token_from(proxy, manifests[0], manifests[1], swift_requests[position(swift_requests, manifests[1]) :])
+    assert len(token_requests(proxy)) == 2
+    assert result['changed'] and result['segments_uploaded'] == 4
+    assert_object_is(swift, container, 'data.bin', src)
+    assert_only_live_segments(swift, container, 'data.bin')
+
+
+def test_manifest_sub_requests_401(run_module, proxy, lab, swift, container, tmp_path):
+    """Swift checks a manifest's segments with the PUT's own token; one that expires meanwhile
+    makes the manifest PUT fail with 400 naming segments '401 Unauthorized'. The manifest is
+    sent again with a new token (docs/design.md, Tokens during long requests)."""
+    size = 2 * MIB + 7
+    src = make_file(tmp_path / 'data.bin', size, seed=4017)
+    first = '/%s_segments/data.bin/slo/%f/%d/%d/%08d' % (container, os.stat(src).st_mtime, size, MIB, 0)
+    # Swift's plain-text answer (slo.py, get_heartbeat_response_body).
+    body = 'Errors:\n%s, 401 Unauthorized\n' % first
+    rule = proxy.add_rule('status', method='PUT', path=MANIFEST_PUT, count=1, code=400, body=body)
+    result = ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
+    assert rule.fired == 1, rule
+    assert proxy.find('PUT', re.escape(first) + '$'), 'the answer names a segment that was not uploaded'
+    manifests = proxy.find('PUT', MANIFEST_PUT)
+    assert [r['status'] for r in manifests] == [400, 201], manifests
+    swift_requests = proxy.swift_requests()
+    assert_new_token_from(proxy, manifests[0], manifests[1], swift_requests[position(swift_requests, manifests[1]) :])
+    assert len(token_requests(proxy)) == 2
+    assert result['changed'] and result['segments_uploaded'] == 3
+    assert_object_is(swift, container, 'data.bin', src)
+    assert_only_live_segments(swift, container, 'data.bin')
+
+
 @pytest.mark.parametrize('module', ['archive_object', 'archive_slo'])
 def test_reset_mid_request_body(module, run_module, proxy, swift, container, tmp_path):
     src = make_file(tmp_path / 'data.bin', 3 * MIB, seed=7)
