@@ -73,18 +73,30 @@ options:
         with exponential back-off starting at one second.
     type: int
     default: 5
+  progress_timeout:
+    description:
+      - Most seconds the task may go without progress: no byte sent or received by any of its
+        requests and no answer from Keystone or Swift. Once they have passed, no request and
+        no retry starts, each attempt waits at most the time that is left, and the task fails
+        saying nothing moved. A transfer that keeps moving bytes is never stopped by it,
+        however long it takes.
+      - So a dead, unreachable or hanging endpoint fails after about O(progress_timeout)
+        seconds plus at most one retry back-off (up to 16 seconds), about 2 minutes with the
+        defaults, instead of O(timeout) times (O(retries) + 1).
+      - V(0) turns it off.
+    type: int
+    default: 120
   deadline:
     description:
-      - Most seconds the whole task may take talking to Keystone and Swift. Once it has
-        passed, no request and no retry starts, each attempt waits at most the time that is
-        left, and the task fails saying what it was doing; a dead endpoint therefore fails
-        after about O(deadline) seconds (plus at most one retry back-off of up to 16
-        seconds) instead of O(timeout) times O(retries).
-      - Raise it for transfers that take longer than an hour. V(0) means no deadline.
+      - Most seconds the whole task may take talking to Keystone and Swift, moving or not
+        (a wall-clock limit, for a job that must end by a time). Once it has passed, no
+        request and no retry starts and the task fails saying so.
+      - V(0), the default, means none; it was 3600 before version 0.2.0, which stopped healthy
+        transfers of more than an hour. O(progress_timeout) stops a dead endpoint.
       - Clean-up after a failure (for example M(ncloud.archive.archive_slo)'s
         O(ncloud.archive.archive_slo#module:on_failure=delete)) gets O(timeout) more seconds.
     type: int
-    default: 3600
+    default: 0
 requirements:
   - python-swiftclient >= 3.5
   - keystoneauth1 >= 3.4

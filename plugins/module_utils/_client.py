@@ -41,6 +41,11 @@ class Client:
     def worker(self):
         return Client(self.connector, self.secrets)
 
+    @property
+    def deadline(self):
+        """The task's time limits (a _connection.Deadline), to tell of progress; or None."""
+        return getattr(self.connector, 'deadline', None)
+
     def call(self, operation, func, *args, **kwargs):
         """``func(*args, **kwargs)``; a client exception becomes an ArchiveError naming
         ``operation``, with the exception as its cause."""
@@ -163,14 +168,15 @@ class Client:
         return None if found is None else _swift.parse_manifest(found[1])
 
     def get_object(self, container, name, chunk_size):
-        """(headers, body iterator) of an object's data."""
-        return self.call(
+        """(headers, body iterator) of an object's data; every chunk read is progress."""
+        headers, body = self.call(
             "GET object '%s' in container '%s'" % (name, container),
             self.conn.get_object,
             container,
             name,
             resp_chunk_size=chunk_size,
         )
+        return headers, _connection.MovingBody(body, self.deadline)
 
     # --- writes ---------------------------------------------------------------------
     def put_container(self, container, headers=None):

@@ -112,23 +112,40 @@ class DeadlineExceeded(ArchiveError):
 
 
 class Deadline:
-    """The time budget of a task: no request and no retry starts once it has passed.
+    """The time limits of a task: no request and no retry starts once one has passed.
 
-    Each attempt also waits at most the time that is left, so a dead endpoint fails at the
-    deadline plus at most one back-off pause, whatever ``timeout`` and ``retries`` say.
+    ``idle`` (the no-progress limit): seconds without progress, that is without a byte sent
+    or received by any request and without an answer; every ``progress()`` starts it again,
+    so a transfer that keeps moving is never stopped by it. ``seconds`` (the wall-clock
+    deadline, 0: none): the whole task. Each attempt waits at most the time that is left, so
+    a dead endpoint fails at the limit plus at most one back-off pause, whatever ``timeout``
+    and ``retries`` say.
     """
 
-    def __init__(self, seconds):
-        self.seconds = seconds
-        self._end = time.monotonic() + seconds if seconds else None
+    def __init__(self, seconds, idle=0):
+        self.seconds, self.idle = seconds, idle
+        now = time.monotonic()
+        self._end = now + seconds if seconds else None
+        self._last = now
+
+    def progress(self):
+        """Something moved: bytes of a body, or an answer."""
+        self._last = time.monotonic()
 
     def remaining(self):
-        """Seconds left, or None without a deadline."""
-        return None if self._end is None else self._end - time.monotonic()
+        """Seconds left before the nearer limit, or None without limits."""
+        ends = [end for end in (self._end, self._last + self.idle if self.idle else None) if end is not None]
+        return min(ends) - time.monotonic() if ends else None
 
     def check(self):
         left = self.remaining()
         if left is not None and left <= 0:
+            if self.idle and time.monotonic() >= self._last + self.idle:
+                raise DeadlineExceeded(
+                    'nothing moved for %d s (no byte sent or received, no answer): the endpoint '
+                    'is down, unreachable or hanging; check it and the network, or raise '
+                    'progress_timeout' % self.idle
+                )
             raise DeadlineExceeded(
                 'the task ran out of time: its deadline of %d s passed (the endpoint is down or '
                 'too slow; check it, or raise the deadline option for longer transfers)' % self.seconds
@@ -138,13 +155,34 @@ class Deadline:
     @contextlib.contextmanager
     def grace(self, seconds):
         """Allow ``seconds`` more from now, for clean-up after a failure."""
-        saved = self._end
+        saved, saved_idle = self._end, self.idle
         if saved is not None:
             self._end = max(saved, time.monotonic() + seconds)
+        if self.idle:
+            self.idle = max(self.idle, time.monotonic() + seconds - self._last)
         try:
             yield
         finally:
-            self._end = saved
+            self._end, self.idle = saved, saved_idle
+
+
+class MovingBody:
+    """A GET's body (swiftclient's, iterated in chunks) that tells ``deadline`` of every chunk:
+    a download that keeps moving is progress, however long it takes."""
+
+    def __init__(self, body, deadline):
+        self.body, self.deadline = body, deadline
+
+    def __iter__(self):
+        for chunk in self.body:
+            if self.deadline is not None:
+                self.deadline.progress()
+            yield chunk
+
+    def close(self):
+        close = getattr(self.body, 'close', None)
+        if close is not None:
+            close()
 
 
 def url_has_credentials(url):
@@ -333,7 +371,10 @@ class _WideBlockAdapter(HTTPAdapter):
             else:
                 timeout = left if timeout is None else min(timeout, left)
             kwargs['timeout'] = timeout
-        return super().send(request, **kwargs)
+        response = super().send(request, **kwargs)
+        if self.deadline is not None:
+            self.deadline.progress()
+        return response
 
 
 def _mount(http, deadline):

@@ -37,7 +37,8 @@ AUTH_ARGUMENT_SPEC = dict(
     ca_cert=dict(type='path', fallback=(env_fallback, ['OS_CACERT'])),
     timeout=dict(type='int', default=60),
     retries=dict(type='int', default=5),
-    deadline=dict(type='int', default=3600),
+    deadline=dict(type='int', default=0),
+    progress_timeout=dict(type='int', default=120),
 )
 
 _REQUIRED_AUTH = (
@@ -83,14 +84,14 @@ class ArchiveModule:
             missing = ['%s (or %s)' % (name, env) for name, env in _REQUIRED_AUTH if not p[name]]
             if missing:
                 raise ArchiveError('missing required credentials: %s' % ', '.join(missing))
-            for option, low in (('retries', 0), ('timeout', 1), ('deadline', 0)):
+            for option, low in (('retries', 0), ('timeout', 1), ('deadline', 0), ('progress_timeout', 0)):
                 if p[option] < low:
                     raise ArchiveError('%s must be at least %d, not %d' % (option, low, p[option]))
             _connection.check_url(p['auth_url'], 'auth_url')
             if p['storage_url']:
                 _connection.check_url(p['storage_url'], 'storage_url')
             verify = p['ca_cert'] if p['validate_certs'] and p['ca_cert'] else p['validate_certs']
-            self.deadline = _connection.Deadline(p['deadline'])
+            self.deadline = _connection.Deadline(p['deadline'], p['progress_timeout'])
             session = _connection.build_session(
                 p['auth_url'],
                 p['access_key'],

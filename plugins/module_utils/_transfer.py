@@ -18,14 +18,24 @@ from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _tree
 
 # Through _connection, whose import of swiftclient keeps python-keystoneclient out.
-from ansible_collections.ncloud.archive.plugins.module_utils._connection import LengthWrapper
+from ansible_collections.ncloud.archive.plugins.module_utils._connection import LengthWrapper, MovingBody
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._plan import CHUNK, md5_comparable, md5_file
 
 
 class Md5Slice(LengthWrapper):
     """swiftclient's LengthWrapper (a file slice that swiftclient can rewind for a retry)
-    whose md5 is made for ETags, not for security, so that it also works in FIPS mode."""
+    whose md5 is made for ETags, not for security, so that it also works in FIPS mode. Every
+    block read (to be sent) is progress for ``deadline``."""
+
+    def __init__(self, readable, length, md5=False, deadline=None):
+        self.deadline = deadline
+        super().__init__(readable, length, md5=md5)
+
+    def read(self, size=-1):
+        if self.deadline is not None:
+            self.deadline.progress()
+        return super().read(size)
 
     def _reset_md5(self):
         if self._md5:
@@ -214,6 +224,7 @@ def download_segments(path, client, segments, threads):
         def fetch(worker, job):
             container, name = _swift.split_segment_path(job['name'])
             headers, body = worker.conn.get_object(container, name, resp_chunk_size=CHUNK)
+            body = MovingBody(body, worker.deadline)
             if _swift.strip_etag(headers.get('etag')) != job['hash']:
                 raise ArchiveError(
                     "segment %d '%s' is not the one the manifest lists (ETag %s, "
@@ -250,11 +261,12 @@ def put_file(client, container, name, path, content_type, headers, md5=None):
     """
     md5 = md5 or md5_file(path)
     with open(path, 'rb') as handle:
+        size = os.fstat(handle.fileno()).st_size
         client.put_object(
             container,
             name,
-            handle,
-            content_length=os.fstat(handle.fileno()).st_size,
+            Md5Slice(handle, size, deadline=client.deadline),
+            content_length=size,
             etag=md5,
             content_type=content_type,
             headers=headers,
@@ -335,7 +347,7 @@ def upload_segments(client, path, container, jobs, threads, headers=None):
     def put(worker, job):
         with open(path, 'rb') as handle:
             handle.seek(job['offset'])
-            body = Md5Slice(handle, job['bytes'], md5=True)
+            body = Md5Slice(handle, job['bytes'], md5=True, deadline=worker.deadline)
             etag = worker.call(
                 "PUT segment '%s/%s'" % (container, job['name']),
                 worker.conn.put_object,

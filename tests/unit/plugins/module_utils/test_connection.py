@@ -18,7 +18,7 @@ from keystoneauth1 import exceptions as ks_exceptions
 from swiftclient.exceptions import ClientException
 from swiftclient.utils import LengthWrapper
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _connection
+from ansible_collections.ncloud.archive.plugins.module_utils import _connection, _module, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 
@@ -121,7 +121,7 @@ def test_connections_send_bodies_in_wide_blocks():
 _IMPORT_PROBE = """
 import gc, json, sys
 %s
-from ansible_collections.ncloud.archive.plugins.module_utils import _connection
+from ansible_collections.ncloud.archive.plugins.module_utils import _connection, _module, _transfer
 print(json.dumps({'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),
                   'netaddr': sys.modules.get('netaddr', 'never imported') is None,
                   'keystoneclient': sys.modules.get('keystoneclient', 'never imported') is None,
@@ -186,6 +186,39 @@ def test_deadline_caps_each_attempt_and_refuses_new_ones(monkeypatch):
     assert sent[-1] == 30.0
     with pytest.raises(_connection.DeadlineExceeded):
         adapter.send(None, timeout=60)
+
+
+def test_the_no_progress_limit_runs_from_the_last_progress(monkeypatch):
+    """Answers, upload blocks and download chunks are progress: a transfer that keeps moving
+    is never stopped, however long; one that stops moving is, after progress_timeout."""
+    clock = [100.0]
+    monkeypatch.setattr(_connection.time, 'monotonic', lambda: clock[0])
+    deadline = _connection.Deadline(0, idle=30)
+    sent = []
+    monkeypatch.setattr(_connection.HTTPAdapter, 'send', lambda self, request, **kw: sent.append(kw['timeout']))
+    adapter = _connection._WideBlockAdapter(deadline)  # pylint: disable=protected-access
+    upload = _transfer.Md5Slice(io.BytesIO(b'x' * 100), 100, deadline=deadline)
+    download = iter(_connection.MovingBody(iter([b'chunk'] * 10), deadline))
+    for step in range(10):  # five minutes of a slow transfer, something every 20 s
+        clock[0] += 20
+        upload.read(10) if step % 2 else next(download)
+        assert deadline.check() == 30.0
+    clock[0] += 25
+    adapter.send(None, timeout=60)  # an attempt waits at most what is left...
+    assert sent == [5.0]
+    clock[0] += 29  # ...and its answer is progress
+    assert deadline.check() == 1.0
+    clock[0] += 1
+    with pytest.raises(_connection.DeadlineExceeded, match='nothing moved for 30 s.*progress_timeout'):
+        adapter.send(None, timeout=60)
+    with deadline.grace(15):  # clean-up after the failure still gets its time
+        adapter.send(None, timeout=60)
+    assert sent[-1] == 15.0
+
+
+def test_the_defaults_stop_a_dead_endpoint_and_no_moving_transfer():
+    spec = _module.AUTH_ARGUMENT_SPEC
+    assert spec['deadline']['default'] == 0 and spec['progress_timeout']['default'] == 120
 
 
 def test_no_deadline_leaves_the_timeout_alone(monkeypatch):
