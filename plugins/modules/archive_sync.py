@@ -37,6 +37,10 @@ description:
     listed one. A re-run over unchanged small files sends only the listing.
   - An object that an upload replaces or O(delete_extra) deletes is HEADed first (from every
     replica): an SLO is deleted with its segments, after its replacement is in place.
+  - Dynamic Large Objects (C(X-Object-Manifest), as the C(swift) CLI 3.x, C(swift upload
+    --use-dlo) and rclone write large files) are restored and compared segment by segment
+    like SLOs (their segments listed under their prefix), and deleted or replaced with their
+    segments; this module writes SLOs only.
   - Uses only features of Swift 2.15.1 (Pike).
 options:
   mode:
