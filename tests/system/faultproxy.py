@@ -27,6 +27,10 @@ Actions and their parameters:
   flip_request    offset=0: flip one byte of the request body before it goes upstream.
   flip_response   offset=0: flip one byte of the response body on its way back.
   delay           seconds=1: wait, then forward normally.
+  hold            until=<callable>, seconds=120: wait until ``until()`` is true (polled), then
+                  forward normally: an order of events forced, not hoped for from delays. The
+                  record says ``held`` 'met' (or 'timeout' when ``seconds`` passed first) and
+                  ``released`` (when it was forwarded).
   stall_response  after=0, seconds=60: forward, send the headers and that many body bytes,
                   wait (a connection that hangs mid-body), then send the rest.
   blackhole       read the request, never answer, until the client gives up.
@@ -50,6 +54,7 @@ ACTIONS = (
     'flip_request',
     'flip_response',
     'delay',
+    'hold',
     'stall_response',
     'blackhole',
 )
@@ -383,7 +388,24 @@ class _Request:
         if self.action == 'delay':
             if self.proxy.stopping.wait(self.params.get('seconds', 1)):
                 return False
+        if self.action == 'hold' and not self.hold():
+            return False
         return self.forward()
+
+    def hold(self):
+        """Wait until the rule's ``until()`` is true; False when the proxy stops meanwhile."""
+        until = self.params['until']
+        end = time.monotonic() + self.params.get('seconds', 120)
+        while not until():
+            if time.monotonic() > end:
+                self.record['held'] = 'timeout'
+                break
+            if self.proxy.stopping.wait(0.05):
+                return False
+        else:
+            self.record['held'] = 'met'
+        self.record['released'] = time.time()
+        return True
 
     def continue_if_expected(self):
         if self.expects_continue:

@@ -444,26 +444,24 @@ def test_download_corrupted_once_is_retried(run_module, proxy, swift, container,
 def test_sigkill_mid_slo_upload(run_module, proxy, swift, container, tmp_path):
     src = make_file(tmp_path / 'big.bin', 24 * MIB, seed=99)
     segs = segment_path(container, 'big.bin')
-    slow = proxy.add_rule('delay', method='PUT', path=segs, seconds=1)
+    # Five segment PUTs go through, every later one is never answered: the run cannot finish
+    # (nor store more) before the kill, however fast or slow the machine.
+    hole = proxy.add_rule('blackhole', method='PUT', path=segs, skip=5)
     running = run_module.start('archive_slo', slo_args(container, 'big.bin', src))
 
     def stored():
         return [r for r in proxy.find('PUT', segs) if r['status'] == 201]
 
-    wait_for(lambda: len(stored()) >= 5, 60, '5 segment PUTs')
+    wait_for(lambda: len(stored()) >= 5 and hole.fired, 60, '5 segment PUTs stored and a 6th held')
     running.kill()
     killed = running.wait(30)
-    assert killed.rc == -9 and slow.fired >= 5
-    done_before = len(stored())
-    assert done_before < 24, 'the upload finished before the kill'
-    # The killed run's requests that the proxy was still delaying end first (forwarded or
-    # dropped): a dead client sends nothing more.
+    assert killed.rc == -9, killed
+    # The blackholed requests end when the dead client's connections close.
     proxy.wait_idle()
-    done_before = len(stored())
+    assert len(stored()) == 5, 'segments stored: %d' % len(stored())
     proxy.clear()
     result = ok(run_module('archive_slo', slo_args(container, 'big.bin', src)))
-    assert result['changed'] and result['segments_reused'] >= done_before
-    assert result['segments_reused'] + result['segments_uploaded'] == 24
+    assert result['changed'] and result['segments_reused'] == 5 and result['segments_uploaded'] == 19, result
     assert_object_is(swift, container, 'big.bin', src)
     assert_only_live_segments(swift, container, 'big.bin')
 
@@ -476,6 +474,11 @@ def part_files(root):
         for name in names
         if name.endswith('.part')
     )
+
+
+# A stalled answer lasts until the proxy stops (the end of the test) and the module waits as
+# long: the kill always comes while the download is stalled, whatever the machine's speed.
+STALL = 600
 
 
 def kill_when_half_written(running, stall, root):
@@ -498,10 +501,10 @@ def test_sigkill_mid_download(run_module, proxy, swift, container, tmp_path):
     with open(src, 'rb') as handle:
         swift.put_object(container, 'data.bin', handle)
     data = object_path(container, 'data.bin')
-    stall = proxy.add_rule('stall_response', method='GET', path=data, after=MIB, seconds=20)
+    stall = proxy.add_rule('stall_response', method='GET', path=data, after=MIB, seconds=STALL)
     out = tmp_path / 'out'
     out.mkdir()
-    args = dict(container=container, name='data.bin', state='downloaded', dest=str(out / 'data.bin'))
+    args = dict(container=container, name='data.bin', state='downloaded', dest=str(out / 'data.bin'), timeout=STALL)
     left = kill_when_half_written(run_module.start('archive_object', args), stall, out)
     assert len(left) == 1 and re.match(r'^\.data\.bin\.[0-9a-f]{8}\.part$', left[0]), left
     assert not (out / 'data.bin').exists()
@@ -521,10 +524,10 @@ def test_sigkill_mid_restore(run_module, proxy, swift, container, tmp_path):
         with open(make_file(src / rel, 2 * MIB, seed=70 + index), 'rb') as handle:
             swift.put_object(container, 'r/' + rel, handle)
     stall = proxy.add_rule(
-        'stall_response', method='GET', path=object_path(container, 'r/sub/b.bin'), after=MIB, seconds=20
+        'stall_response', method='GET', path=object_path(container, 'r/sub/b.bin'), after=MIB, seconds=STALL
     )
     dest = tmp_path / 'dest'
-    args = dict(container=container, prefix='r/', path=str(dest), mode='download', threads=1)
+    args = dict(container=container, prefix='r/', path=str(dest), mode='download', threads=1, timeout=STALL)
     left = kill_when_half_written(run_module.start('archive_sync', args), stall, dest)
     assert len(left) == 1 and re.match(r'^sub/\.b\.bin\.[0-9a-f]{8}\.part$', left[0]), left
     assert not (dest / 'sub' / 'b.bin').exists()
@@ -587,8 +590,26 @@ def start_writer(run_module, proxy, lab, container, src, **extra):
 
 def manifest_done(proxy):
     """End time of the (last) successful manifest PUT through ``proxy``, or None."""
-    ends = [r['ended'] for r in proxy.find('PUT', MANIFEST_PUT) if r['status'] == 201]
+    ends = [r['ended'] for r in proxy.find('PUT', MANIFEST_PUT) if r['status'] == 201 and r['ended']]
     return max(ends) if ends else None
+
+
+def manifest_landed(proxy):
+    """Whether Swift has answered 201 to a manifest PUT through ``proxy`` (it is live)."""
+    return any(r['status'] == 201 for r in proxy.find('PUT', MANIFEST_PUT))
+
+
+def exited(runs, label):
+    """A callable: whether the run ``runs[label]`` (started later) has exited."""
+    return lambda: label in runs and runs[label].proc.poll() is not None
+
+
+def held(proxy, rule, at_least=1):
+    """The requests ``rule`` held; each was released because its condition was met."""
+    hits = proxy.hits(rule)
+    assert len(hits) >= at_least, 'held %d request(s), expected at least %d: %r' % (len(hits), at_least, rule)
+    assert all(h.get('held') == 'met' for h in hits), 'released before the condition was met: %r' % hits
+    return hits
 
 
 def check_writers(swift, container, writers):
@@ -628,21 +649,35 @@ def test_concurrent_writers(order, run_module, proxy, make_proxy, lab, swift, co
     proxy_a, proxy_b = proxy, make_proxy()
     file_a = make_file(tmp_path / 'a.bin', 6 * MIB, seed=1)
     file_b = make_file(tmp_path / 'b.bin', 7 * MIB, seed=2)
+    runs = {}
     if order == 'a_manifest_late':
-        # B's manifest lands first (and B cleans up), then A's.
-        rules = [proxy_a.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=3)]
+        # A's manifest PUT waits until B has finished (manifest and clean-up), then lands.
+        hold_a = proxy_a.add_rule('hold', method='PUT', path=MANIFEST_PUT, until=exited(runs, 'B'))
     else:
-        # A's manifest lands first, B's 1.5 s later; whatever A then does in the segment
-        # container (listing, deleting: its clean-up) waits 3 s, until after B's manifest.
+        # A's manifest lands first; B's waits for it; whatever A then does in the segment
+        # container (listing, deleting: its clean-up) waits until B's manifest has landed.
+        hold_b = proxy_b.add_rule('hold', method='PUT', path=MANIFEST_PUT, until=lambda: manifest_landed(proxy_a))
         mark = proxy_a.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=0)
-        rules = [mark, proxy_b.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=1.5)]
-        proxy_a.add_rule('delay', path=r'_segments(/|\?|$)|bulk-delete', when=lambda: mark.fired > 0, seconds=3)
-    run_a = start_writer(run_module, proxy_a, lab, container, file_a)
-    run_b = start_writer(run_module, proxy_b, lab, container, file_b)
-    result_a, result_b = run_a.wait(120), run_b.wait(120)
-    for rule in rules:
-        fired(rule)
+        hold_a = proxy_a.add_rule(
+            'hold',
+            path=r'_segments(/|\?|$)|bulk-delete',
+            when=lambda: mark.fired > 0,
+            until=lambda: manifest_landed(proxy_b),
+        )
+    runs['A'] = start_writer(run_module, proxy_a, lab, container, file_a)
+    runs['B'] = start_writer(run_module, proxy_b, lab, container, file_b)
+    result_a, result_b = runs['A'].wait(180), runs['B'].wait(180)
+    # The order happened: each held request went out only once its event had happened.
+    if order == 'a_manifest_late':
+        held(proxy_a, hold_a)  # B had exited
+        winner = 'A'
+    else:
+        held(proxy_b, hold_b)  # A's manifest had landed
+        held(proxy_a, hold_a)  # B's manifest had landed
+        winner = 'B'
     check_writers(swift, container, [('A', file_a, proxy_a, result_a), ('B', file_b, proxy_b, result_b)])
+    live = md5_object(swift, container, 'shared.bin')
+    assert live == md5_file(file_a if winner == 'A' else file_b), 'the last manifest (%s) is not the live one' % winner
     cleanup_run(run_module, proxy_a, swift, container, tmp_path)
 
 
@@ -653,15 +688,17 @@ def test_writer_finishing_first_keeps_slow_writers_segments(
     file_a = make_file(tmp_path / 'a.bin', 6 * MIB, seed=4)
     file_b = make_file(tmp_path / 'b.bin', 7 * MIB, seed=5)
     segs = segment_path(container, 'shared.bin')
-    slow = proxy_a.add_rule('delay', method='PUT', path=segs, skip=2, seconds=1)
-    run_a = start_writer(run_module, proxy_a, lab, container, file_a, segment_threads=1)
-    wait_for(
-        lambda: len([r for r in proxy_a.find('PUT', segs) if r['status'] == 201]) >= 2, 60, "A's first two segments"
-    )
-    result_b = start_writer(run_module, proxy_b, lab, container, file_b).wait(120)
-    assert run_a.proc.poll() is None, 'A finished before B: the case did not happen'
-    result_a = run_a.wait(120)
-    fired(slow, 3)
+    runs = {}
+    # A (one segment at a time) stores two segments; its third waits until B has finished.
+    wait = proxy_a.add_rule('hold', method='PUT', path=segs, skip=2, until=exited(runs, 'B'))
+    runs['A'] = start_writer(run_module, proxy_a, lab, container, file_a, segment_threads=1)
+    wait_for(lambda: wait.fired, 60, "A's third segment PUT")
+    runs['B'] = start_writer(run_module, proxy_b, lab, container, file_b)
+    result_b = runs['B'].wait(120)
+    result_a = runs['A'].wait(120)
+    # B finished while A was in the middle of its upload (its third segment held until then).
+    held(proxy_a, wait)
+    assert len([r for r in proxy_a.find('PUT', segs) if r['status'] == 201]) == 6
     ok(result_b)
     assert ok(result_a)['changed'], "B's clean-up broke A's upload"
     assert_object_is(swift, container, 'shared.bin', file_a)
