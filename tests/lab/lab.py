@@ -834,6 +834,7 @@ class Lab:
         while True:
             status = http('HEAD', url, headers={'X-Auth-Token': token})[0]
             if status in (200, 204):
+                self.check_mode_answers()
                 return
             if time.monotonic() > deadline:
                 raise LabError(
@@ -841,6 +842,21 @@ class Lab:
                     tail(os.path.join(self.log_dir, 'proxy.log')),
                 )
             time.sleep(0.3)
+
+    def check_mode_answers(self):
+        """/info says what the mode promises: in pike mode 2.15.1's (no tempurl digests list,
+        a 2 MiB manifest limit, no symlink), in modern mode 2.38's."""
+        status, _headers, info = http('GET', PROXY_URL + '/info')
+        info = info if status == 200 and isinstance(info, dict) else {}
+        pike = (
+            'allowed_digests' not in info.get('tempurl', {})
+            and info.get('slo', {}).get('max_manifest_size') == 2097152
+            and 'symlink' not in info
+        )
+        if pike == self.modern():
+            raise LabError(
+                'the proxy does not answer as the %s mode promises: /info %s' % (self.mode(), json.dumps(info)[:400])
+            )
 
     # ----- commands ------------------------------------------------------------------------
 
