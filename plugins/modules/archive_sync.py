@@ -506,7 +506,7 @@ class ArchiveSync(ArchiveModule):
         An SLO goes with ``multipart-manifest=delete``; a DLO's segments after its manifest, as
         ``swift delete`` does."""
         unknown = [e['name'] for e in entries if not _plan.is_marker(_plan.listed_facts(e))]
-        found = dict(zip(unknown, self.observe(unknown, newest=True).values()))
+        found = self.observe(unknown, newest=True)
         slos = [name for name, (facts, _segments) in found.items() if facts is not None and facts['is_slo']]
         for name in slos:
             self.client.delete_slo(self.container, name)
@@ -649,8 +649,8 @@ class ArchiveSync(ArchiveModule):
         gets = [a[1] for a in plan.actions if a[0] == 'get']
         # Large objects one after the other, each an SLO's segments on the threads; the rest
         # on the pool (an SLO among them streams through its one GET, checked per segment).
-        large = [i for i in gets if self.likely_slo(i, remote)]
-        plain = [i for i in gets if not self.likely_slo(i, remote)]
+        large = [i for i in gets if self.likely_large(i, remote)]
+        plain = [i for i in gets if not self.likely_large(i, remote)]
         done = 0
         try:
             _transfer.run_pool(
@@ -670,11 +670,10 @@ class ArchiveSync(ArchiveModule):
             if action[0] == 'remove':
                 os.remove(os.path.join(root, *action[1].split('/')))
 
-    def likely_slo(self, item, remote):
-        """Whether a listed object is known to be an SLO, or large enough to be one."""
-        facts = remote.get(item['name'], (None, None))[0]
+    def likely_large(self, item, remote):
+        """Whether a listed object is known to be an SLO or a DLO, or large enough to be one."""
         return (
-            (facts is not None and facts['is_slo'])
+            _swift.is_large(remote.get(item['name'], (None, None))[0])
             or _swift.listing_says_slo(item['entry'])
             or _plan.listing_size(item['entry']) >= self.params['slo_threshold']
         )
