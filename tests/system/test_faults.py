@@ -269,6 +269,21 @@ def test_401_mid_slo_upload(expiry, run_module, proxy, lab, swift, container, tm
     assert_only_live_segments(swift, container, 'many.bin')
 
 
+def assert_manifest_sent_again(proxy, refused, result, segments, swift, container, src):
+    """The manifest PUT of 'data.bin' answered ``refused``, then 201 with a new token (the
+    only other token of the run); the upload's result and what Swift holds are right.
+    Returns the manifest PUT records."""
+    manifests = proxy.find('PUT', MANIFEST_PUT)
+    assert [r['status'] for r in manifests] == [refused, 201], manifests
+    swift_requests = proxy.swift_requests()
+    assert_new_token_from(proxy, manifests[0], manifests[1], swift_requests[position(swift_requests, manifests[1]) :])
+    assert len(token_requests(proxy)) == 2
+    assert result['changed'] and result['segments_uploaded'] == segments
+    assert_object_is(swift, container, 'data.bin', src)
+    assert_only_live_segments(swift, container, 'data.bin')
+    return manifests
+
+
 def test_401_on_manifest_put(run_module, proxy, lab, swift, container, tmp_path):
     """The last request of an upload, the manifest PUT, answered 401: sent again with a new
     token."""
@@ -276,15 +291,8 @@ def test_401_on_manifest_put(run_module, proxy, lab, swift, container, tmp_path)
     rule = proxy.add_rule('status', method='PUT', path=MANIFEST_PUT, count=1, **swift_401(lab))
     result = ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
     assert rule.fired == 1, rule
-    manifests = proxy.find('PUT', MANIFEST_PUT)
-    assert [r['status'] for r in manifests] == [401, 201], manifests
+    manifests = assert_manifest_sent_again(proxy, 401, result, 4, swift, container, src)
     assert manifests[0] is proxy.hits(rule)[0]
-    swift_requests = proxy.swift_requests()
-    assert_new_token_from(proxy, manifests[0], manifests[1], swift_requests[position(swift_requests, manifests[1]) :])
-    assert len(token_requests(proxy)) == 2
-    assert result['changed'] and result['segments_uploaded'] == 4
-    assert_object_is(swift, container, 'data.bin', src)
-    assert_only_live_segments(swift, container, 'data.bin')
 
 
 def test_manifest_sub_requests_401(run_module, proxy, lab, swift, container, tmp_path):
@@ -300,14 +308,7 @@ def test_manifest_sub_requests_401(run_module, proxy, lab, swift, container, tmp
     result = ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
     assert rule.fired == 1, rule
     assert proxy.find('PUT', re.escape(first) + '$'), 'the answer names a segment that was not uploaded'
-    manifests = proxy.find('PUT', MANIFEST_PUT)
-    assert [r['status'] for r in manifests] == [400, 201], manifests
-    swift_requests = proxy.swift_requests()
-    assert_new_token_from(proxy, manifests[0], manifests[1], swift_requests[position(swift_requests, manifests[1]) :])
-    assert len(token_requests(proxy)) == 2
-    assert result['changed'] and result['segments_uploaded'] == 3
-    assert_object_is(swift, container, 'data.bin', src)
-    assert_only_live_segments(swift, container, 'data.bin')
+    assert_manifest_sent_again(proxy, 400, result, 3, swift, container, src)
 
 
 @pytest.mark.parametrize('module', ['archive_object', 'archive_slo'])
