@@ -75,8 +75,8 @@ options:
     default: 5
   progress_timeout:
     description:
-      - Most seconds the task may go without progress: no byte sent or received by any of its
-        requests and no answer from Keystone or Swift. Once they have passed, no request and
+      - Most seconds the task may go without progress, that is without a byte sent or received
+        by any of its requests and without an answer from Keystone or Swift. Once they have passed, no request and
         no retry starts, each attempt waits at most the time that is left, and the task fails
         saying nothing moved. A transfer that keeps moving bytes is never stopped by it,
         however long it takes.

@@ -84,7 +84,7 @@ options:
   delete_after:
     description:
       - Ask Swift to delete the object this many seconds after it is written. It is sent as the
-        absolute C(X-Delete-At) (now plus O(delete_after)): Swift 2.15.1 computes
+        absolute C(X-Delete-At) (now plus O(delete_after)), because Swift 2.15.1 computes
         C(X-Delete-After) on each replica.
       - Only set when the object is uploaded or has no expiry yet, so re-runs stay idempotent.
       - Mutually exclusive with O(delete_at).

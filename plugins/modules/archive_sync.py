@@ -32,11 +32,11 @@ description:
     object is identical when its size and the listing's md5 equal the local file's (files are
     hashed on O(threads) threads); an SLO by its manifest (its recorded size and mtime, else
     the md5 of every segment). Swift 2.15.1's listings do not say which objects are SLOs, so
-    a listed object of a file's size is HEADed when the listing cannot decide: a file at or
-    above O(slo_threshold) before hashing it, a smaller one when its md5 differs from the
-    listed one. A re-run over unchanged small files sends only the listing.
-  - An object that an upload replaces or O(delete_extra) deletes is HEADed first (from every
-    replica): an SLO is deleted with its segments, after its replacement is in place.
+    a listed object of a file's size is HEADed when the listing cannot decide, that is a file
+    at or above O(slo_threshold) before hashing it, a smaller one when its md5 differs from
+    the listed one. A re-run over unchanged small files sends only the listing.
+  - An object that an upload replaces or O(delete_extra) deletes is HEADed first, from every
+    replica, so that an SLO is deleted with its segments, after its replacement is in place.
   - Dynamic Large Objects (C(X-Object-Manifest), as the C(swift) CLI 3.x, C(swift upload
     --use-dlo) and rclone write large files) are restored and compared segment by segment
     like SLOs (their segments listed under their prefix), and deleted or replaced with their
