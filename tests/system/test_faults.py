@@ -439,6 +439,33 @@ def test_download_corrupted_once_is_retried(run_module, proxy, swift, container,
     assert len([r for r in proxy.find('GET', path) if r['status'] == 200]) == 2
 
 
+def test_dlo_segment_replaced_while_downloading(run_module, proxy, swift, container, tmp_path):
+    """A DLO as the swift CLI 3.x writes it (segments under a prefix, a zero-byte manifest).
+    While its download waits for the second segment, another upload replaces that segment:
+    the download fails naming the object, and dest keeps its last good copy."""
+    segments = container + '_segments'
+    swift.put_container(segments)
+    for index in range(3):
+        swift.put_object(segments, 'db.dump/%08d' % index, bytes([65 + index]) * MIB)
+    swift.put_object(container, 'db.dump', b'', headers={'X-Object-Manifest': '%s/db.dump/' % segments})
+    dest = tmp_path / 'db.dump'
+    dest.write_bytes(b'the last good copy')
+    replaced = []
+    second = r'^/v1/AUTH_[^/]+/%s/db\.dump/00000001$' % re.escape(segments)
+    rule = proxy.add_rule('hold', method='GET', path=second, count=1, until=lambda: bool(replaced))
+    running = run_module.start(
+        'archive_object', dict(container=container, name='db.dump', state='downloaded', dest=str(dest), threads=1)
+    )
+    wait_for(lambda: rule.fired, 60, 'the GET of the second segment')
+    swift.put_object(segments, 'db.dump/00000001', b'another upload of one segment')
+    replaced.append(True)
+    msg = failed(running.wait(120))
+    held(proxy, rule)
+    assert "object 'db.dump'" in msg and 'left as it was' in msg and 'changed while it was read' in msg, msg
+    assert dest.read_bytes() == b'the last good copy'
+    assert sorted(os.listdir(str(tmp_path))) == ['db.dump'], 'a temp file was left'
+
+
 # --- d. kill -9 in the middle of an SLO upload -------------------------------------------
 
 
