@@ -190,13 +190,6 @@ def download_to(path, chunks, verifier, sync_dir=True):
     write_atomically(path, fill, sync_dir)
 
 
-def close_body(body):
-    """Give up a GET's body unread: its connection is closed, the next request opens another."""
-    close = getattr(body, 'close', None)
-    if close is not None:
-        close()
-
-
 def parallel_download_possible(segments):
     """Whether an SLO can be fetched segment by segment and each one checked by its md5:
     more than one segment, none of them a byte range or a nested SLO."""

@@ -720,17 +720,17 @@ class ArchiveSync(ArchiveModule):
             segments = self.segments_of(worker, name, headers)
             checkable = all(_plan.md5_comparable(s) for s in segments)
             if checkable and not _swift.segments_agree(etag, size, segments):
-                _transfer.close_body(body)
+                body.close()
                 raise ArchiveError(CHANGED_WHILE_READ)
             if size is None:  # a DLO of more segments than a listing page
                 size = sum(s['bytes'] for s in segments)
                 parallel = True
             if parallel and _transfer.parallel_download_possible(segments):
-                _transfer.close_body(body)
+                body.close()
                 _transfer.download_segments(dest, worker, segments, self.params['threads'])
                 return _mtime(headers.get('x-object-meta-mtime'))
         elif etag != _swift.strip_etag(entry.get('hash')) or size != entry.get('bytes'):
-            _transfer.close_body(body)
+            body.close()
             raise ArchiveError(CHANGED_WHILE_READ)
         verifier = _transfer.SegmentVerifier(size, etag=None if segments else etag, segments=segments)
         # The directory is synced once for all its files (apply_download).
