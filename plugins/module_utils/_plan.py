@@ -295,7 +295,7 @@ def plan_object(container, name, before, segments, local, desired, now):
         meta_after, content_type, before.get('delete_at') if expiry is None else expiry
     )
     if before.get('dlo_manifest'):  # a POST without it turns a DLO into an empty plain object
-        headers['X-Object-Manifest'] = _swift.dlo_manifest_header(before['dlo_manifest'])
+        headers['X-Object-Manifest'] = _swift.dlo_manifest_header(before)
     return Plan(' and '.join(changes), before, after, [('post', headers)])
 
 

@@ -37,7 +37,7 @@ def dlo_segments(client, container, name, facts):
     """The segments of the DLO ``facts`` describes, listed from its manifest's container and
     prefix (name order). Its size is theirs: Swift answers none for a DLO of more segments
     than a listing page."""
-    segment_container, prefix = facts['dlo_manifest'].split('/', 1)
+    segment_container, prefix = _swift.dlo_parts(facts)
     entries = client.list_container(segment_container, prefix=prefix) or []
     segments = _swift.dlo_segments(segment_container, entries, '/%s/%s' % (container, name))
     if facts['bytes'] is None:  # what Swift gives a DLO whose listing fits one page

@@ -720,9 +720,15 @@ def dlo_segments(container, entries, manifest_name=None):
     ]
 
 
-def dlo_manifest_header(manifest):
-    """The ``X-Object-Manifest`` value of facts' ``dlo_manifest`` (``<container>/<prefix>``)."""
-    container, prefix = manifest.split('/', 1)
+def dlo_parts(facts):
+    """(container, prefix) of the DLO ``facts`` describes (its ``dlo_manifest``, unquoted)."""
+    container, prefix = facts['dlo_manifest'].split('/', 1)
+    return container, prefix
+
+
+def dlo_manifest_header(facts):
+    """The ``X-Object-Manifest`` value that keeps the DLO ``facts`` describes a DLO."""
+    container, prefix = dlo_parts(facts)
     return '%s/%s' % (quote(container, safe=''), quote(prefix))
 
 
@@ -737,7 +743,7 @@ def deletable_segments(facts, segments):
     whole container, which may hold anything)."""
     if not is_large(facts) or not segments:
         return []
-    if facts.get('dlo_manifest') and not facts['dlo_manifest'].split('/', 1)[1]:
+    if facts.get('dlo_manifest') and not dlo_parts(facts)[1]:
         return []
     return list(segments)
 
