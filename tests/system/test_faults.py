@@ -10,6 +10,7 @@ because nothing was injected. docs/reliability.md lists the cases.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import re
@@ -672,41 +673,107 @@ def cleanup_run(run_module, proxy, swift, container, tmp_path):
     assert_only_live_segments(swift, container, 'shared.bin')
 
 
-@pytest.mark.parametrize('order', ['a_manifest_late', 'a_cleanup_late'])
-def test_concurrent_writers(order, run_module, proxy, make_proxy, lab, swift, container, tmp_path):
-    proxy_a, proxy_b = proxy, make_proxy()
-    file_a = make_file(tmp_path / 'a.bin', 6 * MIB, seed=1)
-    file_b = make_file(tmp_path / 'b.bin', 7 * MIB, seed=2)
-    runs = {}
-    if order == 'a_manifest_late':
-        # A's manifest PUT waits until B has finished (manifest and clean-up), then lands.
-        hold_a = proxy_a.add_rule('hold', method='PUT', path=MANIFEST_PUT, until=exited(runs, 'B'))
+# The 20 orders of two writers' three steps. A step starts with one request, held at the
+# proxy until every earlier step of the other writer is done:
+#   read      the X-Newest HEAD of the object after the last segment (what the PUT replaces)
+#   manifest  the manifest PUT, and the read-back that follows it
+#   clean-up  whatever the run sends to the segment container after that (listing, deletes)
+# A step is done when the writer's next step has begun (its first request arrived) or the
+# writer exited.
+STEPS = ('read', 'manifest', 'cleanup')
+ORDERS = [''.join('A' if i in picks else 'B' for i in range(6)) for picks in itertools.combinations(range(6), 3)]
+
+
+def in_window(order):
+    """Whether ``order`` puts the later manifest's read before the earlier manifest's PUT:
+    the later writer then replaces a manifest it never read, and the earlier one's segments
+    are nobody's to delete (docs/design.md, "Concurrent writers")."""
+    steps = {}
+    for index, writer in enumerate(order):
+        steps[(writer, STEPS[sum(1 for w in order[:index] if w == writer)])] = index
+    first, last = sorted('AB', key=lambda w: steps[(w, 'manifest')])
+    return steps[(last, 'read')] < steps[(first, 'manifest')]
+
+
+class Writer:
+    """One archive_slo run through its own proxy, its steps held by rules."""
+
+    def __init__(self, label, proxy, container, src, segments):
+        self.label, self.proxy, self.src, self.segments = label, proxy, src, segments
+        self.run = None
+        self.seg_path = segment_path(container, 'shared.bin')
+        self.obj_path = object_path(container, 'shared.bin')
+        self.rules = {}
+
+    def stored_all(self):
+        return len([r for r in self.proxy.find('PUT', self.seg_path) if r['status'] == 201]) >= self.segments
+
+    def manifest_answered(self):
+        return any(r['status'] for r in self.proxy.find('PUT', MANIFEST_PUT))
+
+    def exited(self):
+        return self.run is not None and self.run.proc.poll() is not None
+
+    def begun(self, step):
+        return bool(self.proxy.hits(self.rules[step]))
+
+    def done(self, step):
+        following = STEPS.index(step) + 1
+        return self.exited() or (following < len(STEPS) and self.begun(STEPS[following]))
+
+    def hold(self, steps_before):
+        """Add the three rules; ``steps_before[step]``: the other writer's steps that must be
+        done before this one's ``step`` begins."""
+        starts = {
+            'read': dict(method='HEAD', path=self.obj_path, when=self.stored_all),
+            'manifest': dict(method='PUT', path=MANIFEST_PUT),
+            'cleanup': dict(path=r'_segments(/|\?|$)|bulk-delete', when=self.manifest_answered),
+        }
+        for step in STEPS:
+            waits = steps_before[step]
+            self.rules[step] = self.proxy.add_rule(
+                'hold', count=1, until=lambda waits=waits: all(w.done(s) for w, s in waits), **starts[step]
+            )
+
+
+@pytest.mark.parametrize('order', ORDERS)
+def test_concurrent_writers(order, run_module, make_proxy, lab, swift, container, tmp_path):
+    writers = {
+        'A': Writer('A', make_proxy(), container, make_file(tmp_path / 'a.bin', 2 * MIB, seed=1), 2),
+        'B': Writer('B', make_proxy(), container, make_file(tmp_path / 'b.bin', 3 * MIB, seed=2), 3),
+    }
+    seen = {'A': 0, 'B': 0}
+    before = {'A': {}, 'B': {}}
+    earlier = []
+    for label in order:
+        step = STEPS[seen[label]]
+        seen[label] += 1
+        other = writers['B' if label == 'A' else 'A']
+        before[label][step] = [(other, s) for (w, s) in earlier if w is other]
+        earlier.append((writers[label], step))
+    for label, writer in writers.items():
+        writer.hold(before[label])
+    for writer in writers.values():
+        writer.run = start_writer(run_module, writer.proxy, lab, container, writer.src)
+    results = {label: w.run.wait(180) for label, w in writers.items()}
+    for label, writer in writers.items():
+        for step in STEPS:
+            hits = writer.proxy.hits(writer.rules[step])
+            assert len(hits) == 1 and hits[0].get('held') == 'met', 'writer %s, step %s: %r' % (label, step, hits)
+        ok(results[label])
+    # The last manifest PUT is live, its writer's file the object.
+    first, last = sorted('AB', key=lambda w: manifest_done(writers[w].proxy))
+    assert_object_is(swift, container, 'shared.bin', writers[last].src)
+    check_writers(swift, container, [(w, writers[w].src, writers[w].proxy, results[w]) for w in 'AB'])
+    live = set(manifest_of(swift, container, 'shared.bin'))
+    left = set(all_segments(swift, container)) - live
+    if not in_window(order):
+        assert not left, 'order %s: segments nobody references: %s' % (order, sorted(left))
     else:
-        # A's manifest lands first; B's waits for it; whatever A then does in the segment
-        # container (listing, deleting: its clean-up) waits until B's manifest has landed.
-        hold_b = proxy_b.add_rule('hold', method='PUT', path=MANIFEST_PUT, until=lambda: manifest_landed(proxy_a))
-        mark = proxy_a.add_rule('delay', method='PUT', path=MANIFEST_PUT, seconds=0)
-        hold_a = proxy_a.add_rule(
-            'hold',
-            path=r'_segments(/|\?|$)|bulk-delete',
-            when=lambda: mark.fired > 0,
-            until=lambda: manifest_landed(proxy_b),
-        )
-    runs['A'] = start_writer(run_module, proxy_a, lab, container, file_a)
-    runs['B'] = start_writer(run_module, proxy_b, lab, container, file_b)
-    result_a, result_b = runs['A'].wait(180), runs['B'].wait(180)
-    # The order happened: each held request went out only once its event had happened.
-    if order == 'a_manifest_late':
-        held(proxy_a, hold_a)  # B had exited
-        winner = 'A'
-    else:
-        held(proxy_b, hold_b)  # A's manifest had landed
-        held(proxy_a, hold_a)  # B's manifest had landed
-        winner = 'B'
-    check_writers(swift, container, [('A', file_a, proxy_a, result_a), ('B', file_b, proxy_b, result_b)])
-    live = md5_object(swift, container, 'shared.bin')
-    assert live == md5_file(file_a if winner == 'A' else file_b), 'the last manifest (%s) is not the live one' % winner
-    cleanup_run(run_module, proxy_a, swift, container, tmp_path)
+        # The window: exactly the earlier writer's segments are left, until a run of this
+        # name after stale_segment_age (here 0) deletes them.
+        assert len(left) == writers[first].segments, 'order %s: left %s' % (order, sorted(left))
+        cleanup_run(run_module, writers['A'].proxy, swift, container, tmp_path)
 
 
 def test_writer_finishing_first_keeps_slow_writers_segments(
@@ -731,7 +798,8 @@ def test_writer_finishing_first_keeps_slow_writers_segments(
     assert ok(result_a)['changed'], "B's clean-up broke A's upload"
     assert_object_is(swift, container, 'shared.bin', file_a)
     check_writers(swift, container, [('A', file_a, proxy_a, result_a), ('B', file_b, proxy_b, result_b)])
-    cleanup_run(run_module, proxy_a, swift, container, tmp_path)
+    # A read B's manifest just before its own PUT: B's segments went in A's clean-up.
+    assert_only_live_segments(swift, container, 'shared.bin')
 
 
 # --- h. on_failure ------------------------------------------------------------------------
