@@ -433,12 +433,15 @@ def slo_jobs(local, prefix, segment_size, existing):
     return upload, reused
 
 
-def obsolete_segments(replaced_segments, segment_container, listing, name, keep, now, max_age):
-    """Segment paths to delete once a new manifest is live: those the replaced manifest
-    references, and this object's segments in ``listing`` (entries of the segment container)
-    older than ``max_age`` (left by failed or killed runs), except ``keep``. Younger
-    unreferenced segments may belong to a concurrent upload and stay."""
-    paths = set('/%s/%s' % (segment_container, n) for n in _swift.stale_segments(listing, name, now, max_age))
+def obsolete_segments(replaced_segments, segment_container, listing, name, keep, now, max_age, own_prefix):
+    """Segment paths to delete once a new manifest (its segments under ``own_prefix``) is
+    live: those the replaced manifest references, and this object's segments in ``listing``
+    (entries of the segment container) of versions marked written (finished, and replaced
+    since) or older than ``max_age`` (left by failed or killed runs), except ``keep``. Younger
+    unmarked segments may belong to a concurrent upload and stay."""
+    names = set(_swift.stale_segments(listing, name, now, max_age))
+    names.update(_swift.finished_versions(listing, name, own_prefix)[0])
+    paths = set('/%s/%s' % (segment_container, n) for n in names)
     paths.update(s['name'] for s in replaced_segments or ())
     return sorted(paths - set(keep))
 

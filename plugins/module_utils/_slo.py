@@ -91,7 +91,7 @@ class SloWriter:
         """The Plan of writing the file (read-only): which segments exist already, which are
         to upload, what the clean-up is predicted to delete."""
         self.segment_size = segment_size
-        prefix = _swift.segment_prefix(self.name, self.local.mtime, self.local.size, segment_size)
+        self.prefix = prefix = _swift.segment_prefix(self.name, self.local.mtime, self.local.size, segment_size)
         # One listing of all versions: the ones of this version may be reused, old ones may
         # be stale.
         versions = self.versions()
@@ -109,6 +109,7 @@ class SloWriter:
             self.keep,
             time.time(),
             self.options['stale_segment_age'],
+            prefix,
         )
         self.metadata, self.content_type, self.expiry = metadata, content_type, expiry
         self.upload, self.reused = upload, reused
@@ -157,18 +158,55 @@ class SloWriter:
         after, after_segments = self.put_manifest(jobs, expected)
         if after is None or after['etag'] != expected:
             self.lost_race(after, after_segments)
-        obsolete = _plan.obsolete_segments(
-            replaced,
-            self.segment_container,
-            self.versions(),
-            self.name,
-            self.keep,
-            time.time(),
-            self.options['stale_segment_age'],
-        )
+        obsolete, markers = self.clean_up(replaced, expected)
         plan.result['segments_deleted'] = self.client.delete_paths(obsolete)
+        self.client.delete_paths(markers)
         plan.result['segments'] = _plan.slo_segment_view(after_segments)
         return after
+
+    def clean_up(self, replaced, expected):
+        """(segment paths, marker paths) to delete now that this run's manifest read back live.
+
+        List the versions; when another one than this run's and the one it replaced is
+        there (a concurrent writer's, perhaps one whose read came before this run's PUT and
+        who will replace it without knowing), mark this version written. Then read the object
+        once more. Still this run's: what it replaced, the versions marked written and the
+        stale ones go. Replaced meanwhile: this run deletes what it replaced and its own
+        segments, except what the live manifest uses (the other writer may have missed
+        them). The listing comes before the last read, so a marker in it belongs to a
+        version that was replaced before this run's manifest (docs/design.md, "Concurrent
+        writers").
+        """
+        listing = self.versions()
+        known = set(s['name'] for s in replaced) | set(self.keep)
+        others = [
+            e['name']
+            for e in listing
+            if _swift.is_segment_of(e['name'], self.name) and self.segment_path(e['name']) not in known
+        ]
+        marker = _swift.marker_name(self.prefix)
+        if others:
+            expires = _swift.expiry_headers(int(time.time()) + _swift.MARKER_TTL)
+            self.client.put_object(self.segment_container, marker, b'', headers=expires)
+        live = self.client.head_object(self.container, self.name, newest=True)
+        if live is not None and live['etag'] == expected:
+            obsolete = _plan.obsolete_segments(
+                replaced,
+                self.segment_container,
+                listing,
+                self.name,
+                self.keep,
+                time.time(),
+                self.options['stale_segment_age'],
+                self.prefix,
+            )
+            markers = _swift.finished_versions(listing, self.name, self.prefix)[1]
+            return obsolete, [self.segment_path(m) for m in markers]
+        _live, live_segments = self.observe(newest=True)
+        used = set(s['name'] for s in live_segments or ())
+        obsolete = sorted(known - used)
+        mine_used = any(s.startswith(self.segment_path(self.prefix)) for s in used)
+        return obsolete, [self.segment_path(marker)] if others and not mine_used else []
 
     def ensure_segment_container(self):
         if self.client.head_container(self.segment_container) is None:

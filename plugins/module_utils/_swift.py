@@ -628,6 +628,38 @@ def versions_prefix(name):
 
 _SEGMENT_TAIL_RE = re.compile(r'^[0-9.]+/[0-9]+/[0-9]+/[0-9]{8}$')
 
+# A version's "written" marker: a zero-byte object beside its segments, PUT by the run that
+# wrote the version once its manifest read back live. It tells a later writer of the name
+# that these segments are a finished version, not an upload still under way (docs/design.md,
+# "Concurrent writers"). It expires by itself a day later, so a version deleted by a
+# deleter that does not know of markers leaves none for long.
+WRITTEN_MARKER = 'written'
+MARKER_TTL = 86400
+_MARKER_TAIL_RE = re.compile(r'^[0-9.]+/[0-9]+/[0-9]+/%s$' % WRITTEN_MARKER)
+
+
+def marker_name(prefix):
+    """The written marker of the version whose segments are under ``prefix``."""
+    return prefix + WRITTEN_MARKER
+
+
+def finished_versions(entries, name, own_prefix):
+    """(segments, markers): names of the listed segments of ``name``'s versions that carry a
+    written marker, and those markers; the version under ``own_prefix`` is not among them."""
+    prefix = versions_prefix(name)
+    marked = set()
+    for entry in entries:
+        entry_name = entry.get('name') or ''
+        if entry_name.startswith(prefix) and _MARKER_TAIL_RE.match(entry_name[len(prefix) :]):
+            marked.add(entry_name[: -len(WRITTEN_MARKER)])
+    marked.discard(own_prefix)
+    segments = [
+        e['name']
+        for e in entries
+        if is_segment_of(e.get('name') or '', name) and e['name'].rsplit('/', 1)[0] + '/' in marked
+    ]
+    return segments, sorted(marker_name(p) for p in marked)
+
 
 def is_segment_of(segment, name):
     """Whether ``segment`` (an object name) is named like one of ``name``'s SLO segments."""

@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 DATA = b'0123456789' * 10
@@ -358,8 +358,31 @@ def test_obsolete_segments_are_the_replaced_and_the_long_stale():
         keep=['/s/o/slo/3.0/9/9/00000000'],
         now=1764547200 + 3600,
         max_age=86400,
+        own_prefix='o/slo/3.0/9/9/',
     )
     assert obsolete == ['/s/o/slo/1.0/9/9/00000000', '/s/o/slo/2.0/9/9/00000000']
+
+
+def test_obsolete_segments_include_young_versions_marked_written():
+    young = '2026-12-01T00:00:00.000000'
+    listing = [
+        {'name': 'o/slo/4.0/9/9/00000000', 'last_modified': young},
+        {'name': 'o/slo/4.0/9/9/00000001', 'last_modified': young},
+        {'name': 'o/slo/4.0/9/9/written', 'last_modified': young},
+        # young, unmarked: an upload that may still be under way
+        {'name': 'o/slo/5.0/9/9/00000000', 'last_modified': young},
+        # this run's own version, marked by this run
+        {'name': 'o/slo/6.0/9/9/00000000', 'last_modified': young},
+        {'name': 'o/slo/6.0/9/9/written', 'last_modified': young},
+        # another object's marked version
+        {'name': 'o2/slo/1.0/9/9/00000000', 'last_modified': young},
+        {'name': 'o2/slo/1.0/9/9/written', 'last_modified': young},
+    ]
+    obsolete = _plan.obsolete_segments(
+        [], 's', listing, 'o', keep=[], now=1764547200 + 3600, max_age=86400, own_prefix='o/slo/6.0/9/9/'
+    )
+    assert obsolete == ['/s/o/slo/4.0/9/9/00000000', '/s/o/slo/4.0/9/9/00000001']
+    assert _swift.finished_versions(listing, 'o', 'o/slo/6.0/9/9/')[1] == ['o/slo/4.0/9/9/written']
 
 
 def test_plan_slo_converge_posts_only_what_differs():

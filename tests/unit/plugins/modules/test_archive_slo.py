@@ -70,7 +70,7 @@ class StubSwift:
             return self.put_manifest(
                 container, name, json.loads(contents), dict(headers or {}, **{'content-type': content_type})
             )
-        data = contents.read()
+        data = contents if isinstance(contents, bytes) else contents.read()
         etag = hashlib.md5(data).hexdigest()
         self.objects[(container, name)] = {
             'data': data,

@@ -377,9 +377,12 @@ def test_the_real_runs_leave_what_they_report(run_module, tmp_path):
     result, failed = run_module(archive_slo.main, fake, info=BULK, **slo_new_version(fake, tmp_path))
     assert not failed and result['segments_uploaded'] == 4 and result['segments_deleted'] == 3
     # The old version's two segments and the one left two days ago went; the young one of a
-    # writer that may still be running stayed.
+    # writer that may still be running stayed, and because it is there, the new version was
+    # marked written (that writer, replacing it, deletes it then).
+    new_version = result['segments'][0]['name'].split('/', 2)[2].rsplit('/', 1)[0]
     assert sorted(fake.containers['c_segments']['objects']) == sorted(
-        ['big.bin/slo/3.000000/9/1048576/00000000'] + [s['name'].split('/', 2)[2] for s in result['segments']]
+        ['big.bin/slo/3.000000/9/1048576/00000000', new_version + '/written']
+        + [s['name'].split('/', 2)[2] for s in result['segments']]
     )
     assert fake._data(fake.containers['c']['objects']['big.bin']) == BIG
 
