@@ -1,7 +1,9 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, ncloud.archive contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Base class of the ncloud.archive modules: auth options, one connection, one error path.
+"""Base class of the ncloud.archive modules: auth options, one connection, one error path;
+the one parser of size options (``parse_size``: bytes, ``64MB`` or ``64MiB``, where MB and MiB
+both mean 2**20, as in Ansible's human_to_bytes).
 
 Internal use only: this file is not a public API of the collection.
 """
@@ -10,6 +12,7 @@ from __future__ import annotations
 
 import gc
 import os
+import re
 import traceback
 
 from ansible.module_utils import basic
@@ -20,6 +23,11 @@ from ansible_collections.ncloud.archive.plugins.module_utils import _client, _co
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError, scrub
 
 DEFAULT_AUTH_URL = 'https://kr.archive.ncloudstorage.com:5000/v3'
+
+SIZE_FORMS = 'use bytes (67108864) or a number with a unit, e.g. 64MiB, 64MB or 1GiB'
+_BYTES = re.compile(r'^\s*[0-9]+\s*$')
+_IEC = re.compile(r'^\s*([0-9]*\.?[0-9]+)\s*([KMGTPEZY])iB\s*$')
+_UNIT = re.compile(r'[A-Za-z]')
 
 AUTH_ARGUMENT_SPEC = dict(
     auth_url=dict(type='str', default=DEFAULT_AUTH_URL, fallback=(env_fallback, ['OS_AUTH_URL'])),
@@ -123,15 +131,8 @@ class ArchiveModule:
         return self._client
 
     def size_option(self, option):
-        """The option's size in bytes (a number, or with a unit like 64MB), None when not
-        given."""
-        value = self.params[option]
-        if value is None:
-            return None
-        try:
-            return human_to_bytes(value)
-        except ValueError:
-            raise ArchiveError("%s: '%s' is not a size; give bytes or a size like 64MB" % (option, value)) from None
+        """The option's size in bytes (parse_size()), None when not given."""
+        return parse_size(self.params[option], option)
 
     # --- results --------------------------------------------------------------------
     def diff(self, before, after):
@@ -176,6 +177,35 @@ class ArchiveModule:
         if exc.transaction_id:
             result['transaction_id'] = exc.transaction_id
         self.fail(exc.message, exception=scrub(''.join(traceback.format_exc())), **result)
+
+
+def parse_size(value, option):
+    """Bytes of a size option (``option`` names it in the error); None stays None.
+
+    The one parser of every option that takes bytes. Accepted: an int or a string of digits
+    (bytes); a number with one of the units Ansible's human_to_bytes takes (``64MB``,
+    ``1 GB``, ``1.5G``, ``512K``, ``100B``); or with an IEC unit (``64MiB``, ``1 GiB``,
+    ``KiB``, ``TiB``, up to ``YiB``). MB and MiB both mean 2**20 (KB and KiB 2**10, GB and GiB
+    2**30, ...), as in Ansible's human_to_bytes, so that no value written before the IEC
+    units were accepted changes its meaning. A number without a unit must be whole bytes.
+    Anything else (negative, a fraction of a byte, ``64mb``, a list, a bool) raises the one
+    ArchiveError that names the option and shows the accepted forms.
+    """
+    if value is None:
+        return None
+    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+        return value
+    if isinstance(value, str):
+        if _BYTES.match(value):
+            return int(value)
+        iec = _IEC.match(value)
+        text = '%s%sB' % iec.groups() if iec else value.strip()
+        if _UNIT.search(text):
+            try:
+                return human_to_bytes(text)
+            except ValueError:
+                pass
+    raise ArchiveError("%s: '%s' is not a size: %s" % (option, value, SIZE_FORMS))
 
 
 def _auth_url_has_credentials():

@@ -385,21 +385,14 @@ def container_facts(name, headers):
     return facts
 
 
-def parse_quota(value, option, parse_size=None):
-    """A quota option: None (leave it alone), 0 (remove it) or a positive number. Sizes may be
-    strings like ``10GB`` when ``parse_size`` (Ansible's human_to_bytes) is given."""
+def parse_quota(value, option):
+    """A quota option in bytes or objects (a number, sizes already parsed): None (leave it
+    alone), 0 (remove it) or a positive number."""
     if value is None:
         return None
-    try:
-        whole = re.match(r'^\s*-?[0-9]+\s*$', str(value))
-        number = int(value) if whole or not parse_size else parse_size(value)
-    except (TypeError, ValueError):
-        raise ArchiveError(
-            "%s: %r is not a number%s" % (option, value, " of bytes or a size like '10GB'" if parse_size else '')
-        ) from None
-    if number < 0:
-        raise ArchiveError('%s must be 0 (no quota) or more, not %d' % (option, number))
-    return number
+    if value < 0:
+        raise ArchiveError('%s must be 0 (no quota) or more, not %d' % (option, value))
+    return value
 
 
 def quota_headers(current, desired):

@@ -59,9 +59,11 @@ options:
     description:
       - Most bytes the container may hold (C(X-Container-Meta-Quota-Bytes)); an upload beyond
         it is refused with HTTP 413, and the modules' message then names the quota.
-      - A number of bytes or a size like C(500MB) or C(10GB) (powers of 1024). V(0) removes the
-        quota; unset leaves it as it is.
-    type: str
+      - Bytes, or a number with a unit, for example C(500MiB), C(10GiB), C(10 GiB) or C(10GB).
+        MB and MiB both mean 2**20 bytes (GB and GiB 2**30, and so on), as in Ansible's
+        C(human_to_bytes).
+      - V(0) removes the quota; unset leaves it as it is.
+    type: raw
   quota_count:
     description:
       - Most objects the container may hold (C(X-Container-Meta-Quota-Count)). V(0) removes the
@@ -119,7 +121,7 @@ EXAMPLES = r"""
     - name: At most 10 GiB and 100,000 objects of backups, and a key for temporary URLs
       ncloud.archive.archive_container:
         name: backups
-        quota_bytes: 10GB
+        quota_bytes: 10GiB
         quota_count: 100000
         temp_url_key: "{{ backups_temp_url_key }}"
 
@@ -201,8 +203,6 @@ changed_reason:
 
 import time
 
-from ansible.module_utils.common.text.formatters import human_to_bytes
-
 from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
@@ -220,7 +220,7 @@ class ArchiveContainer(ArchiveModule):
         read_acl=dict(type='str'),
         write_acl=dict(type='str'),
         force=dict(type='bool', default=False),
-        quota_bytes=dict(type='str'),
+        quota_bytes=dict(type='raw'),
         quota_count=dict(type='int'),
         temp_url_key=dict(type='str', no_log=True),
         temp_url_key_2=dict(type='str', no_log=True),
@@ -257,7 +257,7 @@ class ArchiveContainer(ArchiveModule):
             read_acl=_swift.normalize_acl(p['read_acl']),
             write_acl=_swift.normalize_acl(p['write_acl']),
             quotas=dict(
-                quota_bytes=_swift.parse_quota(p['quota_bytes'], 'quota_bytes', human_to_bytes),
+                quota_bytes=self.size_option('quota_bytes'),
                 quota_count=_swift.parse_quota(p['quota_count'], 'quota_count'),
             ),
             temp_url_keys=dict((k, p[k]) for k in _swift.TEMP_URL_KEY_META),

@@ -56,11 +56,13 @@ options:
     type: str
   segment_size:
     description:
-      - Size of each segment in bytes (a number, or a string like C(64MB) or C(1GB)).
+      - Size of each segment, in bytes or as a number with a unit, for example C(128MiB),
+        C(128 MiB), C(128MB) or C(1GiB). MB and MiB both mean 2**20 bytes (KB and KiB 2**10,
+        GB and GiB 2**30), as in Ansible's C(human_to_bytes).
       - Without it, the smallest power of two of at least 64 MiB that keeps the number of
         segments within the server's C(max_manifest_segments). A size that would need more
         segments fails with the smallest size that works.
-    type: str
+    type: raw
   threads:
     description:
       - How many segments are uploaded (or HEADed, POSTed) at the same time, each on its own
@@ -154,7 +156,7 @@ EXAMPLES = r"""
     container: backups
     name: db/2026-11-26.tar.zst
     src: /var/backups/db.tar.zst
-    segment_size: 128MB
+    segment_size: 128MiB
     checksum: true
 
 - name: Keep it for 90 days; Swift deletes the manifest and every segment then
@@ -292,7 +294,7 @@ class ArchiveSlo(ArchiveModule):
         src=dict(type='path'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
         segment_container=dict(type='str'),
-        segment_size=dict(type='str'),
+        segment_size=dict(type='raw'),
         threads=dict(type='int', default=8, aliases=['segment_threads']),
         content_type=dict(type='str'),
         metadata=dict(type='dict'),

@@ -92,15 +92,20 @@ options:
     default: true
   slo_threshold:
     description:
-      - Files of this many bytes or more are uploaded as Static Large Objects.
-    type: int
+      - Files of this size or more are uploaded as Static Large Objects. With O(mode=download),
+        large objects of this size or more are fetched one at a time, each with its segments
+        on O(threads) connections.
+      - Bytes, or a number with a unit, for example C(1GiB), C(1 GiB), C(1GB) or C(512MiB).
+        MB and MiB both mean 2**20 bytes (KB and KiB 2**10, GB and GiB 2**30), as in Ansible's
+        C(human_to_bytes). The default is 1 GiB.
+    type: raw
     default: 1073741824
   segment_size:
     description:
-      - Segment size of the SLOs, in bytes or with a unit (C(128MB)). By default the
-        smallest power-of-two MiB size of at least 64 MiB that fits the server's
-        C(max_manifest_segments).
-    type: str
+      - Segment size of the SLOs, in bytes or as a number with a unit (C(128MiB), C(128MB)),
+        read as O(slo_threshold) is. By default the smallest power-of-two MiB size of at least
+        64 MiB that fits the server's C(max_manifest_segments).
+    type: raw
   segment_container:
     description:
       - Container for SLO segments. Defaults to C(<container>_segments); created when missing.
@@ -299,8 +304,8 @@ class ArchiveSync(ArchiveModule):
         include=dict(type='list', elements='str'),
         exclude=dict(type='list', elements='str', default=[]),
         directory_markers=dict(type='bool', default=True),
-        slo_threshold=dict(type='int', default=1073741824),
-        segment_size=dict(type='str'),
+        slo_threshold=dict(type='raw', default=1073741824),
+        segment_size=dict(type='raw'),
         segment_container=dict(type='str'),
         threads=dict(type='int', default=8),
         delete_extra=dict(type='bool', default=False),
@@ -320,10 +325,15 @@ class ArchiveSync(ArchiveModule):
         self.prefix = p['prefix']
         if self.prefix:
             _swift.validate_object_name(self.prefix, 'prefix')
-        for option, low in (('threads', 1), ('slo_threshold', 1), ('stale_segment_age', 0)):
-            if p[option] < low:
-                raise ArchiveError('%s must be at least %d, not %d' % (option, low, p[option]))
+        self.slo_threshold = self.size_option('slo_threshold')
         self.requested_size = self.size_option('segment_size')
+        for option, value, low in (
+            ('threads', p['threads'], 1),
+            ('slo_threshold', self.slo_threshold, 1),
+            ('stale_segment_age', p['stale_segment_age'], 0),
+        ):
+            if value < low:
+                raise ArchiveError('%s must be at least %d, not %d' % (option, low, value))
         if p['mode'] == 'upload':
             return self.upload()
         return self.download()
@@ -359,9 +369,7 @@ class ArchiveSync(ArchiveModule):
             if name in listing and _plan.listing_size(listing[name]) == local.size
         ]
         first = [
-            name
-            for name, local in same
-            if local.size >= self.params['slo_threshold'] or _swift.listing_says_slo(listing[name])
+            name for name, local in same if local.size >= self.slo_threshold or _swift.listing_says_slo(listing[name])
         ]
         # A DLO lists as its zero-byte manifest: a listed empty object where a file is not empty.
         first += [
@@ -418,7 +426,7 @@ class ArchiveSync(ArchiveModule):
                     'name': name,
                     'rel': rel,
                     'local': _plan.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime),
-                    'large': info.st_size >= p['slo_threshold'],
+                    'large': info.st_size >= self.slo_threshold,
                 }
             )
         dir_names = [self.prefix + rel + '/' for rel in tree.dirs]
@@ -675,7 +683,7 @@ class ArchiveSync(ArchiveModule):
         return (
             _swift.is_large(remote.get(item['name'], (None, None))[0])
             or _swift.listing_says_slo(item['entry'])
-            or _plan.listing_size(item['entry']) >= self.params['slo_threshold']
+            or _plan.listing_size(item['entry']) >= self.slo_threshold
         )
 
     def get(self, worker, item, root, parallel):
