@@ -3,7 +3,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Base class of the ncloud.archive modules: auth options, one connection, one error path;
 the one parser of size options (``parse_size``: bytes, ``64MB`` or ``64MiB``, where MB and MiB
-both mean 2**20, as in Ansible's human_to_bytes).
+both mean 2**20, as in Ansible's human_to_bytes) and the elapsed time and rate of transfers.
 
 Internal use only: this file is not a public API of the collection.
 """
@@ -13,6 +13,7 @@ from __future__ import annotations
 import gc
 import os
 import re
+import time
 import traceback
 
 from ansible.module_utils import basic
@@ -23,6 +24,10 @@ from ansible_collections.ncloud.archive.plugins.module_utils import _client, _co
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError, scrub
 
 DEFAULT_AUTH_URL = 'https://kr.archive.ncloudstorage.com:5000/v3'
+
+# The clock of a transfer's elapsed: monotonic, so that a change of the system time does not
+# distort it (a name of its own, so that unit tests can stub it).
+clock = time.monotonic
 
 SIZE_FORMS = 'use bytes (67108864) or a number with a unit, e.g. 64MiB, 64MB or 1GiB'
 _BYTES = re.compile(r'^\s*[0-9]+\s*$')
@@ -68,6 +73,9 @@ class ArchiveModule:
 
     argument_spec = {}
     module_kwargs = {}
+    # A module that moves data: its results get elapsed and bytes_per_second (transfer_rate()),
+    # from the bytes its run() adds to ``self.moved`` once they are stored or written.
+    transfer = False
 
     def __init__(self):
         spec = dict(AUTH_ARGUMENT_SPEC)
@@ -81,6 +89,7 @@ class ArchiveModule:
         self.check_mode = self.module.check_mode
         self._connector = None
         self._client = None
+        self.moved = 0
         # No deadline until connector() has checked the option and starts the clock.
         self.deadline = _connection.Deadline(0)
 
@@ -157,6 +166,7 @@ class ArchiveModule:
                 msg=missing_required_lib('python-swiftclient and keystoneauth1'),
                 exception=str(_connection.CLIENTS_IMPORT_ERROR),
             )
+        started = clock()
         try:
             result = self.run()
         except ArchiveError as exc:
@@ -165,6 +175,8 @@ class ArchiveModule:
             if not _connection.is_client_error(exc):
                 raise
             self.fail_with(_connection.describe_error(exc, 'request'))
+        if self.transfer:
+            result.update(transfer_rate(self.moved, clock() - started))
         self.exit(**result)
 
     def fail_with(self, exc):
@@ -206,6 +218,13 @@ def parse_size(value, option):
             except ValueError:
                 pass
     raise ArchiveError("%s: '%s' is not a size: %s" % (option, value, SIZE_FORMS))
+
+
+def transfer_rate(moved, seconds):
+    """The result keys of a transfer: ``elapsed`` (seconds, to the millisecond) and
+    ``bytes_per_second`` (``moved`` bytes over ``seconds``, whole; 0 when nothing moved)."""
+    rate = int(round(moved / seconds)) if moved and seconds > 0 else 0
+    return {'elapsed': round(seconds, 3), 'bytes_per_second': rate}
 
 
 def _auth_url_has_credentials():

@@ -496,6 +496,11 @@ def plan_slo_upload(
     )
 
 
+def upload_bytes(plan):
+    """Bytes of the segments a plan uploads (reused ones move nothing)."""
+    return sum(job['bytes'] for action in plan.actions if action[0] == 'upload' for job in action[1])
+
+
 def plan_slo_absent(container, before, segments):
     """archive_slo state=absent: ('delete_slo',) with its segments."""
     if before is None:

@@ -249,6 +249,24 @@ segments_deleted:
   returned: when a large object was deleted or replaced
   type: int
   sample: 16
+elapsed:
+  description:
+    - Seconds the task's work took on the host it ran on (reading what is there, hashing,
+      planning and, unless in check mode, the upload, download or deletion), rounded to the
+      millisecond.
+    - In check mode, the time of the planning alone.
+  returned: always
+  type: float
+  sample: 2.614
+bytes_per_second:
+  description:
+    - The bytes this run moved divided by RV(elapsed), as a whole number. The bytes of the
+      object uploaded (O(state=present)) or of the file written (O(state=downloaded)).
+    - V(0) when nothing moved (an identical object or file, a metadata or expiry change, a
+      deletion), and always in check mode.
+  returned: always
+  type: int
+  sample: 41943040
 """
 
 import os
@@ -262,6 +280,7 @@ CHANGED_WHILE_READ = 'the object changed while it was being read; run the task a
 
 
 class ArchiveObject(ArchiveModule):
+    transfer = True
     argument_spec = dict(
         container=dict(type='str', required=True),
         name=dict(type='str', required=True),
@@ -361,6 +380,7 @@ class ArchiveObject(ArchiveModule):
             for action in plan.actions:
                 if action[0] == 'put':
                     self.put(local, action[1], action[2])
+                    self.moved += local.size
                 elif action[0] == 'delete_segments':
                     plan.result['segments_deleted'] = self.client.delete_paths(action[1])
                 elif action[0] == 'post' and remote['is_slo']:
@@ -420,6 +440,7 @@ class ArchiveObject(ArchiveModule):
             _tree.remove_stale_temps(directory, plan.result['temps_removed'])
             if ('download',) in plan.actions:
                 self.download(remote, segments, dest)
+                self.moved += os.path.getsize(dest)
         # File attributes: Ansible's own check, which keeps to check mode itself.
         file_args = self.module.load_file_common_arguments(p, path=dest)
         changed = plan.changed

@@ -270,6 +270,23 @@ segment_size:
   returned: when O(state=present)
   type: int
   sample: 67108864
+elapsed:
+  description:
+    - Seconds the task's work took on the host it ran on (reading what is there, planning and,
+      unless in check mode, the upload, the manifest and the clean-up), rounded to the
+      millisecond.
+    - In check mode, the time of the planning alone.
+  returned: always
+  type: float
+  sample: 41.207
+bytes_per_second:
+  description:
+    - The bytes of the segments this run uploaded (segments reused from an earlier run moved
+      nothing) divided by RV(elapsed), as a whole number.
+    - V(0) when nothing was uploaded, and always in check mode.
+  returned: always
+  type: int
+  sample: 104522437
 changed_reason:
   description: Why the task changed something (or would, in check mode), or why it did not.
   returned: always
@@ -288,6 +305,7 @@ COUNTS = ('segments_uploaded', 'segments_reused', 'segments_deleted', 'segments_
 
 
 class ArchiveSlo(ArchiveModule):
+    transfer = True
     argument_spec = dict(
         container=dict(type='str', required=True),
         name=dict(type='str', required=True),
@@ -442,7 +460,10 @@ class ArchiveSlo(ArchiveModule):
         plan = writer.plan(
             before, segments, reason, segment_size, metadata, content_type, self.expiry(before, rewritten=True)
         )
-        after = plan.after if self.check_mode else writer.apply(plan)
+        if self.check_mode:
+            return self.result(plan, plan.after, segment_size=segment_size)
+        after = writer.apply(plan)
+        self.moved += _plan.upload_bytes(plan)
         return self.result(plan, after, segment_size=segment_size)
 
 

@@ -1,7 +1,8 @@
 # -*- coding: utf-8 -*-
 # Copyright: (c) 2026, ncloud.archive contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""_module's one size parser, of every option that takes bytes."""
+"""_module's pure parts: the one size parser of every option that takes bytes, and the
+elapsed time and rate of a transfer."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ import pytest
 from ansible.module_utils.common.text.formatters import human_to_bytes
 
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
-from ansible_collections.ncloud.archive.plugins.module_utils._module import parse_size
+from ansible_collections.ncloud.archive.plugins.module_utils._module import parse_size, transfer_rate
 
 KIB, MIB, GIB, TIB = 2**10, 2**20, 2**30, 2**40
 
@@ -99,3 +100,23 @@ def test_the_example_message():
     assert error.value.message == (
         "slo_threshold: '1 GiBB' is not a size: use bytes (67108864) or a number with a unit, e.g. 64MiB, 64MB or 1GiB"
     )
+
+
+@pytest.mark.parametrize(
+    'moved, seconds, expected',
+    [
+        (0, 2.0, {'elapsed': 2.0, 'bytes_per_second': 0}),
+        (3 * MIB, 2.0, {'elapsed': 2.0, 'bytes_per_second': 3 * MIB // 2}),
+        (1000, 3.0, {'elapsed': 3.0, 'bytes_per_second': 333}),
+        (2000, 3.0, {'elapsed': 3.0, 'bytes_per_second': 667}),
+        (1234, 1.23456, {'elapsed': 1.235, 'bytes_per_second': round(1234 / 1.23456)}),
+        # Rounded for the result, not for the rate: a quick transfer still has one.
+        (1000, 0.0004, {'elapsed': 0.0, 'bytes_per_second': 2500000}),
+        # A clock that did not move: no rate rather than a division by zero.
+        (1000, 0.0, {'elapsed': 0.0, 'bytes_per_second': 0}),
+    ],
+)
+def test_transfer_rate(moved, seconds, expected):
+    result = transfer_rate(moved, seconds)
+    assert result == expected
+    assert isinstance(result['elapsed'], float) and isinstance(result['bytes_per_second'], int)

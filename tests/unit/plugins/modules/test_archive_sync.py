@@ -12,7 +12,7 @@ import pytest
 
 from ansible_collections.ncloud.archive.plugins.modules import archive_sync
 from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift
-from ansible_collections.ncloud.archive.tests.unit.plugins.modules.test_check_mode import align
+from ansible_collections.ncloud.archive.tests.unit.plugins.modules.test_check_mode import align, pop_timing
 
 MIB = 1024 * 1024
 BULK = {'bulk_delete': {'max_deletes_per_request': 10000}}
@@ -190,6 +190,7 @@ def test_check_mode_predicts_the_real_run(run_module, fake, tmp_path, mode):
     assert fake.writes == [] and fake.state() == stored and snapshot(path) == files
     real, failed = sync(run_module, real_swift, mode=mode, path=str(path), delete_extra=True, _ansible_diff=True)
     assert not failed, real
+    pop_timing(checked, real)
     assert checked['changed'] and checked == align(checked, real)
 
 

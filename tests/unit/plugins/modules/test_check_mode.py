@@ -4,7 +4,8 @@
 """Check mode predicts the real run: for every state of every module, the same starting
 facts are run once in check mode and once for real, through the module entry point, against
 an in-memory Swift. The two results must be equal, except for what only a real run can know
-(the ETag of a new SLO and of its new segments, last-modified times)."""
+(the ETag of a new SLO and of its new segments, last-modified times) and what a run measures
+rather than decides (``elapsed``, ``bytes_per_second``: check mode moves nothing)."""
 
 from __future__ import annotations
 
@@ -317,6 +318,26 @@ def align(check, real):
     return real
 
 
+# What a run measures rather than decides: how long it took and how fast it moved data. Check
+# mode moves nothing, and no two runs take the same time: set apart before results are compared.
+TIMING = ('elapsed', 'bytes_per_second')
+TRANSFER_MODULES = (archive_object, archive_slo)
+
+
+def pop_timing(checked, real, transfer=True):
+    """Take the timing keys out of a check-mode and a real result; both have them (with their
+    types) when the module moves data, none otherwise; check mode moved nothing."""
+    taken = [dict((key, result.pop(key)) for key in TIMING if key in result) for result in (checked, real)]
+    if not transfer:
+        assert taken == [{}, {}]
+        return
+    for timing in taken:
+        assert sorted(timing) == sorted(TIMING)
+        assert isinstance(timing['elapsed'], float) and timing['elapsed'] >= 0
+        assert isinstance(timing['bytes_per_second'], int) and timing['bytes_per_second'] >= 0
+    assert taken[0]['bytes_per_second'] == 0
+
+
 def local_files(tmp_path):
     return dict((p.name, p.read_bytes()) for p in sorted(tmp_path.iterdir()))
 
@@ -335,6 +356,7 @@ def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_mo
 
     real, failed = run_module(module.main, real_swift, info=BULK, _ansible_diff=True, **args)
     assert not failed, real
+    pop_timing(checked, real, module in TRANSFER_MODULES)
     assert checked == align(checked, real)
     assert real['changed'] == bool(real_swift.writes) or case_id.startswith('download')
     if reason is not None:
