@@ -296,8 +296,8 @@ CONTAINER_CASES = [
         'read_acl',
         ['line breaks'],
     ),
-    case('quota-bytes-not-a-size', {'name': '{container}', 'quota_bytes': 'lots'}, 'quota_bytes', ['10GB']),
-    case('quota-bytes-negative', {'name': '{container}', 'quota_bytes': '-1'}, 'quota_bytes', ['0 (no quota) or more']),
+    case('quota-bytes-not-a-size', {'name': '{container}', 'quota_bytes': 'lots'}, 'quota_bytes', ['64MiB', '1GiB']),
+    case('quota-bytes-negative', {'name': '{container}', 'quota_bytes': '-1'}, 'quota_bytes', ['is not a size']),
     case('quota-count-negative', {'name': '{container}', 'quota_count': -5}, 'quota_count', ['0 (no quota) or more']),
     case(
         'quota-through-metadata', {'name': '{container}', 'metadata': {'Quota-Bytes': 10}}, 'metadata', ['quota_bytes']
@@ -408,6 +408,13 @@ ROLE_CASES = [
     case('slo-threshold-negative', {'archive_upload_slo_threshold': -1}, 'archive_upload_slo_threshold'),
     case('slo-threshold-0', {'archive_upload_slo_threshold': 0}, 'archive_upload_slo_threshold'),
     case('segment-size-0', {'archive_upload_segment_size': 0}, 'archive_upload_segment_size'),
+    case(
+        'slo-threshold-not-a-size',
+        {'archive_upload_slo_threshold': '1 GiBB'},
+        'archive_upload_slo_threshold',
+        ['is not a size', '1GiB'],
+    ),
+    case('segment-size-not-a-size', {'archive_upload_segment_size': 'big'}, 'archive_upload_segment_size', ['64MiB']),
     case('prefix-parent', {'archive_upload_prefix': '../'}, 'archive_upload_prefix', DOT_HINT),
     case('prefix-inner-parent', {'archive_upload_prefix': 'a/../b/'}, 'archive_upload_prefix', DOT_HINT),
     case(
