@@ -192,9 +192,9 @@ object:
       type: str
       sample: 5d41402abc4b2a76b9719d911017c592
     bytes:
-      description: Size.
+      description: Size (of the data, for an SLO or a DLO).
       type: int
-      sample: 73014444032
+      sample: 52428800
     content_type:
       description: Content type.
       type: str

@@ -22,6 +22,17 @@ description:
     deleted too once they are older than O(stale_segment_age); younger ones may belong to
     an upload still running elsewhere and are kept. A run whose manifest another writer
     replaced at the same time fails, saying so, and deletes only what it uploaded itself.
+  - Two runs writing one name at once end with the later manifest and only its segments.
+    A run that finds another writer's segments beside its own after its manifest is live
+    marks its version finished with a zero-byte C(<version prefix>written) object beside its
+    segments (it expires after a day), so that the other writer deletes them when it
+    replaces this one; a run that sees no other version writes no marker.
+  - An object of that name that is not an SLO (a plain object, or a Dynamic Large Object)
+    is replaced by the SLO even when its bytes are the file's (C(changed_reason) says
+    C(stored as a plain object) or C(stored as a Dynamic Large Object)); a DLO's segments are
+    deleted after the new manifest. For files that should stay plain objects use
+    M(ncloud.archive.archive_object), or M(ncloud.archive.archive_sync) with its
+    O(ncloud.archive.archive_sync#module:slo_threshold).
   - Idempotent. By default, like C(swift upload --changed), an SLO whose recorded size and
     mtime (C(X-Object-Meta-Mtime), as the C(swift) CLI records it) match the file is
     identical; without them, or with O(checksum=true), the file is cut at the manifest's
