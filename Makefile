@@ -19,7 +19,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test check venv lint-venv collection lint ee docs sanity units integration modern matrix new-user guide molecule system bench bench-tree lab-up lab-down clean
+.PHONY: demo test check venv lint-venv collection lint ee docs sanity units integration modern matrix new-user guide molecule system bench bench-tree bench-wan lab-up lab-down clean
 
 demo: venv lab-up collection
 	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
@@ -67,7 +67,7 @@ collection: venv
 	git -C $(COLLECTION) init -q
 	if [ -d $(KEEP) ]; then mkdir -p $(COLLECTION)/tests/output/.tmp && mv $(KEEP) $(COLLECTION)/tests/output/.tmp/delegation; fi
 
-SHELL_SCRIPTS := .ci/run benchmarks/run benchmarks/run-tree tests/lab/lab tests/tools/ansible-test-offline-pip \
+SHELL_SCRIPTS := .ci/run benchmarks/run benchmarks/run-tree benchmarks/run-wan tests/lab/lab tests/tools/ansible-test-offline-pip \
 	tests/tools/install-chromium tests/tools/new-user docs/site/build.sh tests/integration/targets/multi_host/runme.sh
 
 # galaxy-importer (requirements-lint.txt) is the code galaxy.ansible.com and Automation Hub
@@ -212,6 +212,11 @@ bench: venv lab-up
 
 bench-tree: venv lab-up collection
 	$(CURDIR)/benchmarks/run-tree
+
+# The WAN profile (docs/benchmarks.md): the module, the swift CLI and rclone through a relay
+# that adds a round-trip time per request and caps bandwidth; the module runs from the work tree.
+bench-wan: venv lab-up
+	$(CURDIR)/benchmarks/run-wan
 
 lab-up:
 	$(LAB) up
