@@ -544,7 +544,8 @@ def _listed_identical(entry, local, remote, hashes, quick_mtime=False):
 
 
 def plan_sync_upload(markers, files, listing, remote, hashes, desired):
-    """archive_sync mode=upload.
+    """archive_sync mode=upload; ``desired['create_container']``: the container is missing
+    and is created first (('create_container',)).
 
     ``markers``: object names of the directory markers to have; ``files``: dicts with name,
     path, local (a Local) and large (at or above slo_threshold); ``listing``: {name: entry}
@@ -599,8 +600,12 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
     }
     added = [n for n in uploaded + created if n not in listing]
     replaced = [n for n in uploaded if n in listing]
+    reason = _sync_reason(summary, 'uploaded')
+    if desired.get('create_container'):
+        actions.insert(0, ('create_container',))
+        reason = 'container created; ' + reason
     return Plan(
-        _sync_reason(summary, 'uploaded'),
+        reason,
         {'replaced': sorted(replaced), 'deleted': deleted},
         {'added': sorted(added), 'replaced': sorted(replaced)},
         actions,
@@ -610,6 +615,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
         markers=created,
         deleted=deleted,
         skipped_paths=sorted(desired['skipped']),
+        container_created=bool(desired.get('create_container')),
     )
 
 

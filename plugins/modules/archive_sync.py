@@ -58,7 +58,9 @@ options:
     required: true
   container:
     description:
-      - The container. It must exist; create it with M(ncloud.archive.archive_container).
+      - The container. With O(mode=upload) it is created when missing, as C(swift upload)
+        does (without metadata or ACLs; set those with M(ncloud.archive.archive_container)).
+        With O(mode=download) it must exist.
     type: str
     required: true
   prefix:
@@ -201,6 +203,11 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+container_created:
+  description: Whether the container was missing and was created (in check mode, would be).
+  returned: when O(mode=upload)
+  type: bool
+  sample: false
 summary:
   description: How many entries moved, were identical, were created as markers (upload) or
     directories (download), were deleted, and were skipped.
@@ -365,9 +372,12 @@ class ArchiveSync(ArchiveModule):
             rel, self.params['include'] if not name.endswith('/') else None, self.params['exclude']
         )
 
-    def listing(self):
+    def listing(self, missing_ok=False):
+        """{name: entry} of the prefix; None for a missing container when ``missing_ok``."""
         entries = self.client.list_container(self.container, prefix=self.prefix or None)
         if entries is None:
+            if missing_ok:
+                return None
             raise ArchiveError(
                 "container '%s' does not exist: create it with ncloud.archive.archive_container" % self.container
             )
@@ -454,7 +464,11 @@ class ArchiveSync(ArchiveModule):
             _swift.validate_object_name(name, "path: the directory '%s'" % name[len(self.prefix) :])
         if self.prefix.endswith('/'):
             dir_names.insert(0, self.prefix)
-        listing = self.listing()
+        # Like `swift upload`, an upload creates its container when it is missing (and the
+        # segment container, as SloWriter does): check mode predicts it.
+        listing = self.listing(missing_ok=True)
+        create_container = listing is None
+        listing = listing or {}
         names = [f['name'] for f in files]
         remote, hashes = {}, {}
         if p['compare'] == 'checksum':
@@ -472,6 +486,7 @@ class ArchiveSync(ArchiveModule):
                 wanted=wanted,
                 deletable=self.selected_name,
                 skipped=['%s (%s)' % (rel, why) for rel, why in tree.skipped.items()],
+                create_container=create_container,
             ),
         )
         if plan.changed and not self.check_mode:
@@ -480,6 +495,8 @@ class ArchiveSync(ArchiveModule):
 
     def apply_upload(self, plan, metadata, listing):
         p = self.params
+        if ('create_container',) in plan.actions:
+            self.client.put_container(self.container)
         small = [a for a in plan.actions if a[0] in ('marker', 'put')]
         large = [a for a in plan.actions if a[0] == 'slo']
         extra = [a[1] for a in plan.actions if a[0] == 'delete']
