@@ -19,7 +19,7 @@ export ANSIBLE_FORCE_COLOR := 0
 export ANSIBLE_NOCOLOR := 1
 export PATH := $(BIN):$(PATH)
 
-.PHONY: demo test check venv lint-venv collection lint ee docs sanity units integration modern matrix new-user guide molecule system bench bench-tree bench-wan lab-up lab-down clean
+.PHONY: demo test check venv lint-venv collection lint ee docs sanity unit units integration modern matrix new-user guide molecule system bench bench-tree bench-wan lab-up lab-down clean
 
 demo: venv lab-up collection
 	@eval "$$($(LAB) env)" && $(BIN)/ansible-playbook ncloud.archive.demo
@@ -134,14 +134,24 @@ docs: lint-venv collection
 	$(CURDIR)/tests/tools/install-chromium > $(BUILD)/chromium-path
 	PATH=$(LINT_BIN):$$PATH $(LINT_BIN)/python $(CURDIR)/tests/tools/docs_check.py $(DOCS)/build/html $(COLLECTION) "$$(cat $(BUILD)/chromium-path)"
 
-sanity:
+sanity: collection
 	$(ANSIBLE_TEST) sanity --venv --python 3.11 --color no 2>&1 | tee $(BUILD)/sanity.log
 	! grep -q 'All targets skipped' $(BUILD)/sanity.log
 
-units:
+units: collection
 	$(ANSIBLE_TEST) units --venv --python 3.11 --color no
 
-integration:
+# The unit tests in seconds, without the lab or a build: pytest on the work tree, reached as
+# ansible_collections/ncloud/archive through a symlink that exists only while they run.
+# (`make units` runs the same tests with ansible-test on the installed tarball, in CI.)
+UNIT_ROOT := $(BUILD)/unit
+unit: venv
+	rm -rf $(UNIT_ROOT) && mkdir -p $(UNIT_ROOT)/ansible_collections/ncloud
+	ln -s $(CURDIR) $(UNIT_ROOT)/ansible_collections/ncloud/archive
+	cd $(UNIT_ROOT)/ansible_collections/ncloud/archive && PYTHONPATH=$(UNIT_ROOT) $(BIN)/python -m pytest -p no:cacheprovider -q tests/unit; \
+	  rc=$$?; rm -rf $(UNIT_ROOT); exit $$rc
+
+integration: collection
 	$(BIN)/python $(CURDIR)/tests/tools/integration_config.py > $(COLLECTION)/tests/integration/integration_config.yml
 	$(ANSIBLE_TEST) integration --venv --python 3.11 --color no
 
@@ -203,7 +213,7 @@ molecule:
 
 # The fault suite (tests/system, docs/reliability.md): the built collection through a
 # fault-injecting proxy in front of the lab, and the bad-input catalogue.
-system:
+system: collection
 	ARCHIVE_COLLECTIONS_PATH=$(COLLECTIONS) $(BIN)/python -m pytest -p no:cacheprovider -q -rfE tests/system
 
 # Benchmarks against the lab (docs/benchmarks.md); never part of `make test`.
