@@ -43,6 +43,27 @@ class Plan:
         return 'Plan(%r, changed=%r, actions=%r)' % (self.reason, self.changed, self.actions)
 
 
+def dispatch(actions, handlers):
+    """Carry out ``actions`` in order, each as ``handlers[kind](*args)``. An action that no
+    handler knows is a bug of the planner or the module: it raises before anything is done."""
+    grouped(actions, handlers)
+    for action in actions:
+        handlers[action[0]](*action[1:])
+
+
+def grouped(actions, kinds):
+    """{kind: [args tuple, ...]} of ``actions`` in their order, for a module that carries out
+    each kind as a batch (a pool of uploads); every kind of ``kinds`` is a key. An action of
+    another kind raises, as in dispatch()."""
+    unknown = sorted(set(action[0] for action in actions) - set(kinds))
+    if unknown:
+        raise ArchiveError('internal error: the plan has action(s) %s that nothing carries out' % ', '.join(unknown))
+    found = dict((kind, []) for kind in kinds)
+    for action in actions:
+        found[action[0]].append(tuple(action[1:]))
+    return found
+
+
 # --- local facts -------------------------------------------------------------------------
 
 
@@ -498,7 +519,7 @@ def plan_slo_upload(
 
 def upload_bytes(plan):
     """Bytes of the segments a plan uploads (reused ones move nothing)."""
-    return sum(job['bytes'] for action in plan.actions if action[0] == 'upload' for job in action[1])
+    return sum(job['bytes'] for kind, *args in plan.actions if kind == 'upload' for job in args[0])
 
 
 def plan_slo_absent(container, before, segments):

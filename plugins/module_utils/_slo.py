@@ -131,38 +131,56 @@ class SloWriter:
 
     # --- apply ---------------------------------------------------------------------------
     def apply(self, plan):
-        """Carry out ``plan``; returns the object's facts afterwards and sets the real counts
-        and segments in ``plan.result``."""
+        """Carry out ``plan`` (upload, expire_segments, manifest, cleanup); returns the object's
+        facts afterwards and sets the real counts and segments in ``plan.result``."""
         self.ensure_segment_container()
-        uploaded = []
+        state = {'uploaded': []}
+
+        def upload(jobs):
+            state['uploaded'] = self.pooled(
+                lambda: _transfer.upload_segments(
+                    self.client,
+                    self.local.path,
+                    self.segment_container,
+                    jobs,
+                    self.options['threads'],
+                    headers=_swift.expiry_headers(self.expiry),
+                )
+            )
+
+        def expire_segments(paths, expiry):
+            self.pooled(lambda: _transfer.set_expiry(self.client, paths, expiry, self.options['threads']))
+
+        def manifest():
+            jobs = sorted(state['uploaded'] + self.reused, key=lambda j: j['offset'])
+            expected = _swift.slo_etag([j['etag'] for j in jobs])
+            # What the manifest PUT replaces, read as late as possible: a concurrent writer's
+            # manifest that landed meanwhile is replaced too, and its segments become obsolete.
+            replaced = _swift.deletable_segments(*self.observe(newest=True))
+            after, after_segments = self.put_manifest(jobs, expected)
+            if after is None or after['etag'] != expected:
+                self.lost_race(after, after_segments)
+            state.update(after=after, segments=after_segments, replaced=replaced, expected=expected)
+
+        def cleanup():
+            obsolete, markers = self.clean_up(state['replaced'], state['expected'])
+            plan.result['segments_deleted'] = self.client.delete_paths(obsolete)
+            self.client.delete_paths(markers)
+
+        _plan.dispatch(
+            plan.actions,
+            {'upload': upload, 'expire_segments': expire_segments, 'manifest': manifest, 'cleanup': cleanup},
+        )
+        plan.result['segments'] = _plan.slo_segment_view(state['segments'])
+        return state['after']
+
+    def pooled(self, work):
+        """``work()`` (segment uploads or expiry POSTs on the pool); a pool that failed fails
+        the upload after on_failure."""
         try:
-            for action in plan.actions:
-                if action[0] == 'upload':
-                    uploaded = _transfer.upload_segments(
-                        self.client,
-                        self.local.path,
-                        self.segment_container,
-                        action[1],
-                        self.options['threads'],
-                        headers=_swift.expiry_headers(self.expiry),
-                    )
-                elif action[0] == 'expire_segments':
-                    _transfer.set_expiry(self.client, action[1], action[2], self.options['threads'])
+            return work()
         except _transfer.PoolError as exc:
             self.fail(self.client.quota_hint(exc, self.segment_container), len(exc.done))
-        jobs = sorted(uploaded + self.reused, key=lambda j: j['offset'])
-        expected = _swift.slo_etag([j['etag'] for j in jobs])
-        # What the manifest PUT replaces, read as late as possible: a concurrent writer's
-        # manifest that landed meanwhile is replaced too, and its segments become obsolete.
-        replaced = _swift.deletable_segments(*self.observe(newest=True))
-        after, after_segments = self.put_manifest(jobs, expected)
-        if after is None or after['etag'] != expected:
-            self.lost_race(after, after_segments)
-        obsolete, markers = self.clean_up(replaced, expected)
-        plan.result['segments_deleted'] = self.client.delete_paths(obsolete)
-        self.client.delete_paths(markers)
-        plan.result['segments'] = _plan.slo_segment_view(after_segments)
-        return after
 
     def clean_up(self, replaced, expected):
         """(segment paths, marker paths) to delete now that this run's manifest read back live.

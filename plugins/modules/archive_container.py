@@ -281,17 +281,24 @@ class ArchiveContainer(ArchiveModule):
 
     def apply(self, name, plan):
         """Carry out the plan; returns the container's facts afterwards (None: deleted)."""
-        for action in plan.actions:
-            if action[0] == 'create':
-                self.client.put_container(name, headers=action[1])
-            elif action[0] == 'update':
-                self.client.post_container(name, action[1])
-            elif action[0] == 'empty':
-                plan.result['deleted_objects'] = self.delete_all_objects(name)
-            elif action[0] == 'delete_segments':
-                plan.result['segments_deleted'] = self.client.delete_paths(action[1])
-            elif action[0] == 'delete':
-                self.delete_container(name)
+        result = plan.result
+
+        def empty():
+            result['deleted_objects'] = self.delete_all_objects(name)
+
+        def delete_segments(paths):
+            result['segments_deleted'] = self.client.delete_paths(paths)
+
+        _plan.dispatch(
+            plan.actions,
+            {
+                'create': lambda headers: self.client.put_container(name, headers=headers),
+                'update': lambda headers: self.client.post_container(name, headers),
+                'empty': empty,
+                'delete_segments': delete_segments,
+                'delete': lambda: self.delete_container(name),
+            },
+        )
         return None if plan.after is None else self.client.head_container(name)
 
     def delete_all_objects(self, name):

@@ -377,18 +377,31 @@ class ArchiveObject(ArchiveModule):
         plan = _plan.plan_object(self.container, self.name, remote, segments, local, desired, time.time())
         after = plan.after
         if plan.changed and not self.check_mode:
-            for action in plan.actions:
-                if action[0] == 'put':
-                    self.put(local, action[1], action[2])
-                    self.moved += local.size
-                elif action[0] == 'delete_segments':
-                    plan.result['segments_deleted'] = self.client.delete_paths(action[1])
-                elif action[0] == 'post' and remote['is_slo']:
-                    _slo.post_manifest(self.client, self.container, self.name, action[1], segments)
-                elif action[0] == 'post':
-                    self.client.post_object(self.container, self.name, action[1])
+
+            def put(headers, content_type):
+                self.put(local, headers, content_type)
+                self.moved += local.size
+
+            def post(headers):
+                if remote['is_slo']:
+                    _slo.post_manifest(self.client, self.container, self.name, headers, segments)
+                else:
+                    self.client.post_object(self.container, self.name, headers)
+
+            _plan.dispatch(
+                plan.actions,
+                {'put': put, 'delete_segments': self.deleter(plan), 'post': post},
+            )
             after = self.client.head_object(self.container, self.name)
         return self.result(plan, after)
+
+    def deleter(self, plan):
+        """The handler of ('delete_segments', paths): deletes them, counting in the result."""
+
+        def delete_segments(paths):
+            plan.result['segments_deleted'] = self.client.delete_paths(paths)
+
+        return delete_segments
 
     def put(self, local, headers, content_type):
         try:
@@ -437,10 +450,16 @@ class ArchiveObject(ArchiveModule):
         stale = _tree.stale_temps_of(directory, os.path.basename(dest))
         plan = _plan.plan_download(remote, segments, _plan.Local(dest) if exists else None, p['overwrite'], stale)
         if plan.changed and not self.check_mode:
-            _tree.remove_stale_temps(directory, plan.result['temps_removed'])
-            if ('download',) in plan.actions:
+
+            def download():
                 self.download(remote, segments, dest)
                 self.moved += os.path.getsize(dest)
+
+            # The temp files killed runs left go first, then the download.
+            _plan.dispatch(
+                plan.actions,
+                {'remove_temp': lambda name: _tree.remove_stale_temps(directory, [name]), 'download': download},
+            )
         # File attributes: Ansible's own check, which keeps to check mode itself.
         file_args = self.module.load_file_common_arguments(p, path=dest)
         changed = plan.changed
@@ -504,13 +523,18 @@ class ArchiveObject(ArchiveModule):
         remote, segments = self.observe()
         plan = _plan.plan_object_absent(remote, segments)
         if plan.changed and not self.check_mode:
-            for action in plan.actions:
-                if action[0] == 'delete_slo':
-                    plan.result['segments_deleted'] = self.client.delete_slo(self.container, self.name)
-                elif action[0] == 'delete':
-                    self.client.delete_object(self.container, self.name)
-                elif action[0] == 'delete_segments':
-                    plan.result['segments_deleted'] = self.client.delete_paths(action[1])
+
+            def delete_slo():
+                plan.result['segments_deleted'] = self.client.delete_slo(self.container, self.name)
+
+            _plan.dispatch(
+                plan.actions,
+                {
+                    'delete_slo': delete_slo,
+                    'delete': lambda: self.client.delete_object(self.container, self.name),
+                    'delete_segments': self.deleter(plan),
+                },
+            )
         return self.result(plan, None)
 
 

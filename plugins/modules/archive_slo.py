@@ -444,11 +444,17 @@ class ArchiveSlo(ArchiveModule):
         plan = _plan.plan_slo_converge(before, segments, metadata, content_type, expiry, expiries)
         after = plan.after
         if plan.changed and not self.check_mode:
-            for action in plan.actions:
-                if action[0] == 'expire_segments':
-                    _transfer.set_expiry(self.client, action[1], action[2], self.params['threads'])
-                elif action[0] == 'post':
-                    _slo.post_manifest(self.client, self.container, self.name, action[1], segments)
+            _plan.dispatch(
+                plan.actions,
+                {
+                    'expire_segments': lambda paths, expiry: _transfer.set_expiry(
+                        self.client, paths, expiry, self.params['threads']
+                    ),
+                    'post': lambda headers: _slo.post_manifest(
+                        self.client, self.container, self.name, headers, segments
+                    ),
+                },
+            )
             after = self.observe()[0]
         return self.result(plan, after)
 

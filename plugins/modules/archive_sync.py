@@ -495,18 +495,21 @@ class ArchiveSync(ArchiveModule):
 
     def apply_upload(self, plan, metadata, listing):
         p = self.params
-        if ('create_container',) in plan.actions:
+        actions = _plan.grouped(plan.actions, ('create_container', 'marker', 'put', 'slo', 'delete'))
+        if actions['create_container']:
             self.client.put_container(self.container)
-        small = [a for a in plan.actions if a[0] in ('marker', 'put')]
-        large = [a for a in plan.actions if a[0] == 'slo']
-        extra = [a[1] for a in plan.actions if a[0] == 'delete']
+        # Markers and small files go on the pool together, each as (kind, item).
+        small = [('marker',) + a for a in actions['marker']] + [('put',) + a for a in actions['put']]
+        large = actions['slo']
+        extra = [a[0] for a in actions['delete']]
         headers = _swift.object_metadata_headers(metadata)
 
         def put(worker, action):
-            if action[0] == 'marker':
+            kind, item = action
+            if kind == 'marker':
                 worker.put_object(
                     self.container,
-                    action[1],
+                    item,
                     '',
                     content_length=0,
                     etag=_plan.EMPTY_MD5,
@@ -514,7 +517,6 @@ class ArchiveSync(ArchiveModule):
                     headers=headers,
                 )
                 return
-            item = action[1]
             old_segments = []
             if item['name'] in listing:
                 # What the PUT replaces, read from every replica: a large object's segments go after it.
@@ -534,9 +536,9 @@ class ArchiveSync(ArchiveModule):
         try:
             _transfer.run_pool(self.client, put, small, p['threads'])
             done = len(small)
-            self.moved += sum(a[1]['local'].size for a in small if a[0] == 'put')
-            for action in large:
-                self.moved += self.upload_slo(action[1], action[2], metadata)
+            self.moved += sum(item['local'].size for (item,) in actions['put'])
+            for item, reason in large:
+                self.moved += self.upload_slo(item, reason, metadata)
                 done += 1
         except _transfer.PoolError as exc:
             raise self.partial(
@@ -690,11 +692,11 @@ class ArchiveSync(ArchiveModule):
     def apply_download(self, plan, root, remote):
         p = self.params
         os.makedirs(root, exist_ok=True)
-        _tree.remove_stale_temps(root, [a[1] for a in plan.actions if a[0] == 'remove_temp'])
-        for action in plan.actions:
-            if action[0] == 'mkdir':
-                os.makedirs(os.path.join(root, *action[1].split('/')), exist_ok=True)
-        gets = [a[1] for a in plan.actions if a[0] == 'get']
+        actions = _plan.grouped(plan.actions, ('remove_temp', 'mkdir', 'get', 'remove'))
+        _tree.remove_stale_temps(root, [rel for (rel,) in actions['remove_temp']])
+        for (rel,) in actions['mkdir']:
+            os.makedirs(os.path.join(root, *rel.split('/')), exist_ok=True)
+        gets = [item for (item,) in actions['get']]
         # Large objects one after the other, each an SLO's segments on the threads; the rest
         # on the pool (an SLO among them streams through its one GET, checked per segment).
         large = [i for i in gets if self.likely_large(i, remote)]
@@ -716,9 +718,8 @@ class ArchiveSync(ArchiveModule):
         # The files were synced one by one; their renames last once their directories are.
         for directory in sorted(set(os.path.dirname(os.path.join(root, *i['rel'].split('/'))) for i in plain)):
             _transfer.sync_directory(directory)
-        for action in plan.actions:
-            if action[0] == 'remove':
-                os.remove(os.path.join(root, *action[1].split('/')))
+        for (rel,) in actions['remove']:
+            os.remove(os.path.join(root, *rel.split('/')))
 
     def likely_large(self, item, remote):
         """Whether a listed object is known to be an SLO or a DLO, or large enough to be one."""
