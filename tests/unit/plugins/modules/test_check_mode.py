@@ -5,21 +5,33 @@
 facts are run once in check mode and once for real, through the module entry point, against
 an in-memory Swift. The two results must be equal, except for what only a real run can know
 (the ETag of a new SLO and of its new segments, last-modified times) and what a run measures
-rather than decides (``elapsed``, ``bytes_per_second``: check mode moves nothing)."""
+rather than decides (``elapsed``, ``bytes_per_second``: check mode moves nothing).
+
+A real run reports ``changed`` exactly when it wrote something, to Swift or to the local
+files, and a real download leaves dest (or archive_sync's path) holding the objects' bytes:
+a download that does nothing fails here."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import os
+import pathlib
+from unittest import mock
 
 import pytest
+from ansible.module_utils.testing import patch_module_args
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift
+from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 from ansible_collections.ncloud.archive.plugins.modules import (
     archive_container,
     archive_info,
     archive_object,
     archive_slo,
+    archive_sync,
 )
+from ansible_collections.ncloud.archive.tests.unit.conftest import CREDENTIALS, FakeConnector
 from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift, md5
 
 MIB = 1024 * 1024
@@ -251,6 +263,80 @@ def info_slo(fake, tmp_path):
     return dict(container='c', name='big.bin')
 
 
+# archive_sync: a tree under ``tmp_path/src`` (two small files, a nested one, an empty
+# directory and BIG, above the threshold: an SLO) going up, or coming back into ``tmp_path/dest``.
+SYNC = dict(container='c', prefix='t/', slo_threshold='2MiB', segment_size='1MiB', threads=3, retries=0)
+
+
+def tree(tmp_path):
+    src = tmp_path / 'src'
+    (src / 'docs' / 'deep').mkdir(parents=True)
+    (src / 'empty').mkdir()
+    (src / 'a.txt').write_bytes(b'alpha\n')
+    (src / 'docs' / 'b.txt').write_bytes(b'beta\n')
+    (src / 'docs' / 'deep' / 'c.txt').write_bytes(b'gamma\n')
+    (src / 'big.bin').write_bytes(BIG)
+    return src
+
+
+def sync_once(fake, **args):
+    """Run archive_sync for real, outside the test's own runs: what an earlier run left is
+    the starting state of a case. The fake's write log is emptied after it."""
+    params = dict(CREDENTIALS, **SYNC)
+    params.update(args)
+    out = io.StringIO()
+    with mock.patch.object(ArchiveModule, 'connector', lambda self: FakeConnector(fake, BULK)):
+        with patch_module_args(params), contextlib.redirect_stdout(out):
+            with pytest.raises(SystemExit) as exit_info:
+                archive_sync.main()
+    assert exit_info.value.code == 0, out.getvalue()
+    fake.writes = []
+
+
+def sync_upload_new(fake, tmp_path):
+    fake.add_container('c')
+    return dict(SYNC, path=str(tree(tmp_path)))
+
+
+def sync_upload_identical(fake, tmp_path):
+    args = sync_upload_new(fake, tmp_path)
+    sync_once(fake, path=args['path'])
+    return args
+
+
+def sync_upload_changed(fake, tmp_path):
+    args = sync_upload_identical(fake, tmp_path)
+    (tmp_path / 'src' / 'docs' / 'b.txt').write_bytes(b'beta, edited\n')
+    return args
+
+
+def sync_upload_delete_extra(fake, tmp_path):
+    args = sync_upload_identical(fake, tmp_path)
+    (tmp_path / 'src' / 'a.txt').unlink()
+    (tmp_path / 'src' / 'big.bin').unlink()
+    fake.add_object('c', 'other/kept.txt', b'outside the prefix')
+    return dict(args, delete_extra=True)
+
+
+def sync_download_fresh(fake, tmp_path):
+    sync_upload_identical(fake, tmp_path)
+    return dict(SYNC, mode='download', path=str(tmp_path / 'dest'))
+
+
+def sync_download_identical(fake, tmp_path):
+    args = sync_download_fresh(fake, tmp_path)
+    sync_once(fake, mode='download', path=args['path'])
+    return args
+
+
+def sync_download_delete_extra(fake, tmp_path):
+    args = sync_download_identical(fake, tmp_path)
+    (tmp_path / 'dest' / 'docs' / 'b.txt').write_bytes(b'changed locally')
+    (tmp_path / 'dest' / 'extra.txt').write_bytes(b'no object')
+    fake.add_object('c', 't/new.txt', b'new remote file')
+    return dict(args, delete_extra=True)
+
+
 CASES = [
     ('container-create', archive_container, 'container absent', container_create),
     ('container-update', archive_container, 'metadata differs and quota differs', container_update),
@@ -288,6 +374,13 @@ CASES = [
     ('info-account', archive_info, None, info_account),
     ('info-container', archive_info, None, info_container),
     ('info-slo', archive_info, None, info_slo),
+    ('sync-upload-new', archive_sync, '4 uploaded, 4 markers created', sync_upload_new),
+    ('sync-upload-identical', archive_sync, 'all 8 identical', sync_upload_identical),
+    ('sync-upload-changed', archive_sync, '1 uploaded', sync_upload_changed),
+    ('sync-upload-delete-extra', archive_sync, '2 deleted', sync_upload_delete_extra),
+    ('sync-download-fresh', archive_sync, '4 downloaded, 3 directories created', sync_download_fresh),
+    ('sync-download-identical', archive_sync, 'all 7 identical', sync_download_identical),
+    ('sync-download-delete-extra', archive_sync, '2 downloaded, 1 deleted', sync_download_delete_extra),
 ]
 
 
@@ -321,7 +414,7 @@ def align(check, real):
 # What a run measures rather than decides: how long it took and how fast it moved data. Check
 # mode moves nothing, and no two runs take the same time: set apart before results are compared.
 TIMING = ('elapsed', 'bytes_per_second')
-TRANSFER_MODULES = (archive_object, archive_slo)
+TRANSFER_MODULES = (archive_object, archive_slo, archive_sync)
 
 
 def pop_timing(checked, real, transfer=True):
@@ -342,23 +435,62 @@ def local_files(tmp_path):
     return dict((p.name, p.read_bytes()) for p in sorted(tmp_path.iterdir()))
 
 
+def local_tree(tmp_path):
+    """{relative path: bytes, 'dir' or ('link', target)} of everything under tmp_path."""
+    out = {}
+    for path in sorted(tmp_path.rglob('*')):
+        rel = path.relative_to(tmp_path).as_posix()
+        if path.is_symlink():
+            out[rel] = ('link', os.readlink(str(path)))
+        elif path.is_dir():
+            out[rel] = 'dir'
+        else:
+            out[rel] = path.read_bytes()
+    return out
+
+
+def assert_dest_holds_the_objects(swift, args):
+    """After a real download, dest (archive_object) or path (archive_sync) holds the bytes
+    of the objects, and (delete_extra) nothing else."""
+    objects = swift.containers[args['container']]['objects']
+    if 'dest' in args:
+        with open(args['dest'], 'rb') as dest:
+            assert dest.read() == swift._data(objects[args['name']])  # pylint: disable=protected-access
+        return
+    prefix = args['prefix']
+    expected = dict(
+        (name[len(prefix) :], swift._data(obj))  # pylint: disable=protected-access
+        for name, obj in objects.items()
+        if name.startswith(prefix) and not name.endswith('/')
+    )
+    restored = local_tree(pathlib.Path(args['path']))
+    files = dict((rel, data) for rel, data in restored.items() if data != 'dir')
+    if args.get('delete_extra'):
+        assert files == expected
+    else:
+        assert dict((rel, files.get(rel)) for rel in expected) == expected
+
+
 @pytest.mark.parametrize('case_id, module, reason, setup', CASES, ids=[c[0] for c in CASES])
 def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_module, tmp_path):
     fake = FakeSwift()
     args = setup(fake, tmp_path)
     real_swift = fake.copy()
-    stored, files = fake.state(), local_files(tmp_path)
+    stored, files = fake.state(), local_tree(tmp_path)
 
     checked, failed = run_module(module.main, fake, info=BULK, _ansible_check_mode=True, _ansible_diff=True, **args)
     assert not failed, checked
     assert fake.writes == [] and fake.state() == stored, 'check mode changed Swift'
-    assert local_files(tmp_path) == files, 'check mode changed local files'
+    assert local_tree(tmp_path) == files, 'check mode changed local files'
 
     real, failed = run_module(module.main, real_swift, info=BULK, _ansible_diff=True, **args)
     assert not failed, real
     pop_timing(checked, real, module in TRANSFER_MODULES)
     assert checked == align(checked, real)
-    assert real['changed'] == bool(real_swift.writes) or case_id.startswith('download')
+    # Changed exactly when something was written: to Swift, or to the local files.
+    assert real['changed'] == (bool(real_swift.writes) or local_tree(tmp_path) != files)
+    if args.get('state') == 'downloaded' or args.get('mode') == 'download':
+        assert_dest_holds_the_objects(real_swift, args)
     if reason is not None:
         assert real['changed_reason'] == reason
 
