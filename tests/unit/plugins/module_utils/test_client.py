@@ -12,6 +12,7 @@ from swiftclient.exceptions import ClientException
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _client
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift
 
 
 class Connector:
@@ -156,3 +157,53 @@ def test_the_token_joins_the_secrets():
     secrets = set()
     _client.Client(Connector(Conn(), {}), secrets).head_account()
     assert secrets == {'tok-123'}
+
+
+# --- quota_hint: a 413 of an upload explained with the container's quotas ------------------
+
+
+def quota_swift(**headers):
+    swift = FakeSwift()
+    swift.add_container('c', **headers)
+    swift.add_object('c', 'a', b'x' * 600)
+    return swift
+
+
+def too_large(message='Object PUT failed: 413 Request Entity Too Large'):
+    return ArchiveError(message, 413, 'tx413')
+
+
+def test_a_413_names_the_quotas_of_the_container_and_what_it_holds():
+    swift = quota_swift(**{'x-container-meta-quota-bytes': '1000', 'x-container-meta-quota-count': '2'})
+    cause = ClientException('PUT failed', http_status=413)
+    exc = too_large()
+    exc.__cause__ = cause
+    hinted = client(swift).quota_hint(exc, 'c')
+    assert hinted is not exc and isinstance(hinted, ArchiveError)
+    assert hinted.message == (
+        "Object PUT failed: 413 Request Entity Too Large; container 'c' has quota_bytes=1000 (600 now) "
+        'and quota_count=2 (1 now): raise or remove it with ncloud.archive.archive_container, or delete objects'
+    )
+    assert (hinted.status, hinted.transaction_id, hinted.__cause__) == (413, 'tx413', cause)
+
+
+def test_a_413_names_only_the_quota_that_is_set():
+    hinted = client(quota_swift(**{'x-container-meta-quota-count': '1'})).quota_hint(too_large(), 'c')
+    assert hinted.message.endswith(
+        "container 'c' has quota_count=1 (1 now): raise or remove it with "
+        'ncloud.archive.archive_container, or delete objects'
+    )
+    assert 'quota_bytes' not in hinted.message
+
+
+@pytest.mark.parametrize(
+    'exc, headers, container',
+    [
+        (ArchiveError('Object PUT failed: 422 Unprocessable Entity', 422), {'x-container-meta-quota-bytes': '1'}, 'c'),
+        (too_large(), {}, 'c'),  # no quota: the 413 is the cluster's max_file_size
+        (too_large(), {'x-container-meta-quota-bytes': '1'}, 'missing'),  # the HEAD fails: the error as it was
+    ],
+    ids=['not-413', 'no-quota', 'container-gone'],
+)
+def test_anything_else_is_returned_as_it_was(exc, headers, container):
+    assert client(quota_swift(**headers)).quota_hint(exc, container) is exc
