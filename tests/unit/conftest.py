@@ -18,17 +18,22 @@ CREDENTIALS = dict(
 
 
 class FakeConnector:
-    """Stands in for the Keystone session: hands out the one fake swift connection."""
+    """Stands in for the Keystone session: hands out the one fake swift connection (a
+    FakeSwift, or a stub playing one answer). ``info``: the cluster's /info; ``limits``:
+    parsed limits set directly (over what ``info`` gives), for client-level tests."""
 
-    def __init__(self, conn, info=None):
+    def __init__(self, conn, info=None, limits=None):
         self.conn = conn
         self.info = info or {}
+        self.overrides = limits or {}
 
     def connect(self):
         return self.conn
 
     def limits(self, _conn):
-        return _connection.parse_limits(self.info)
+        limits = _connection.parse_limits(self.info)
+        limits.update(self.overrides)
+        return limits
 
 
 @pytest.fixture

@@ -12,56 +12,35 @@ from swiftclient.exceptions import ClientException
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _client
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+from ansible_collections.ncloud.archive.tests.unit.conftest import FakeConnector
 from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift
 
 
-class Connector:
-    def __init__(self, conn, limits):
-        self.conn = conn
-        self._limits = limits
-
-    def connect(self):
-        return self.conn
-
-    def limits(self, _conn):
-        return self._limits
-
-
 def client(conn, **limits):
-    return _client.Client(Connector(conn, limits))
-
-
-class DeleteLog:
-    def __init__(self):
-        self.deleted = []
-
-    def delete_object(self, container, name):
-        self.deleted.append((container, name))
+    return _client.Client(FakeConnector(conn, limits=limits))
 
 
 def test_one_by_one_delete_refuses_dot_segments_before_deleting_anything():
-    conn = DeleteLog()
-    one_by_one = client(conn, bulk_delete=False)
+    swift = FakeSwift()
+    for name in ('ok', 'a..b', '../victim'):
+        swift.add_object('c', name, b'x')
+    one_by_one = client(swift, bulk_delete=False)
     with pytest.raises(ArchiveError, match="'/c/../victim' has a '.' or '..' path segment"):
         one_by_one.delete_paths(['/c/ok', '/c/../victim'])
-    assert conn.deleted == []
+    assert swift.writes == []
     assert one_by_one.delete_paths(['/c/ok', '/c/a..b']) == 2
-    assert conn.deleted == [('c', 'ok'), ('c', 'a..b')]
+    assert swift.writes == [('DELETE', 'c/ok'), ('DELETE', 'c/a..b')]
 
 
 def test_bulk_delete_takes_dot_segment_names_in_its_body():
     # The body is not a URL: Swift deletes the object '../x' of container 'c', nothing else.
-    sent = []
-
-    class Bulk:
-        def post_account(self, headers, query_string, data):
-            sent.append(data)
-            return {}, b'{"Response Status": "200 OK", "Number Deleted": 1, "Errors": []}'
-
-    conn = Bulk()
-    conn.session = None
-    assert client(conn, bulk_delete=True, bulk_max_deletes_per_request=100).delete_paths(['/c/../x']) == 1
-    assert sent == [b'/c/../x']
+    swift = FakeSwift()
+    swift.add_object('c', '../x', b'x')
+    swift.add_object('c', 'x', b'x')
+    swift.add_object('x', 'x', b'x')
+    assert client(swift, bulk_delete=True, bulk_max_deletes_per_request=100).delete_paths(['/c/../x']) == 1
+    assert swift.writes == [('POST', '?bulk-delete')]
+    assert sorted(swift.containers['c']['objects']) == ['x'] and 'x' in swift.containers['x']['objects']
 
 
 def bulk_answer(deleted, errors=()):
@@ -109,18 +88,9 @@ def test_bulk_delete_gives_up_on_other_errors_and_after_the_retries(monkeypatch)
     assert len(busy.bodies) == 3
 
 
-class Missing:
-    """Answers 404 to everything, as Swift does for what is not there."""
-
-    def __getattr__(self, method):
-        def answer(*_args, **_kwargs):
-            raise ClientException('%s failed' % method, http_status=404, http_reason='Not Found')
-
-        return answer
-
-
 def test_not_found_is_a_value():
-    absent = client(Missing(), container_listing_limit=100, bulk_delete=False)
+    """An account without containers answers 404 to everything about them."""
+    absent = client(FakeSwift(), container_listing_limit=100, bulk_delete=False)
     assert absent.head_container('c') is None
     assert absent.head_object('c', 'o') is None
     assert absent.get_manifest('c', 'o') is None
@@ -155,7 +125,7 @@ def test_the_token_joins_the_secrets():
             return {}
 
     secrets = set()
-    _client.Client(Connector(Conn(), {}), secrets).head_account()
+    _client.Client(FakeConnector(Conn()), secrets).head_account()
     assert secrets == {'tok-123'}
 
 

@@ -11,6 +11,8 @@ import pytest
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _client, _plan, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
+from ansible_collections.ncloud.archive.tests.unit.conftest import FakeConnector
+from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift
 
 DATA = bytes(range(256)) * 40  # 10240 bytes
 
@@ -155,23 +157,19 @@ def test_a_new_file_gets_0666_less_the_umask_from_many_threads(tmp_path):
     assert sorted(os.listdir(str(tmp_path))) == sorted(['f%d' % i for i in range(32)] + ['other'])
 
 
-class SegmentStore:
-    """A stub connection serving segments '/s/<i>': their bytes and ETags can be damaged."""
+def segment_store(data, size):
+    """The shared FakeSwift holding segments '/s/<offset>'. A test damages one by changing
+    its stored bytes (the ETag Swift answers stays the md5 of the bytes written) or its ETag
+    (a segment replaced since the manifest was read)."""
+    swift = FakeSwift()
+    swift.add_container('s')
+    for i in range(0, len(data), size):
+        swift.add_object('s', '%d' % i, data[i : i + size])
+    return swift
 
-    def __init__(self, data, size, body=None, etag=None):
-        self.objects = {}
-        for i in range(0, len(data), size):
-            part = data[i : i + size]
-            self.objects['%d' % i] = (part, md5(part))
-        self.body = body or {}
-        self.etag = etag or {}
-        self.requested = []
 
-    def get_object(self, container, name, resp_chunk_size=None):
-        assert container == 's' and resp_chunk_size == _transfer.CHUNK
-        self.requested.append(name)
-        part, etag = self.objects[name]
-        return {'etag': '"%s"' % self.etag.get(name, etag)}, iter(chunks(self.body.get(name, part), 1000))
+def requested(swift):
+    return [what.split('/', 1)[1] for kind, what in swift.reads if kind == 'GET']
 
 
 def manifest_of(data, size):
@@ -181,27 +179,17 @@ def manifest_of(data, size):
     ]
 
 
-class OneConnection:
-    """A connector that hands out the one stub connection."""
-
-    def __init__(self, conn):
-        self.conn = conn
-
-    def connect(self):
-        return self.conn
-
-
 def client(conn):
-    return _client.Client(OneConnection(conn))
+    return _client.Client(FakeConnector(conn))
 
 
 @pytest.mark.parametrize('threads', [1, 3, 8])
 def test_segments_are_written_at_their_offsets(tmp_path, threads):
     dest = tmp_path / 'out.bin'
-    store = SegmentStore(DATA, 3000)
+    store = segment_store(DATA, 3000)
     _transfer.download_segments(str(dest), client(store), manifest_of(DATA, 3000), threads)
     assert dest.read_bytes() == DATA
-    assert sorted(store.requested) == sorted(['0', '3000', '6000', '9000'])
+    assert sorted(requested(store)) == sorted(['0', '3000', '6000', '9000'])
     assert os.listdir(tmp_path) == ['out.bin']
 
 
@@ -209,7 +197,8 @@ def test_a_segment_with_other_bytes_fails_and_leaves_dest(tmp_path):
     dest = tmp_path / 'out.bin'
     dest.write_bytes(b'old')
     damaged = DATA[3000:5999] + b'X'
-    store = SegmentStore(DATA, 3000, body={'3000': damaged})
+    store = segment_store(DATA, 3000)
+    store.containers['s']['objects']['3000']['data'] = damaged
     with pytest.raises(
         ArchiveError,
         match=r"segment 2 '/s/3000': the data has md5 %s, the ETag says %s" % (md5(damaged), md5(DATA[3000:6000])),
@@ -221,7 +210,8 @@ def test_a_segment_with_other_bytes_fails_and_leaves_dest(tmp_path):
 
 def test_a_replaced_segment_is_refused_by_its_etag(tmp_path):
     dest = tmp_path / 'out.bin'
-    store = SegmentStore(DATA, 3000, etag={'6000': md5(b'new')})
+    store = segment_store(DATA, 3000)
+    store.containers['s']['objects']['6000']['etag'] = md5(b'new')
     with pytest.raises(ArchiveError, match="segment 3 '/s/6000' is not the one the manifest lists") as err:
         _transfer.download_segments(str(dest), client(store), manifest_of(DATA, 3000), 4)
     assert not dest.exists() and os.listdir(tmp_path) == []
@@ -230,7 +220,8 @@ def test_a_replaced_segment_is_refused_by_its_etag(tmp_path):
 
 def test_a_short_segment_fails(tmp_path):
     dest = tmp_path / 'out.bin'
-    store = SegmentStore(DATA, 3000, body={'9000': DATA[9000:-1]})
+    store = segment_store(DATA, 3000)
+    store.containers['s']['objects']['9000']['data'] = DATA[9000:-1]
     with pytest.raises(ArchiveError, match="segment 4 '/s/9000': received 1239 bytes, expected 1240"):
         _transfer.download_segments(str(dest), client(store), manifest_of(DATA, 3000), 2)
     assert os.listdir(tmp_path) == []
