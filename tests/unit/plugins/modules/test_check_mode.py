@@ -8,8 +8,8 @@ an in-memory Swift. The two results must be equal, except for what only a real r
 rather than decides (``elapsed``, ``bytes_per_second``: check mode moves nothing).
 
 A real run reports ``changed`` exactly when it wrote something, to Swift or to the local
-files, and a real download leaves dest (or archive_sync's path) holding the objects' bytes:
-a download that does nothing fails here."""
+files; a real download leaves dest (or archive_sync's path) holding the objects' bytes and a
+real upload leaves Swift holding the files' bytes: a transfer that does nothing fails here."""
 
 from __future__ import annotations
 
@@ -471,6 +471,31 @@ def assert_dest_holds_the_objects(swift, args):
         assert dict((rel, files.get(rel)) for rel in expected) == expected
 
 
+def assert_swift_holds_the_files(swift, args):
+    """After a real upload, the object (archive_object, archive_slo) or every object under
+    the prefix (archive_sync) holds the bytes of its file; with delete_extra, nothing else is
+    under the prefix but directory markers."""
+    objects = swift.containers[args['container']]['objects']
+    data = swift._data  # pylint: disable=protected-access
+    if 'path' not in args:
+        if 'src' in args:
+            with open(args['src'], 'rb') as src:
+                expected = src.read()
+        else:
+            expected = args['content'].encode()
+        assert data(objects[args['name']]) == expected
+        return
+    root = pathlib.Path(args['path'])
+    files = dict(
+        (args['prefix'] + rel, content) for rel, content in local_tree(root).items() if isinstance(content, bytes)
+    )
+    stored = dict((name, data(obj)) for name, obj in objects.items() if name in files)
+    assert stored == files
+    if args.get('delete_extra'):
+        extra = [n for n in objects if n.startswith(args['prefix']) and n not in files and not n.endswith('/')]
+        assert extra == []
+
+
 @pytest.mark.parametrize('case_id, module, reason, setup', CASES, ids=[c[0] for c in CASES])
 def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_module, tmp_path):
     fake = FakeSwift()
@@ -491,6 +516,8 @@ def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_mo
     assert real['changed'] == (bool(real_swift.writes) or local_tree(tmp_path) != files)
     if args.get('state') == 'downloaded' or args.get('mode') == 'download':
         assert_dest_holds_the_objects(real_swift, args)
+    elif module in TRANSFER_MODULES and args.get('state', 'present') == 'present':
+        assert_swift_holds_the_files(real_swift, args)
     if reason is not None:
         assert real['changed_reason'] == reason
 
