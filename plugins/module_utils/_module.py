@@ -183,12 +183,13 @@ class ArchiveModule:
         """fail_json for ``exc``: its message, status and transaction id, and the scrubbed
         traceback of its cause (shown where Ansible shows tracebacks; fail_json also removes
         no_log values from it)."""
-        result = {'changed': False}
-        if exc.status:
-            result['status'] = exc.status
-        if exc.transaction_id:
-            result['transaction_id'] = exc.transaction_id
-        self.fail(exc.message, exception=scrub(''.join(traceback.format_exc())), **result)
+        found = dict(status=exc.status, transaction_id=exc.transaction_id)
+        self.fail(
+            exc.message,
+            exception=scrub(''.join(traceback.format_exc())),
+            changed=False,
+            **dict((key, value) for key, value in found.items() if value),
+        )
 
 
 def parse_size(value, option):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import mimetypes
 import os
+import types
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
@@ -23,44 +24,128 @@ EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
 DIRECTORY_TYPE = 'application/directory'
 
 
-class Plan:
-    """What a task does: ``actions`` turn ``before`` into ``after``.
+# What each kind of action carries, in order: the one list of what a plan can ask for. A
+# module carries out each kind it plans with one handler (dispatch, grouped).
+ACTION_KINDS = {
+    # containers (archive_container, archive_sync)
+    'create': ('headers',),
+    'update': ('headers',),
+    'empty': (),
+    'delete': (),
+    'create_container': (),
+    # objects (archive_object, archive_slo)
+    'put': ('headers', 'content_type'),
+    'post': ('headers',),
+    'delete_slo': (),
+    'delete_segments': ('paths',),
+    'expire_segments': ('paths', 'expiry'),
+    'download': (),
+    'remove_temp': ('name',),
+    # one SLO (_slo.SloWriter)
+    'upload': ('jobs', 'expiry'),
+    'manifest': ('write',),
+    'cleanup': ('keep',),
+    # trees (archive_sync): upload
+    'marker': ('name',),
+    'put_file': ('item',),
+    'slo': ('item', 'reason'),
+    'delete_listed': ('entry',),
+    # trees (archive_sync): download
+    'mkdir': ('rel',),
+    'get': ('item',),
+    'remove': ('rel',),
+}
 
-    Each action is a tuple whose first item names it (``'put'``, ``'post'``, ...); the module
-    that made the plan applies them. ``result`` holds the counts and name lists that the
-    module returns, predicted; a real run may replace them with what happened.
+
+class Action(tuple):
+    """One step of a plan: its kind (a key of ACTION_KINDS), then that kind's arguments. A
+    tuple, so that plans compare and print as data; an unknown kind or a wrong number of
+    arguments raises when the plan is built, before anything is done."""
+
+    __slots__ = ()
+
+    def __new__(cls, kind, *args):
+        fields = ACTION_KINDS.get(kind)
+        if fields is None or len(fields) != len(args):
+            raise ArchiveError(
+                'internal error: a plan asked for %r with %d argument(s); known: %s'
+                % (kind, len(args), ', '.join('%s(%s)' % (k, ', '.join(v)) for k, v in sorted(ACTION_KINDS.items())))
+            )
+        return tuple.__new__(cls, (kind,) + args)
+
+    @property
+    def kind(self):
+        return self[0]
+
+    @property
+    def args(self):
+        return self[1:]
+
+
+class Plan:
+    """What a task does: ``actions`` turn ``before`` into ``after``. Immutable once built.
+
+    ``actions`` is a tuple of Action; the module that made the plan carries them out with
+    dispatch() or grouped(), which return what happened (an outcome: a dict of the counts and
+    names that differ from the prediction). ``returns`` holds the counts and name lists that
+    the module returns, predicted; the module's one ``result(plan, outcome)`` lays the
+    outcome over them.
     """
 
-    def __init__(self, reason, before=None, after=None, actions=(), changed=None, **result):
-        self.reason = reason
-        self.before = before
-        self.after = after
-        self.actions = list(actions)
-        self.changed = bool(self.actions) if changed is None else changed
-        self.result = result
+    __slots__ = ('reason', 'before', 'after', 'actions', 'changed', 'returns')
+
+    def __init__(self, reason, before=None, after=None, actions=(), changed=None, **returns):
+        actions = tuple(Action(*action) for action in actions)
+        for attribute, value in (
+            ('reason', reason),
+            ('before', before),
+            ('after', after),
+            ('actions', actions),
+            ('changed', bool(actions) if changed is None else changed),
+            ('returns', types.MappingProxyType(returns)),
+        ):
+            object.__setattr__(self, attribute, value)
+
+    def __setattr__(self, attribute, value):
+        raise AttributeError('a Plan is immutable: %s cannot be set' % attribute)
 
     def __repr__(self):
         return 'Plan(%r, changed=%r, actions=%r)' % (self.reason, self.changed, self.actions)
 
 
 def dispatch(actions, handlers):
-    """Carry out ``actions`` in order, each as ``handlers[kind](*args)``. An action that no
-    handler knows is a bug of the planner or the module: it raises before anything is done."""
+    """Carry out ``actions`` in order, each as ``handlers[kind](*args)``; returns the outcome:
+    the dicts the handlers returned, merged (numbers add up). An action that no handler knows
+    is a bug of the planner or the module: it raises before anything is done."""
+    actions = [Action(*action) for action in actions]
     grouped(actions, handlers)
+    outcome = {}
     for action in actions:
-        handlers[action[0]](*action[1:])
+        merge(outcome, handlers[action.kind](*action.args))
+    return outcome
+
+
+def merge(outcome, update):
+    """Lay ``update`` over ``outcome`` when it is a dict (what a handler returns otherwise is
+    not an outcome): numbers add up, the rest replaces."""
+    for key, value in (update if isinstance(update, dict) else {}).items():
+        if isinstance(value, int) and not isinstance(value, bool) and isinstance(outcome.get(key), int):
+            value += outcome[key]
+        outcome[key] = value
+    return outcome
 
 
 def grouped(actions, kinds):
     """{kind: [args tuple, ...]} of ``actions`` in their order, for a module that carries out
     each kind as a batch (a pool of uploads); every kind of ``kinds`` is a key. An action of
     another kind raises, as in dispatch()."""
-    unknown = sorted(set(action[0] for action in actions) - set(kinds))
+    actions = [Action(*action) for action in actions]
+    unknown = sorted(set(action.kind for action in actions) - set(kinds))
     if unknown:
         raise ArchiveError('internal error: the plan has action(s) %s that nothing carries out' % ', '.join(unknown))
     found = dict((kind, []) for kind in kinds)
     for action in actions:
-        found[action[0]].append(tuple(action[1:]))
+        found[action.kind].append(action.args)
     return found
 
 
@@ -197,12 +282,12 @@ def plan_container(name, before, keys, desired):
             )
         segments = sorted(desired.get('segments') or ())
         actions = ([('empty',)] if desired['force'] else []) + [('delete',)]
-        result = dict(deleted_objects=count)
+        returns = dict(deleted_objects=count)
         if desired['force']:
             # The large objects' segments in other containers go after their manifests.
             actions[1:1] = [('delete_segments', segments)] if segments else []
-            result['segments_deleted'] = len(segments)
-        return Plan('container present', before, None, actions, **result)
+            returns.update(segments_deleted=len(segments))
+        return Plan('container present', before, None, actions, **returns)
 
     current = before or {'metadata': {}, 'read_acl': '', 'write_acl': ''}
     read_acl, write_acl = desired['read_acl'], desired['write_acl']
@@ -298,12 +383,12 @@ def plan_object(container, name, before, segments, local, desired, now):
         if expiry:
             after['delete_at'] = expiry
         actions = [('put', headers, content_type)]
-        result = {}
+        returns = {}
         paths = [s['name'] for s in _swift.deletable_segments(before, segments)]
         if paths:
             actions.append(('delete_segments', paths))
-            result['segments_deleted'] = len(paths)
-        return Plan(reason, before, after, actions, **result)
+            returns.update(segments_deleted=len(paths))
+        return Plan(reason, before, after, actions, **returns)
 
     expiry = _swift.plan_expiry(
         before.get('delete_at'), desired['delete_at'], desired['delete_after'], now, rewritten=False
@@ -467,51 +552,47 @@ def obsolete_segments(replaced_segments, segment_container, listing, name, keep,
     return sorted(paths - set(keep))
 
 
-def plan_slo_upload(
-    container,
-    name,
-    before,
-    reason,
-    local,
-    upload,
-    reused,
-    segment_container,
-    metadata,
-    content_type,
-    expiry,
-    reused_expiries,
-    obsolete,
-):
-    """An SLO to (re)write: ('upload', jobs), ('expire_segments', paths, expiry) of reused
-    segments whose expiry differs, ('manifest',), ('cleanup',). ``obsolete`` are the segment
-    paths the clean-up is predicted to delete."""
-    path = '/%s/%%s' % segment_container
-    stale = sorted(p for p, value in reused_expiries.items() if value != (expiry or 0))
+def plan_slo_upload(before, reason, local, write, found):
+    """An SLO to (re)write: ('upload', jobs, expiry), ('expire_segments', paths, expiry) of
+    reused segments whose expiry differs, ('manifest', write), ('cleanup', keep).
+
+    ``write``: container, name, segment_container, segment_size, prefix (this version's
+    segment prefix), metadata, content_type, expiry. ``found`` (what the segment listing
+    gave): upload and reused (segment jobs), reused_expiries ({path: X-Delete-At or 0}),
+    obsolete (the segment paths the clean-up is predicted to delete).
+    """
+    path = '/%s/%%s' % write['segment_container']
+    upload, reused, expiry = found['upload'], found['reused'], write['expiry']
+    stale = sorted(p for p, value in found['reused_expiries'].items() if value != (expiry or 0))
     after = {
-        'container': container,
-        'name': name,
+        'container': write['container'],
+        'name': write['name'],
         'etag': '',
         'bytes': local.size,
-        'content_type': content_type,
+        'content_type': write['content_type'],
         'last_modified': '',
-        'metadata': metadata,
+        'metadata': write['metadata'],
         'is_slo': True,
     }
     if expiry:
         after['delete_at'] = expiry
     jobs = sorted(upload + reused, key=lambda j: j['offset'])
-    actions = [('upload', upload)]
+    actions = [('upload', upload, expiry)]
     if stale:
         actions.append(('expire_segments', stale, expiry or 0))
-    actions += [('manifest',), ('cleanup',)]
+    actions += [
+        ('manifest', dict(write, reused=reused, uploading=upload)),
+        ('cleanup', dict(prefix=write['prefix'], paths=[path % j['name'] for j in jobs])),
+    ]
     return Plan(
         reason,
         before,
         after,
         actions,
+        segment_size=write['segment_size'],
         segments_uploaded=len(upload),
         segments_reused=len(reused),
-        segments_deleted=len(obsolete),
+        segments_deleted=len(found['obsolete']),
         segments_expiry_changed=len(stale),
         segments=[{'name': path % j['name'], 'bytes': j['bytes'], 'etag': j.get('etag', '')} for j in jobs],
     )
@@ -519,7 +600,7 @@ def plan_slo_upload(
 
 def upload_bytes(plan):
     """Bytes of the segments a plan uploads (reused ones move nothing)."""
-    return sum(job['bytes'] for kind, *args in plan.actions if kind == 'upload' for job in args[0])
+    return sum(job['bytes'] for action in plan.actions if action.kind == 'upload' for job in action.args[0])
 
 
 def plan_slo_absent(container, before, segments):
@@ -576,7 +657,8 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
     ``desired``: compare, delete_extra, wanted (names never deleted: every local file and
     directory marker), deletable(name) (whether the filters select it), skipped ({rel: why}).
 
-    Actions: ('marker', name), ('put', file), ('slo', file, reason), then ('delete', entry).
+    Actions: ('marker', name), ('put_file', file), ('slo', file, reason), then
+    ('delete_listed', entry).
     """
     quick = desired['compare'] == 'size_and_mtime'
     actions, uploaded, slos, identical_names, created = [], [], [], [], []
@@ -603,7 +685,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
             actions.append(('slo', item, reason))
             slos.append(item['name'])
         else:
-            actions.append(('put', item))
+            actions.append(('put_file', item))
     deleted = []
     if desired['delete_extra']:
         wanted = desired['wanted']
@@ -611,7 +693,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
             if name not in wanted and desired['deletable'](name):
                 _swift.check_dot_segments(name, 'delete_extra: the object to delete')
                 deleted.append(name)
-                actions.append(('delete', listing[name]))
+                actions.append(('delete_listed', listing[name]))
     summary = {
         'uploaded': len(uploaded),
         'identical': len(identical_names),

@@ -89,16 +89,16 @@ class SloWriter:
     # --- plan ----------------------------------------------------------------------------
     def plan(self, before, segments, reason, segment_size, metadata, content_type, expiry):
         """The Plan of writing the file (read-only): which segments exist already, which are
-        to upload, what the clean-up is predicted to delete."""
-        self.segment_size = segment_size
-        self.prefix = prefix = _swift.segment_prefix(self.name, self.local.mtime, self.local.size, segment_size)
+        to upload, what the clean-up is predicted to delete. Everything apply() needs is in
+        the plan's actions; the writer keeps nothing."""
+        prefix = _swift.segment_prefix(self.name, self.local.mtime, self.local.size, segment_size)
         # One listing of all versions: the ones of this version may be reused, old ones may
         # be stale.
         versions = self.versions()
         existing = dict((e['name'], e) for e in versions if e['name'].startswith(prefix))
         upload, reused = _plan.slo_jobs(self.local, prefix, segment_size, existing)
         _swift.check_manifest_size(self.segment_container, upload + reused, segment_size, self.client.limits())
-        self.keep = [self.segment_path(j['name']) for j in upload + reused]
+        keep = [self.segment_path(j['name']) for j in upload + reused]
         # Reused segments must expire with the new manifest (or not at all), never before it.
         reused_expiries = self.segment_expiries([self.segment_path(j['name']) for j in reused])
         obsolete = _plan.obsolete_segments(
@@ -106,83 +106,83 @@ class SloWriter:
             self.segment_container,
             versions,
             self.name,
-            self.keep,
+            keep,
             time.time(),
             self.options['stale_segment_age'],
             prefix,
         )
-        self.metadata, self.content_type, self.expiry = metadata, content_type, expiry
-        self.upload, self.reused = upload, reused
-        return _plan.plan_slo_upload(
-            self.container,
-            self.name,
-            before,
-            reason,
-            self.local,
-            upload,
-            reused,
-            self.segment_container,
-            metadata,
-            content_type,
-            expiry,
-            reused_expiries,
-            obsolete,
+        write = dict(
+            container=self.container,
+            name=self.name,
+            segment_container=self.segment_container,
+            segment_size=segment_size,
+            prefix=prefix,
+            metadata=metadata,
+            content_type=content_type,
+            expiry=expiry,
         )
+        found = dict(upload=upload, reused=reused, reused_expiries=reused_expiries, obsolete=obsolete)
+        return _plan.plan_slo_upload(before, reason, self.local, write, found)
 
     # --- apply ---------------------------------------------------------------------------
     def apply(self, plan):
-        """Carry out ``plan`` (upload, expire_segments, manifest, cleanup); returns the object's
-        facts afterwards and sets the real counts and segments in ``plan.result``."""
+        """Carry out ``plan`` (upload, expire_segments, manifest, cleanup); returns the
+        outcome: the object's facts ``after``, the real ``segments`` and ``segments_deleted``."""
         self.ensure_segment_container()
-        state = {'uploaded': []}
+        run = {'uploaded': [], 'uploading': []}
 
-        def upload(jobs):
-            state['uploaded'] = self.pooled(
+        def upload(jobs, expiry):
+            run['uploading'] = jobs
+            run['uploaded'] = self.pooled(
                 lambda: _transfer.upload_segments(
                     self.client,
                     self.local.path,
                     self.segment_container,
                     jobs,
                     self.options['threads'],
-                    headers=_swift.expiry_headers(self.expiry),
-                )
+                    headers=_swift.expiry_headers(expiry),
+                ),
+                jobs,
             )
 
         def expire_segments(paths, expiry):
-            self.pooled(lambda: _transfer.set_expiry(self.client, paths, expiry, self.options['threads']))
+            self.pooled(
+                lambda: _transfer.set_expiry(self.client, paths, expiry, self.options['threads']), run['uploading']
+            )
 
-        def manifest():
-            jobs = sorted(state['uploaded'] + self.reused, key=lambda j: j['offset'])
+        def manifest(write):
+            jobs = sorted(run['uploaded'] + write['reused'], key=lambda j: j['offset'])
             expected = _swift.slo_etag([j['etag'] for j in jobs])
             # What the manifest PUT replaces, read as late as possible: a concurrent writer's
             # manifest that landed meanwhile is replaced too, and its segments become obsolete.
             replaced = _swift.deletable_segments(*self.observe(newest=True))
-            after, after_segments = self.put_manifest(jobs, expected)
+            after, after_segments = self.put_manifest(write, jobs, expected, run['uploading'])
             if after is None or after['etag'] != expected:
-                self.lost_race(after, after_segments)
-            state.update(after=after, segments=after_segments, replaced=replaced, expected=expected)
+                self.lost_race(after, after_segments, run['uploading'])
+            run.update(after=after, segments=after_segments, replaced=replaced, expected=expected)
 
-        def cleanup():
-            obsolete, markers = self.clean_up(state['replaced'], state['expected'])
-            plan.result['segments_deleted'] = self.client.delete_paths(obsolete)
+        def cleanup(keep):
+            obsolete, markers = self.clean_up(run['replaced'], run['expected'], keep)
+            deleted = self.client.delete_paths(obsolete)
             self.client.delete_paths(markers)
+            return dict(segments_deleted=deleted)
 
-        _plan.dispatch(
+        outcome = _plan.dispatch(
             plan.actions,
             {'upload': upload, 'expire_segments': expire_segments, 'manifest': manifest, 'cleanup': cleanup},
         )
-        plan.result['segments'] = _plan.slo_segment_view(state['segments'])
-        return state['after']
+        outcome.update(after=run['after'], segments=_plan.slo_segment_view(run['segments']))
+        return outcome
 
-    def pooled(self, work):
+    def pooled(self, work, jobs):
         """``work()`` (segment uploads or expiry POSTs on the pool); a pool that failed fails
-        the upload after on_failure."""
+        the upload after on_failure (``jobs``: the segments this run was uploading)."""
         try:
             return work()
         except _transfer.PoolError as exc:
-            self.fail(self.client.quota_hint(exc, self.segment_container), len(exc.done))
+            self.fail(self.client.quota_hint(exc, self.segment_container), len(exc.done), jobs)
 
-    def clean_up(self, replaced, expected):
+    def clean_up(self, replaced, expected, keep):
         """(segment paths, marker paths) to delete now that this run's manifest read back live.
 
         List the versions; when another one than this run's and the one it replaced is
@@ -196,13 +196,14 @@ class SloWriter:
         writers").
         """
         listing = self.versions()
-        known = set(s['name'] for s in replaced) | set(self.keep)
+        prefix = keep['prefix']
+        known = set(s['name'] for s in replaced) | set(keep['paths'])
         others = [
             e['name']
             for e in listing
             if _swift.is_segment_of(e['name'], self.name) and self.segment_path(e['name']) not in known
         ]
-        marker = _swift.marker_name(self.prefix)
+        marker = _swift.marker_name(prefix)
         if others:
             expires = _swift.expiry_headers(int(time.time()) + _swift.MARKER_TTL)
             self.client.put_object(self.segment_container, marker, b'', headers=expires)
@@ -213,37 +214,38 @@ class SloWriter:
                 self.segment_container,
                 listing,
                 self.name,
-                self.keep,
+                keep['paths'],
                 time.time(),
                 self.options['stale_segment_age'],
-                self.prefix,
+                prefix,
             )
-            markers = _swift.finished_versions(listing, self.name, self.prefix)[1]
+            markers = _swift.finished_versions(listing, self.name, prefix)[1]
             return obsolete, [self.segment_path(m) for m in markers]
         _live, live_segments = self.observe(newest=True)
         used = set(s['name'] for s in live_segments or ())
         obsolete = sorted(known - used)
-        mine_used = any(s.startswith(self.segment_path(self.prefix)) for s in used)
+        mine_used = any(s.startswith(self.segment_path(prefix)) for s in used)
         return obsolete, [self.segment_path(marker)] if others and not mine_used else []
 
     def ensure_segment_container(self):
         if self.client.head_container(self.segment_container) is None:
             self.client.put_container(self.segment_container)
 
-    def put_manifest(self, jobs, expected):
-        """PUT the manifest; returns the object read back afterwards (facts, segments).
+    def put_manifest(self, write, jobs, expected, uploading):
+        """PUT the manifest of ``jobs`` as ``write`` says (metadata, content type, expiry);
+        returns the object read back afterwards (facts, segments).
 
         A PUT whose answer was lost may have taken effect: the object is read back before the
         run counts as failed, and segments are never deleted while that is unknown.
         """
-        headers = _swift.object_metadata_headers(self.metadata)
-        headers.update(_swift.expiry_headers(self.expiry))
+        headers = _swift.object_metadata_headers(write['metadata'])
+        headers.update(_swift.expiry_headers(write['expiry']))
         try:
             self.client.put_manifest(
                 self.container,
                 self.name,
                 _swift.manifest_body(self.segment_container, jobs),
-                self.content_type,
+                write['content_type'],
                 headers,
             )
         except ArchiveError as exc:
@@ -257,15 +259,15 @@ class SloWriter:
                     exc.transaction_id,
                 ) from exc
             if after is None or after['etag'] != expected:
-                self.fail(self.client.quota_hint(exc, self.container), len(self.upload))
+                self.fail(self.client.quota_hint(exc, self.container), len(uploading), uploading)
             return after, segments
         return self.observe(newest=True)
 
-    def lost_race(self, live, live_segments):
+    def lost_race(self, live, live_segments, uploading):
         """Another writer's manifest replaced this run's: delete what this run uploaded that
         the live manifest does not use, and fail saying so."""
         used = set(s['name'] for s in live_segments or ())
-        mine = sorted(set(self.segment_path(j['name']) for j in self.upload) - used)
+        mine = sorted(set(self.segment_path(j['name']) for j in uploading) - used)
         deleted = self.client.delete_paths(mine)
         raise ArchiveError(
             '%s was replaced by another writer right after this run wrote it: it '
@@ -274,9 +276,9 @@ class SloWriter:
             % (self.what, 'ETag %s' % live['etag'] if live else 'nothing', deleted)
         )
 
-    def fail(self, exc, confirmed):
+    def fail(self, exc, confirmed, jobs):
         """Fail the upload after on_failure; ``confirmed``: how many of the segments this run
-        was to upload Swift acknowledged."""
+        was to upload (``jobs``) Swift acknowledged."""
         if self.options['on_failure'] == 'keep':
             raise ArchiveError(
                 '%s; on_failure=keep: the %d segment(s) this run stored were kept, '
@@ -286,7 +288,7 @@ class SloWriter:
             ) from exc
         # Every segment this run may have stored, acknowledged or not (an answer can be lost
         # after Swift stored the segment); the ones never stored are simply not found.
-        paths = [self.segment_path(job['name']) for job in self.upload]
+        paths = [self.segment_path(job['name']) for job in jobs]
         with self.deadline.grace(self.options['timeout']):
             try:
                 deleted = self.client.delete_paths(paths)
@@ -294,7 +296,7 @@ class SloWriter:
                 raise ArchiveError(
                     '%s; on_failure=delete could not delete the segments this run '
                     'may have stored (%s): they are under %s'
-                    % (exc.message, cleanup.message, self.segment_path(os.path.dirname(self.upload[0]['name']) + '/')),
+                    % (exc.message, cleanup.message, self.segment_path(os.path.dirname(jobs[0]['name']) + '/')),
                     exc.status,
                     exc.transaction_id,
                 ) from exc

@@ -110,7 +110,7 @@ def normalize_metadata(metadata, option='metadata', limits=None):
     limits = limits or DEFAULT_LIMITS
     if metadata is None:
         return None
-    result = {}
+    normalized = {}
     overall = 0
     for key, value in metadata.items():
         key = str(key).strip()
@@ -134,18 +134,20 @@ def normalize_metadata(metadata, option='metadata', limits=None):
                 '%s: the value of %r is longer than %d bytes' % (option, key, limits['max_meta_value_length'])
             )
         lower = key.lower()
-        if lower in result:
+        if lower in normalized:
             raise ArchiveError('%s: key %r is given twice (keys are case-insensitive)' % (option, key))
-        result[lower] = value
+        normalized[lower] = value
         overall += len(_utf8(lower)) + len(_utf8(value))
-    if len(result) > limits['max_meta_count']:
-        raise ArchiveError('%s: %d items, Swift allows at most %d' % (option, len(result), limits['max_meta_count']))
+    if len(normalized) > limits['max_meta_count']:
+        raise ArchiveError(
+            '%s: %d items, Swift allows at most %d' % (option, len(normalized), limits['max_meta_count'])
+        )
     if overall > limits['max_meta_overall_size']:
         raise ArchiveError(
             '%s: %d bytes of keys and values, Swift allows at most %d in total'
             % (option, overall, limits['max_meta_overall_size'])
         )
-    return result
+    return normalized
 
 
 # Metadata keys with a meaning to Swift's middleware: quotas (container_quotas) and the keys

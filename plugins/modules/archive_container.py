@@ -236,12 +236,22 @@ class ArchiveContainer(ArchiveModule):
         if desired['force'] and desired['state'] == 'absent' and before and before['object_count']:
             desired['segments'] = self.outside_segments(name)
         plan = _plan.plan_container(name, before, _swift.temp_url_keys(headers or {}, 'container'), desired)
-        after = plan.after
+        outcome = dict(after=plan.after)
         if plan.changed and not self.check_mode:
-            after = self.apply(name, plan)
-        result = dict(changed=plan.changed, changed_reason=plan.reason, container=after or {}, **plan.result)
-        result.update(self.diff(_diff_view(plan.before), _diff_view(after)))
-        return result
+            outcome = self.apply(name, plan)
+        return self.result(plan, outcome)
+
+    def result(self, plan, outcome):
+        """The task's result: the plan's prediction, with what the run did laid over it."""
+        returns = dict(plan.returns, **outcome)
+        after = returns.pop('after')
+        return dict(
+            changed=plan.changed,
+            changed_reason=plan.reason,
+            container=after or {},
+            **returns,
+            **self.diff(_diff_view(plan.before), _diff_view(after)),
+        )
 
     def desired(self):
         p = self.params
@@ -280,26 +290,20 @@ class ArchiveContainer(ArchiveModule):
         return sorted(p for p in paths if _swift.split_segment_path(p)[0] != name)
 
     def apply(self, name, plan):
-        """Carry out the plan; returns the container's facts afterwards (None: deleted)."""
-        result = plan.result
-
-        def empty():
-            result['deleted_objects'] = self.delete_all_objects(name)
-
-        def delete_segments(paths):
-            result['segments_deleted'] = self.client.delete_paths(paths)
-
-        _plan.dispatch(
+        """Carry out the plan; returns the outcome: the container's facts afterwards
+        (``after``, None: deleted) and the counts of what was deleted."""
+        outcome = _plan.dispatch(
             plan.actions,
             {
                 'create': lambda headers: self.client.put_container(name, headers=headers),
                 'update': lambda headers: self.client.post_container(name, headers),
-                'empty': empty,
-                'delete_segments': delete_segments,
+                'empty': lambda: dict(deleted_objects=self.delete_all_objects(name)),
+                'delete_segments': lambda paths: dict(segments_deleted=self.client.delete_paths(paths)),
                 'delete': lambda: self.delete_container(name),
             },
         )
-        return None if plan.after is None else self.client.head_container(name)
+        outcome['after'] = None if plan.after is None else self.client.head_container(name)
+        return outcome
 
     def delete_all_objects(self, name):
         deleted = 0

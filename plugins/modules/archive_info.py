@@ -409,23 +409,25 @@ class ArchiveInfo(ArchiveModule):
         facts, segments = _slo.observe(self.client, container, name)
         if facts is None and self.params['temp_url_method'] != 'PUT':
             return {'exists': False}
-        result = {'exists': facts is not None}
+        found = {'exists': facts is not None}
         if facts is not None:
-            result['object'] = facts
+            found.update(object=facts)
         if _swift.is_large(facts):
-            # Each segment expires on its own: one that outlives the manifest is billed
-            # forever, one that expires first breaks the object.
-            expiries = _transfer.segment_expiries(self.client, [s['name'] for s in segments], self.params['threads'])
-            result['segments'] = _plan.slo_segment_view(segments)
-            for view in result['segments']:
-                if expiries[view['name']]:
-                    view['delete_at'] = expiries[view['name']]
-            result['segments_expiry_differs'] = any(
-                value != (facts.get('delete_at') or 0) for value in expiries.values()
-            )
+            found.update(self.segments(facts, segments))
         if self.params['temp_url_seconds']:
-            result.update(self.temp_url(container, name))
-        return result
+            found.update(self.temp_url(container, name))
+        return found
+
+    def segments(self, facts, segments):
+        """A large object's segments, each with its own expiry: one that outlives the
+        manifest is billed forever, one that expires first breaks the object."""
+        expiries = _transfer.segment_expiries(self.client, [s['name'] for s in segments], self.params['threads'])
+        views = [
+            dict(view, delete_at=expiries[view['name']]) if expiries[view['name']] else view
+            for view in _plan.slo_segment_view(segments)
+        ]
+        differs = any(value != (facts.get('delete_at') or 0) for value in expiries.values())
+        return {'segments': views, 'segments_expiry_differs': differs}
 
     def temp_url(self, container, name):
         """A signed URL for the object, made here from the temp URL key (the option's, else

@@ -323,12 +323,28 @@ class ArchiveObject(ArchiveModule):
         a plain one); (None, None) when absent."""
         return _slo.observe(self.client, self.container, self.name)
 
-    def result(self, plan, after, **extra):
-        result = dict(changed=plan.changed, changed_reason=plan.reason, **plan.result)
-        result.update(extra)
-        result['object'] = (plan.before if self.params['state'] == 'absent' else after or plan.before) or {}
-        result.update(self.diff(_swift.object_diff_view(plan.before), _swift.object_diff_view(after)))
-        return result
+    def result(self, plan, outcome):
+        """The task's result: the plan's prediction, with what the run did laid over it
+        (``outcome``: the object's facts ``after``, real counts, for a download whether
+        ``dest`` existed and the file attributes' verdict)."""
+        done = dict(plan.returns, changed=plan.changed, changed_reason=plan.reason)
+        done.update(outcome)
+        after = done.pop('after')
+        if self.params['state'] == 'downloaded':
+            dest, existed = self.params['dest'], done.pop('existed')
+            return dict(
+                done,
+                object=after,
+                dest=dest,
+                **self.diff(
+                    {'dest': dest, 'exists': existed},
+                    {'dest': dest, 'exists': True, 'etag': after['etag'], 'bytes': after['bytes']},
+                ),
+            )
+        facts = (plan.before if self.params['state'] == 'absent' else after or plan.before) or {}
+        return dict(
+            done, object=facts, **self.diff(_swift.object_diff_view(plan.before), _swift.object_diff_view(after))
+        )
 
     # --- present --------------------------------------------------------------------
     def desired(self):
@@ -375,7 +391,7 @@ class ArchiveObject(ArchiveModule):
                 'object: upload it with ncloud.archive.archive_slo' % (local.size, limits['max_file_size'])
             )
         plan = _plan.plan_object(self.container, self.name, remote, segments, local, desired, time.time())
-        after = plan.after
+        outcome = dict(after=plan.after)
         if plan.changed and not self.check_mode:
 
             def put(headers, content_type):
@@ -388,20 +404,16 @@ class ArchiveObject(ArchiveModule):
                 else:
                     self.client.post_object(self.container, self.name, headers)
 
-            _plan.dispatch(
+            outcome = _plan.dispatch(
                 plan.actions,
-                {'put': put, 'delete_segments': self.deleter(plan), 'post': post},
+                {'put': put, 'delete_segments': self.delete_segments, 'post': post},
             )
-            after = self.client.head_object(self.container, self.name)
-        return self.result(plan, after)
+            outcome['after'] = self.client.head_object(self.container, self.name)
+        return self.result(plan, outcome)
 
-    def deleter(self, plan):
-        """The handler of ('delete_segments', paths): deletes them, counting in the result."""
-
-        def delete_segments(paths):
-            plan.result['segments_deleted'] = self.client.delete_paths(paths)
-
-        return delete_segments
+    def delete_segments(self, paths):
+        """The handler of ('delete_segments', paths): deletes them; the outcome counts them."""
+        return dict(segments_deleted=self.client.delete_paths(paths))
 
     def put(self, local, headers, content_type):
         try:
@@ -462,22 +474,11 @@ class ArchiveObject(ArchiveModule):
             )
         # File attributes: Ansible's own check, which keeps to check mode itself.
         file_args = self.module.load_file_common_arguments(p, path=dest)
-        changed = plan.changed
-        if (exists or changed) and not (self.check_mode and not exists):
-            changed = self.module.set_fs_attributes_if_different(file_args, changed)
-        reason = plan.reason
-        if changed and not plan.changed:
-            reason = 'file attributes differ'
-        result = dict(
-            changed=changed, changed_reason=reason, object=remote, dest=dest, temps_removed=plan.result['temps_removed']
-        )
-        result.update(
-            self.diff(
-                {'dest': dest, 'exists': exists},
-                {'dest': dest, 'exists': True, 'etag': remote['etag'], 'bytes': remote['bytes']},
-            )
-        )
-        return result
+        outcome = dict(after=remote, existed=exists)
+        if (exists or plan.changed) and not (self.check_mode and not exists):
+            if self.module.set_fs_attributes_if_different(file_args, plan.changed) and not plan.changed:
+                outcome.update(changed=True, changed_reason='file attributes differ')
+        return self.result(plan, outcome)
 
     def download(self, facts, segments, dest):
         fetch = self.download_segments if _transfer.parallel_download_possible(segments) else self.download_stream
@@ -522,20 +523,19 @@ class ArchiveObject(ArchiveModule):
     def absent(self):
         remote, segments = self.observe()
         plan = _plan.plan_object_absent(remote, segments)
+        outcome = dict(after=None)
         if plan.changed and not self.check_mode:
-
-            def delete_slo():
-                plan.result['segments_deleted'] = self.client.delete_slo(self.container, self.name)
-
-            _plan.dispatch(
-                plan.actions,
-                {
-                    'delete_slo': delete_slo,
-                    'delete': lambda: self.client.delete_object(self.container, self.name),
-                    'delete_segments': self.deleter(plan),
-                },
+            outcome.update(
+                _plan.dispatch(
+                    plan.actions,
+                    {
+                        'delete_slo': lambda: dict(segments_deleted=self.client.delete_slo(self.container, self.name)),
+                        'delete': lambda: self.client.delete_object(self.container, self.name),
+                        'delete_segments': self.delete_segments,
+                    },
+                )
             )
-        return self.result(plan, None)
+        return self.result(plan, outcome)
 
 
 def main():

@@ -354,9 +354,15 @@ class ArchiveSlo(ArchiveModule):
             return self.present(*self.observe())
         before, segments = self.observe()
         plan = _plan.plan_slo_absent(self.container, before, segments)
+        outcome = dict(after=None)
         if plan.changed and not self.check_mode:
-            plan.result['segments_deleted'] = self.client.delete_slo(self.container, self.name)
-        return self.result(plan, before)
+            outcome.update(
+                _plan.dispatch(
+                    plan.actions,
+                    {'delete_slo': lambda: dict(segments_deleted=self.client.delete_slo(self.container, self.name))},
+                )
+            )
+        return self.result(plan, outcome)
 
     # --- facts ----------------------------------------------------------------------
     def observe(self):
@@ -376,13 +382,17 @@ class ArchiveSlo(ArchiveModule):
         """{path: X-Delete-At or 0} of segments, HEADed on the pool."""
         return _transfer.segment_expiries(self.client, paths, self.params['threads'])
 
-    def result(self, plan, after, **extra):
-        result = dict((key, 0) for key in COUNTS)
-        result.update(plan.result, changed=plan.changed, changed_reason=plan.reason, **extra)
-        result['object'] = (plan.before if self.params['state'] == 'absent' else after) or {}
-        result.setdefault('segments', [])
-        result.update(self.diff(_swift.object_diff_view(plan.before), _swift.object_diff_view(after)))
-        return result
+    def result(self, plan, outcome):
+        """The task's result: the plan's prediction, with what the run did laid over it
+        (``outcome``: the object's facts ``after`` and the real counts and segments)."""
+        done = dict(dict.fromkeys(COUNTS, 0), segments=[])
+        done.update(plan.returns)
+        done.update(outcome, changed=plan.changed, changed_reason=plan.reason)
+        after = done.pop('after')
+        facts = (plan.before if self.params['state'] == 'absent' else after) or {}
+        return dict(
+            done, object=facts, **self.diff(_swift.object_diff_view(plan.before), _swift.object_diff_view(after))
+        )
 
     # --- present --------------------------------------------------------------------
     def check_input(self):
@@ -442,9 +452,9 @@ class ArchiveSlo(ArchiveModule):
         expiry = self.expiry(before, rewritten=False)
         expiries = self.segment_expiries([s['name'] for s in segments]) if expiry is not None and segments else {}
         plan = _plan.plan_slo_converge(before, segments, metadata, content_type, expiry, expiries)
-        after = plan.after
+        outcome = dict(after=plan.after)
         if plan.changed and not self.check_mode:
-            _plan.dispatch(
+            outcome = _plan.dispatch(
                 plan.actions,
                 {
                     'expire_segments': lambda paths, expiry: _transfer.set_expiry(
@@ -455,8 +465,8 @@ class ArchiveSlo(ArchiveModule):
                     ),
                 },
             )
-            after = self.observe()[0]
-        return self.result(plan, after)
+            outcome['after'] = self.observe()[0]
+        return self.result(plan, outcome)
 
     def upload(self, before, segments, reason, local, segment_size, metadata, content_type):
         p = self.params
@@ -478,10 +488,10 @@ class ArchiveSlo(ArchiveModule):
             before, segments, reason, segment_size, metadata, content_type, self.expiry(before, rewritten=True)
         )
         if self.check_mode:
-            return self.result(plan, plan.after, segment_size=segment_size)
-        after = writer.apply(plan)
+            return self.result(plan, dict(after=plan.after))
+        outcome = writer.apply(plan)
         self.moved += _plan.upload_bytes(plan)
-        return self.result(plan, after, segment_size=segment_size)
+        return self.result(plan, outcome)
 
 
 def main():

@@ -431,10 +431,15 @@ class ArchiveSync(ArchiveModule):
         )
         return dict(zip(names, found))
 
-    def result(self, plan):
-        result = dict(changed=plan.changed, changed_reason=plan.reason, **plan.result)
-        result.update(self.diff(plan.before, plan.after))
-        return result
+    def result(self, plan, outcome):
+        """The task's result: the plan's prediction (a tree run that completes does what it
+        predicted; one that does not fails), with ``outcome`` laid over it."""
+        return dict(
+            dict(plan.returns, **outcome),
+            changed=plan.changed,
+            changed_reason=plan.reason,
+            **self.diff(plan.before, plan.after),
+        )
 
     # --- upload ---------------------------------------------------------------------
     def upload(self):
@@ -489,19 +494,20 @@ class ArchiveSync(ArchiveModule):
                 create_container=create_container,
             ),
         )
+        outcome = {}
         if plan.changed and not self.check_mode:
-            self.apply_upload(plan, metadata, listing)
-        return self.result(plan)
+            outcome = self.apply_upload(plan, metadata, listing)
+        return self.result(plan, outcome)
 
     def apply_upload(self, plan, metadata, listing):
         p = self.params
-        actions = _plan.grouped(plan.actions, ('create_container', 'marker', 'put', 'slo', 'delete'))
+        actions = _plan.grouped(plan.actions, ('create_container', 'marker', 'put_file', 'slo', 'delete_listed'))
         if actions['create_container']:
             self.client.put_container(self.container)
         # Markers and small files go on the pool together, each as (kind, item).
-        small = [('marker',) + a for a in actions['marker']] + [('put',) + a for a in actions['put']]
+        small = [('marker',) + a for a in actions['marker']] + [('put',) + a for a in actions['put_file']]
         large = actions['slo']
-        extra = [a[0] for a in actions['delete']]
+        extra = [a[0] for a in actions['delete_listed']]
         headers = _swift.object_metadata_headers(metadata)
 
         def put(worker, action):
@@ -536,7 +542,7 @@ class ArchiveSync(ArchiveModule):
         try:
             _transfer.run_pool(self.client, put, small, p['threads'])
             done = len(small)
-            self.moved += sum(item['local'].size for (item,) in actions['put'])
+            self.moved += sum(item['local'].size for (item,) in actions['put_file'])
             for item, reason in large:
                 self.moved += self.upload_slo(item, reason, metadata)
                 done += 1
@@ -547,6 +553,7 @@ class ArchiveSync(ArchiveModule):
         except ArchiveError as exc:
             raise self.partial(exc, done, len(small) + len(large)) from exc
         self.delete_objects(extra)
+        return {}
 
     def delete_objects(self, entries):
         """Delete listed objects, a large one with its segments. What each one is, is read
@@ -671,9 +678,10 @@ class ArchiveSync(ArchiveModule):
         plan = _plan.plan_sync_download(
             entries, files, dirs, remote, hashes, dict(delete_extra=p['delete_extra'], skipped=[], stale_temps=stale)
         )
+        outcome = {}
         if plan.changed and not self.check_mode:
-            self.apply_download(plan, root, remote)
-        return self.result(plan)
+            outcome = self.apply_download(plan, root, remote)
+        return self.result(plan, outcome)
 
     def check_conflicts(self, entries):
         """Two objects that need one path as a file and as a directory (``a`` and ``a/b``)."""
@@ -720,6 +728,7 @@ class ArchiveSync(ArchiveModule):
             _transfer.sync_directory(directory)
         for (rel,) in actions['remove']:
             os.remove(os.path.join(root, *rel.split('/')))
+        return {}
 
     def likely_large(self, item, remote):
         """Whether a listed object is known to be an SLO or a DLO, or large enough to be one."""

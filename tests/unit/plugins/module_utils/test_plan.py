@@ -145,7 +145,7 @@ def test_plan_object(local_file, before, segments, desired, reason, verbs):
     assert [a[0] for a in plan.actions] == verbs
     assert plan.changed is bool(verbs)
     if 'delete_segments' in verbs:
-        assert plan.result == {'segments_deleted': 4}
+        assert plan.returns == {'segments_deleted': 4}
         assert plan.actions[1][1] == [s['name'] for s in segments]
 
 
@@ -153,7 +153,7 @@ def test_plan_object_post_repeats_an_existing_expiry(local_file):
     plan = _plan.plan_object(
         'c', 'o', plain(DATA, delete_at=1900000000), None, local_file, dict(DESIRED, metadata={'a': '1'}), now=1000
     )
-    assert plan.actions == [('post', {'X-Object-Meta-a': '1', 'X-Delete-At': '1900000000'})]
+    assert list(plan.actions) == [('post', {'X-Object-Meta-a': '1', 'X-Delete-At': '1900000000'})]
     assert plan.after['delete_at'] == 1900000000 and plan.after['metadata'] == {'a': '1'}
 
 
@@ -162,7 +162,7 @@ def test_plan_object_put_headers_and_predicted_facts(local_file):
         'c', 'd/o.txt', None, None, local_file, dict(DESIRED, metadata={'a': '1'}, delete_after=60), now=1000
     )
     # Absolute: Swift 2.15.1 computes X-Delete-After per replica.
-    assert plan.actions == [('put', {'X-Object-Meta-a': '1', 'X-Delete-At': '1060'}, 'text/plain')]
+    assert list(plan.actions) == [('put', {'X-Object-Meta-a': '1', 'X-Delete-At': '1060'}, 'text/plain')]
     assert plan.after == {
         'container': 'c',
         'name': 'd/o.txt',
@@ -186,7 +186,7 @@ def test_plan_object_put_headers_and_predicted_facts(local_file):
 )
 def test_plan_object_absent(before, segments, verbs, result):
     plan = _plan.plan_object_absent(before, segments)
-    assert [a[0] for a in plan.actions] == verbs and plan.result == result
+    assert [a[0] for a in plan.actions] == verbs and plan.returns == result
 
 
 @pytest.mark.parametrize(
@@ -299,7 +299,7 @@ WANT = dict(
 )
 def test_plan_container(before, keys, desired, reason, actions):
     plan = _plan.plan_container('c', before, keys, dict(WANT, **desired))
-    assert plan.reason == reason and plan.actions == actions
+    assert plan.reason == reason and list(plan.actions) == actions
 
 
 def test_a_non_empty_container_is_not_deleted_without_force():
@@ -390,18 +390,18 @@ def test_plan_slo_converge_posts_only_what_differs():
     segments = manifest(DATA, 30)
     expiries = dict((s['name'], 100) for s in segments)
     same = _plan.plan_slo_converge(before, segments, {'mtime': 'M'}, 'text/plain', 100, expiries)
-    assert same.reason == 'identical' and same.actions == []
-    assert same.result['segment_size'] == 30 and same.result['segments_expiry_changed'] == 0
+    assert same.reason == 'identical' and list(same.actions) == []
+    assert same.returns['segment_size'] == 30 and same.returns['segments_expiry_changed'] == 0
     expiries[segments[2]['name']] = 0
     moved = _plan.plan_slo_converge(before, segments, {'mtime': 'M'}, 'text/plain', 100, expiries)
     assert moved.reason == 'segment expiry differs'
-    assert moved.actions == [('expire_segments', [segments[2]['name']], 100)]
+    assert list(moved.actions) == [('expire_segments', [segments[2]['name']], 100)]
 
 
 def test_plan_slo_absent_refuses_a_plain_object():
     with pytest.raises(ArchiveError, match='is a plain object, not an SLO'):
         _plan.plan_slo_absent('c', plain(DATA), [])
-    assert _plan.plan_slo_absent('c', None, None).result == {'segments': [], 'segments_deleted': 0}
+    assert _plan.plan_slo_absent('c', None, None).returns == {'segments': [], 'segments_deleted': 0}
 
 
 # --- trees ------------------------------------------------------------------------------
@@ -426,4 +426,4 @@ def test_plan_object_post_of_delete_after_is_absolute(local_file):
     """An object without expiry gets now + delete_after as X-Delete-At, never X-Delete-After."""
     before = dict(_plan.listed_facts({'name': 'd/o.txt', 'bytes': 100, 'hash': md5(DATA)}), content_type='text/plain')
     plan = _plan.plan_object('c', 'd/o.txt', before, [], local_file, dict(DESIRED, delete_after=60), now=1000)
-    assert plan.actions == [('post', {'X-Delete-At': '1060'})]
+    assert list(plan.actions) == [('post', {'X-Delete-At': '1060'})]

@@ -68,12 +68,19 @@ def test_the_plan_writes_nothing_and_apply_stores_the_file(fake, tmp_path):
     assert fake.writes == []
     assert [a[0] for a in predicted.actions] == ['upload', 'manifest', 'cleanup']
     assert [j['name'] for j in predicted.actions[0][1]] == [own_prefix() + '%08d' % i for i in range(4)]
-    after = slo.apply(predicted)
+    outcome = slo.apply(predicted)
+    after = outcome['after']
     assert stored(fake) == BIG and after['is_slo']
+    # The outcome is what was written: the predicted segments, with the ETags Swift gave them.
+    assert outcome['segments_deleted'] == 0
+    assert [(s['name'], s['bytes']) for s in outcome['segments']] == [
+        (s['name'], s['bytes']) for s in predicted.returns['segments']
+    ]
+    assert [s['etag'] for s in outcome['segments']] == [md5(BIG[i : i + MIB]) for i in range(0, len(BIG), MIB)]
     assert after['etag'] == _swift.slo_etag([md5(BIG[i : i + MIB]) for i in range(0, len(BIG), MIB)])
     assert segments(fake) == [own_prefix() + '%08d' % i for i in range(4)]  # no marker: nobody else wrote
-    assert predicted.result['segments_deleted'] == 0
-    assert [s['name'] for s in predicted.result['segments']] == [
+    assert predicted.returns['segments_deleted'] == 0
+    assert [s['name'] for s in predicted.returns['segments']] == [
         '/%s/%s%08d' % (SEG, own_prefix(), i) for i in range(4)
     ]
 
@@ -104,10 +111,10 @@ def test_replacing_deletes_the_old_version_finished_versions_and_stale_segments_
         '/%s/%s00000000' % (SEG, finished),
         '/%s/big.bin/slo/3.000000/9/1048576/00000000' % SEG,
     ]
-    assert predicted.result['segments_deleted'] == len(obsolete)
+    assert predicted.returns['segments_deleted'] == len(obsolete)
     slo.apply(predicted)
     assert stored(fake) == BIG
-    assert predicted.result['segments_deleted'] == len(obsolete)
+    assert predicted.returns['segments_deleted'] == len(obsolete)
     assert segments(fake) == sorted(
         [own_prefix() + '%08d' % i for i in range(4)]
         + [young, own_prefix() + 'written', 'other.bin/slo/1.000000/9/1048576/00000000']
@@ -156,7 +163,7 @@ def test_a_live_manifest_not_this_runs_keeps_what_it_uses(fake, tmp_path, reuse)
     slo = writer(fake, tmp_path)
     racer = Racer(fake, reuse)
     predicted = plan(slo)
-    slo.apply(predicted)
+    outcome = slo.apply(predicted)
     assert racer.listings == 2
     mine = [own_prefix() + '%08d' % i for i in range(4)]
     marker = own_prefix() + 'written'
@@ -173,7 +180,8 @@ def test_a_live_manifest_not_this_runs_keeps_what_it_uses(fake, tmp_path, reuse)
         # None of this run's segments is used: they all go, and the marker with them.
         assert left == [OTHER + '00000000']
         assert stored(fake) == b'theirs'
-    assert predicted.result['segments_deleted'] == (3 if reuse else 4)
+    assert predicted.returns['segments_deleted'] == 0  # nothing obsolete when it planned
+    assert outcome['segments_deleted'] == (3 if reuse else 4)
 
 
 def test_a_manifest_replaced_right_after_its_put_fails_and_deletes_what_it_uploaded(fake, tmp_path):
