@@ -575,8 +575,8 @@ class Bench:
             if self.opt.diagnostics:
                 self.run(
                     'slo_noop_checksum',
-                    'archive_slo no-op, checksum=true',
-                    self.module('archive_slo', self.slo_args('slo-module', src, checksum=True)),
+                    'archive_slo no-op, compare=checksum',
+                    self.module('archive_slo', self.slo_args('slo-module', src, compare='checksum')),
                 )
                 # What every module imports, through the collection's own module_utils (which
                 # keep swiftclient from importing python-keystoneclient).
@@ -594,8 +594,8 @@ class Bench:
             for threads in self.opt.slo_threads:
                 self.run(
                     'slo_module_t%d' % threads,
-                    'archive_slo segment_threads=%d' % threads,
-                    self.module('archive_slo', self.slo_args('slo-t%d' % threads, src, segment_threads=threads)),
+                    'archive_slo threads=%d' % threads,
+                    self.module('archive_slo', self.slo_args('slo-t%d' % threads, src, threads=threads)),
                     size,
                 )
                 self.delete_object(self.container, 'slo-t%d' % threads)
@@ -815,13 +815,13 @@ def summarize(runs, opt):
         row(
             'B',
             'slo_module_t%d' % threads,
-            'archive_slo upload %s, segment_threads=%d' % (size, threads),
+            'archive_slo upload %s, threads=%d' % (size, threads),
             'slo_cli',
             'throughput',
         )
     row('B', 'slo_cli', 'swift upload --use-slo --segment-size 64M %s (peer)' % size, 'object_put', 'throughput')
     noop = row('B', 'slo_noop', 'archive_slo no-op re-run', 'slo_module', 'time')
-    row('B', 'slo_noop_checksum', 'archive_slo no-op re-run, checksum=true', 'slo_module', 'time')
+    row('B', 'slo_noop_checksum', 'archive_slo no-op re-run, compare=checksum', 'slo_module', 'time')
     row('B', 'startup_floor', 'python + the modules\' imports only (diagnostic)', 'slo_module', 'time')
     big_row = row('B', 'slo_big_module', 'archive_slo upload %s, defaults' % big, 'slo_big_cli', 'throughput')
     row('B', 'slo_big_cli', 'swift upload --use-slo %s (peer)' % big)
@@ -1122,7 +1122,7 @@ def options(argv):
     parser.add_argument(
         '--slo-threads',
         default=env('BENCH_SLO_THREADS', '4'),
-        help='extra segment_threads values to time besides the default (BENCH_SLO_THREADS, '
+        help='extra archive_slo threads values to time besides the default (BENCH_SLO_THREADS, '
         'comma-separated, default 4; "" for none)',
     )
     parser.add_argument(

@@ -141,3 +141,87 @@ attributes:
     description: Use C(group/ncloud.archive.archive) in C(module_defaults) to set defaults for
       this module.
 """
+
+    # The metadata group (module_utils/_options.py): archive_object, archive_slo.
+    METADATA = r"""
+options:
+  metadata:
+    description:
+      - User metadata of the object. Keys may hold letters, digits and C(-); they are compared
+        case-insensitively.
+      - Keys not listed are kept unless O(purge_metadata=true).
+      - Where the module records the file's modification time (an SLO), the key C(mtime) is
+        reserved for it.
+    type: dict
+  purge_metadata:
+    description:
+      - Remove metadata keys that are not in O(metadata) (a recorded C(mtime) is always kept).
+    type: bool
+    default: false
+"""
+
+    # The retention group (module_utils/_options.py): archive_object, archive_slo.
+    RETENTION = r"""
+options:
+  delete_after:
+    description:
+      - Have Swift delete the object this many seconds after it is written. It is sent as the
+        absolute C(X-Delete-At) (now plus O(delete_after)), because Swift 2.15.1 computes
+        C(X-Delete-After) on each replica.
+      - An SLO's manifest B(and every segment) get the same expiry, so that no segment is left
+        behind, billed, after the manifest expired.
+      - Set only when the object is uploaded or has no expiry yet, so that a re-run changes
+        nothing; use O(delete_at) to move an expiry.
+      - Mutually exclusive with O(delete_at).
+    type: int
+  delete_at:
+    description:
+      - When Swift deletes the object (C(X-Delete-At)), as epoch seconds or an ISO 8601 date and
+        time (UTC unless it says otherwise), for example C(2027-06-30T00:00:00Z).
+      - V(never) removes the expiry.
+      - An existing object is converged with a POST, nothing is uploaded again; for an SLO the
+        manifest and every segment whose own expiry differs from it.
+    type: str
+"""
+
+    # The transfer group (module_utils/_options.py): every module that moves data or reads
+    # segments.
+    TRANSFER = r"""
+options:
+  threads:
+    description:
+      - How many requests run at the same time, each on its own connection, wherever the task
+        has several to send - the segments of an SLO uploaded or downloaded, the files of a
+        tree, the HEADs that read the segments' expiries.
+      - Each transfer holds about 2 MiB of memory.
+    type: int
+    default: 8
+"""
+
+    # The SLO-writing group (module_utils/_options.py): archive_slo, archive_sync.
+    SLO_WRITING = r"""
+options:
+  segment_size:
+    description:
+      - Size of each segment of an SLO, in bytes or as a number with a unit, for example
+        C(128MiB), C(128 MiB), C(128MB) or C(1GiB). MB and MiB both mean 2**20 bytes (KB and KiB
+        2**10, GB and GiB 2**30), as in Ansible's C(human_to_bytes).
+      - Without it, the smallest power of two of at least 64 MiB that keeps the number of
+        segments within the server's C(max_manifest_segments). A size that would need more
+        segments fails with the smallest size that works.
+    type: raw
+  segment_container:
+    description:
+      - Container of the segments; created when missing. Defaults to C(<container>_segments), as
+        the C(swift) CLI does.
+    type: str
+  stale_segment_age:
+    description:
+      - Seconds after which a segment of an object this task writes (under C(<name>/slo/) in
+        O(segment_container)) that the new manifest does not use counts as left behind by a
+        failed or killed run, and is deleted after a successful upload.
+      - Younger ones are kept, since another run may still be uploading them. V(0) deletes them
+        all; use it only when no other run writes the object.
+    type: int
+    default: 86400
+"""

@@ -47,7 +47,7 @@ options:
     description:
       - With O(name), also return RV(temp_url), a temporary URL of the object valid for this many
         seconds, which anyone may use without credentials (Swift's C(tempurl)).
-      - It is signed here, with O(temp_url_key) or else the key stored on the container
+      - It is signed here, with O(temp_url_signing_key) or else the key stored on the container
         (M(ncloud.archive.archive_container) O(ncloud.archive.archive_container#module:temp_url_key))
         or the account; the key is never returned. The digest is sha256 when the server's
         C(/info) allows it, else sha1.
@@ -59,18 +59,17 @@ options:
     type: str
     choices: [GET, PUT, HEAD]
     default: GET
-  temp_url_key:
+  temp_url_signing_key:
     description:
       - The key to sign the temporary URL with, instead of the stored one.
+      - Its old name O(temp_url_key) is deprecated; M(ncloud.archive.archive_container)'s
+        O(ncloud.archive.archive_container#module:temp_url_key) is the key it stores.
     type: str
-  threads:
-    description:
-      - Parallel requests for the segments of an SLO (their expiry is read with one HEAD each).
-    type: int
-    default: 8
+    aliases: [temp_url_key]
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.info_attributes
+  - ncloud.archive.archive.transfer
 seealso:
   - module: ncloud.archive.archive_container
     description: Create, change or delete what this module reports.
@@ -340,7 +339,7 @@ temp_url_expires:
 
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _options, _plan, _slo, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -355,8 +354,13 @@ class ArchiveInfo(ArchiveModule):
         limit=dict(type='int'),
         temp_url_seconds=dict(type='int'),
         temp_url_method=dict(type='str', default='GET', choices=['GET', 'PUT', 'HEAD']),
-        temp_url_key=dict(type='str', no_log=True),
-        threads=dict(type='int', default=8),
+        temp_url_signing_key=dict(
+            type='str',
+            no_log=True,
+            aliases=['temp_url_key'],
+            deprecated_aliases=[_options.deprecated_alias('temp_url_key')],
+        ),
+        **_options.spec('transfer'),
     )
     module_kwargs = dict(supports_check_mode=True, required_by={'name': 'container', 'temp_url_seconds': 'name'})
 
@@ -367,8 +371,7 @@ class ArchiveInfo(ArchiveModule):
             raise ArchiveError('limit must be a positive number; leave it out for the whole listing')
         if p['temp_url_seconds'] is not None and p['temp_url_seconds'] < 1:
             raise ArchiveError('temp_url_seconds must be a positive number of seconds')
-        if p['threads'] < 1:
-            raise ArchiveError('threads must be at least 1')
+        _options.threads(p)
         if p['container'] is None:
             return dict(changed=False, exists=True, **self.account())
         container = _swift.validate_container_name(p['container'], 'container')
@@ -433,12 +436,12 @@ class ArchiveInfo(ArchiveModule):
         """A signed URL for the object, made here from the temp URL key (the option's, else
         the container's, else the account's): no request carries it."""
         p = self.params
-        key = p['temp_url_key'] or self.stored_temp_url_key(container)
+        key = p['temp_url_signing_key'] or self.stored_temp_url_key(container)
         if not key:
             raise ArchiveError(
                 "temp_url_seconds: container '%s' and the account have no temp "
                 "URL key: set one with ncloud.archive.archive_container "
-                "temp_url_key, or give temp_url_key" % container
+                "temp_url_key, or give temp_url_signing_key" % container
             )
         limits = self.client.limits()
         if not limits['tempurl']:

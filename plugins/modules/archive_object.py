@@ -70,32 +70,6 @@ options:
         (C(application/octet-stream) if unknown). An existing object's content type is only
         changed when this is set.
     type: str
-  metadata:
-    description:
-      - User metadata of the object. Keys may hold letters, digits and C(-); they are compared
-        case-insensitively.
-      - Keys not listed are kept unless O(purge_metadata=true).
-    type: dict
-  purge_metadata:
-    description:
-      - Remove metadata keys that are not in O(metadata).
-    type: bool
-    default: false
-  delete_after:
-    description:
-      - Ask Swift to delete the object this many seconds after it is written. It is sent as the
-        absolute C(X-Delete-At) (now plus O(delete_after)), because Swift 2.15.1 computes
-        C(X-Delete-After) on each replica.
-      - Only set when the object is uploaded or has no expiry yet, so re-runs stay idempotent.
-      - Mutually exclusive with O(delete_at).
-    type: int
-  delete_at:
-    description:
-      - When Swift deletes the object (C(X-Delete-At)), as epoch seconds or an ISO 8601 date and
-        time (UTC unless it says otherwise), for example C(2027-06-30T00:00:00Z). An existing
-        object is converged with a POST.
-      - V(never) removes the expiry.
-    type: str
   overwrite:
     description:
       - V(different) uploads when the bytes differ. V(always) uploads every time.
@@ -109,16 +83,13 @@ options:
       - File to write with O(state=downloaded). Its directory must exist. A symlink or a
         directory is refused.
     type: path
-  threads:
-    description:
-      - With O(state=downloaded), the number of segments of an SLO downloaded in parallel
-        (each on its own connection, checked against the manifest's md5 as it arrives).
-    type: int
-    default: 8
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
   - ansible.builtin.files
+  - ncloud.archive.archive.metadata
+  - ncloud.archive.archive.retention
+  - ncloud.archive.archive.transfer
 seealso:
   - module: ncloud.archive.archive_slo
     description: Files too large for one object (over 5 GiB), or large ones uploaded in parallel segments.
@@ -272,7 +243,7 @@ bytes_per_second:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils import _options, _plan, _slo, _swift, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -289,18 +260,14 @@ class ArchiveObject(ArchiveModule):
         content=dict(type='str'),
         directory=dict(type='bool', default=False),
         content_type=dict(type='str'),
-        metadata=dict(type='dict'),
-        purge_metadata=dict(type='bool', default=False),
-        delete_after=dict(type='int'),
-        delete_at=dict(type='str'),
         overwrite=dict(type='str', default='different', choices=['different', 'always', 'never']),
         dest=dict(type='path'),
-        threads=dict(type='int', default=8),
+        **_options.spec('metadata', 'retention', 'transfer'),
     )
     module_kwargs = dict(
         supports_check_mode=True,
         add_file_common_args=True,
-        mutually_exclusive=[('src', 'content', 'directory'), ('delete_after', 'delete_at')],
+        mutually_exclusive=[('src', 'content', 'directory')] + _options.exclusive('retention'),
         required_if=[('state', 'downloaded', ['dest'])],
     )
 
@@ -308,8 +275,7 @@ class ArchiveObject(ArchiveModule):
         p = self.params
         self.container = _swift.validate_container_name(p['container'], 'container')
         _swift.check_header_value(p['content_type'], 'content_type')
-        if p['threads'] < 1:
-            raise ArchiveError('threads must be at least 1')
+        _options.threads(p)
         self.name = _swift.validate_object_name(p['name'], 'name')
         self.what = "object '%s' in container '%s'" % (self.name, self.container)
         if p['state'] == 'present':
@@ -361,13 +327,12 @@ class ArchiveObject(ArchiveModule):
                 )
             if not os.access(p['src'], os.R_OK):
                 raise ArchiveError("src: '%s' is not readable" % p['src'])
-        if p['delete_after'] is not None and p['delete_after'] < 1:
-            raise ArchiveError('delete_after must be a positive number of seconds')
+        delete_at, delete_after = _options.retention(p)
         return dict(
             overwrite=p['overwrite'],
-            delete_after=p['delete_after'],
-            delete_at=_swift.parse_delete_at(p['delete_at']),
-            metadata=_swift.normalize_metadata(p['metadata'], 'metadata'),
+            delete_after=delete_after,
+            delete_at=delete_at,
+            metadata=_options.metadata(p),
             purge_metadata=p['purge_metadata'],
             content_type=p['content_type'] or (_plan.DIRECTORY_TYPE if p['directory'] else None),
         )

@@ -35,7 +35,7 @@ description:
     O(ncloud.archive.archive_sync#module:slo_threshold).
   - Idempotent. By default, like C(swift upload --changed), an SLO whose recorded size and
     mtime (C(X-Object-Meta-Mtime), as the C(swift) CLI records it) match the file is
-    identical; without them, or with O(checksum=true), the file is cut at the manifest's
+    identical; without them, or with O(compare=checksum), the file is cut at the manifest's
     segment sizes and every slice's md5 is compared with the segment's.
   - Uses only features of Swift 2.15.1 (Pike); the limits come from the server's C(/info).
 options:
@@ -60,49 +60,36 @@ options:
     type: str
     choices: [present, absent]
     default: present
-  segment_container:
-    description:
-      - Container of the segments; created when missing. Defaults to C(<container>_segments),
-        as the C(swift) CLI does.
-    type: str
-  segment_size:
-    description:
-      - Size of each segment, in bytes or as a number with a unit, for example C(128MiB),
-        C(128 MiB), C(128MB) or C(1GiB). MB and MiB both mean 2**20 bytes (KB and KiB 2**10,
-        GB and GiB 2**30), as in Ansible's C(human_to_bytes).
-      - Without it, the smallest power of two of at least 64 MiB that keeps the number of
-        segments within the server's C(max_manifest_segments). A size that would need more
-        segments fails with the smallest size that works.
-    type: raw
-  threads:
-    description:
-      - How many segments are uploaded (or HEADed, POSTed) at the same time, each on its own
-        connection; the same option as in the other modules.
-      - Each upload holds about 2 MiB of memory.
-    type: int
-    default: 8
-    aliases: [segment_threads]
   content_type:
     description:
       - Content type of the object. Without it, it is guessed from O(name).
     type: str
-  metadata:
+  compare:
     description:
-      - User metadata of the object. Keys may hold letters, digits and C(-).
-      - The key C(mtime) is reserved for the file's modification time.
-      - Keys not listed are kept unless O(purge_metadata=true).
-    type: dict
-  purge_metadata:
-    description:
-      - Remove metadata keys that are not in O(metadata) (C(mtime) is always kept).
-    type: bool
-    default: false
+      - How the stored SLO is found identical to O(src), the option of the same name as in
+        M(ncloud.archive.archive_sync).
+      - V(size_and_mtime) (the default) trusts the size and mtime recorded when the SLO was
+        uploaded, like rsync's quick check, and compares the md5s of the file's slices with the
+        manifest only where they are missing. Hashing a file of many GiB on every run costs
+        minutes, which is why the default is not V(checksum).
+      - V(checksum) always compares the md5s of the file's slices with the manifest.
+    type: str
+    choices: [checksum, size_and_mtime]
   checksum:
     description:
-      - Always compare md5s of the file's slices with the manifest instead of trusting the
-        recorded size and mtime.
+      - Deprecated, use O(compare) - V(true) is O(compare=checksum), V(false)
+        O(compare=size_and_mtime).
+      - Mutually exclusive with O(compare).
     type: bool
-    default: false
+  threads:
+    description:
+      - How many segments are uploaded (or HEADed, POSTed) at the same time, each on its own
+        connection; the option of the same name as in the other modules.
+      - Each upload holds about 2 MiB of memory.
+      - The alias O(segment_threads) is deprecated.
+    type: int
+    default: 8
+    aliases: [segment_threads]
   on_failure:
     description:
       - What to do with the segments this run uploaded when the upload fails (a segment, the
@@ -114,35 +101,13 @@ options:
     type: str
     choices: [keep, delete]
     default: keep
-  delete_after:
-    description:
-      - Have Swift delete the SLO this many seconds after it is written (C(X-Delete-At)). The
-        manifest B(and every segment) get the same expiry, so no segment is left behind, billed,
-        after the manifest expired.
-      - An SLO that already has an expiry keeps it (a re-run changes nothing); an upload of a new
-        version sets now + O(delete_after). Use O(delete_at) to move an expiry.
-      - Mutually exclusive with O(delete_at).
-    type: int
-  delete_at:
-    description:
-      - When Swift deletes the SLO, manifest and segments, as epoch seconds or an ISO 8601 date and
-        time (UTC unless it says otherwise), for example C(2027-06-30T00:00:00Z).
-      - V(never) removes the expiry from the manifest and every segment.
-      - An existing SLO is converged with POSTs (nothing is uploaded again); segments whose own
-        expiry differs from the manifest's are fixed too.
-    type: str
-  stale_segment_age:
-    description:
-      - Seconds after which a segment of this object (under C(<name>/slo/) in
-        O(segment_container)) that the new manifest does not use counts as left behind by a
-        failed or killed run, and is deleted after a successful upload.
-      - Younger ones are kept, since another run may still be uploading them. V(0) deletes
-        them all; use it only when no other run writes this object.
-    type: int
-    default: 86400
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
+  - ncloud.archive.archive.metadata
+  - ncloud.archive.archive.retention
+  - ncloud.archive.archive.transfer
+  - ncloud.archive.archive.slo_writing
 seealso:
   - module: ncloud.archive.archive_object
     description: Small files, strings and directory markers; downloads of SLOs.
@@ -168,7 +133,7 @@ EXAMPLES = r"""
     name: db/2026-11-26.tar.zst
     src: /var/backups/db.tar.zst
     segment_size: 128MiB
-    checksum: true
+    compare: checksum
 
 - name: Keep it for 90 days; Swift deletes the manifest and every segment then
   ncloud.archive.archive_slo:
@@ -308,7 +273,7 @@ changed_reason:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _options, _plan, _slo, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -322,22 +287,24 @@ class ArchiveSlo(ArchiveModule):
         name=dict(type='str', required=True),
         src=dict(type='path'),
         state=dict(type='str', default='present', choices=['present', 'absent']),
-        segment_container=dict(type='str'),
-        segment_size=dict(type='raw'),
-        threads=dict(type='int', default=8, aliases=['segment_threads']),
         content_type=dict(type='str'),
-        metadata=dict(type='dict'),
-        purge_metadata=dict(type='bool', default=False),
-        checksum=dict(type='bool', default=False),
+        compare=dict(type='str', choices=['checksum', 'size_and_mtime']),
+        checksum=dict(type='bool', removed_in_version=_options.REMOVED_IN, removed_from_collection=_options.COLLECTION),
         on_failure=dict(type='str', default='keep', choices=['keep', 'delete']),
-        stale_segment_age=dict(type='int', default=86400),
-        delete_after=dict(type='int'),
-        delete_at=dict(type='str'),
+        **_options.spec(
+            'metadata',
+            'retention',
+            'transfer',
+            'slo_writing',
+            threads=dict(
+                aliases=['segment_threads'], deprecated_aliases=[_options.deprecated_alias('segment_threads')]
+            ),
+        ),
     )
     module_kwargs = dict(
         supports_check_mode=True,
         required_if=[('state', 'present', ['src'])],
-        mutually_exclusive=[('delete_after', 'delete_at')],
+        mutually_exclusive=[('compare', 'checksum')] + _options.exclusive('retention'),
     )
 
     def run(self):
@@ -408,16 +375,11 @@ class ArchiveSlo(ArchiveModule):
             raise ArchiveError(
                 "src: '%s' is empty; an SLO needs at least one byte, upload it with ncloud.archive.archive_object" % src
             )
-        if p['threads'] < 1:
-            raise ArchiveError('threads (segment_threads) must be at least 1')
-        if p['stale_segment_age'] < 0:
-            raise ArchiveError('stale_segment_age must be 0 or more seconds')
-        if p['delete_after'] is not None and p['delete_after'] < 1:
-            raise ArchiveError('delete_after must be a positive number of seconds')
-        self.delete_at = _swift.parse_delete_at(p['delete_at'])
-        self.desired_meta = _swift.normalize_metadata(p['metadata'], 'metadata')
-        if self.desired_meta and 'mtime' in self.desired_meta:
-            raise ArchiveError("metadata: the key 'mtime' is reserved for the file's modification time")
+        _options.threads(p)
+        _options.slo_writing(p)
+        self.delete_at, _delete_after = _options.retention(p)
+        self.desired_meta = _options.metadata(p, reserved=('mtime',))
+        self.compare = _options.compare(p, 'size_and_mtime')
         self.requested_size = self.size_option('segment_size')
 
     def present(self, before, segments):
@@ -430,7 +392,7 @@ class ArchiveSlo(ArchiveModule):
         if before is None:
             # Before any segment goes up: the manifest PUT would fail with 404 after them.
             self.client.require_container(self.container)
-        reason = _plan.slo_reason(before, segments, local, p['checksum'])
+        reason = _plan.slo_reason(before, segments, local, self.compare == 'checksum')
         _to_set, _to_remove, metadata = _swift.plan_metadata(
             before['metadata'] if before else {}, self.desired_meta, p['purge_metadata']
         )

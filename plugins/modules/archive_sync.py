@@ -102,22 +102,6 @@ options:
         C(human_to_bytes). The default is 1 GiB.
     type: raw
     default: 1073741824
-  segment_size:
-    description:
-      - Segment size of the SLOs, in bytes or as a number with a unit (C(128MiB), C(128MB)),
-        read as O(slo_threshold) is. By default the smallest power-of-two MiB size of at least
-        64 MiB that fits the server's C(max_manifest_segments).
-    type: raw
-  segment_container:
-    description:
-      - Container for SLO segments. Defaults to C(<container>_segments); created when missing.
-    type: str
-  threads:
-    description:
-      - Parallel transfers and md5 computations, for small files and for the segments of each
-        SLO.
-    type: int
-    default: 8
   delete_extra:
     description:
       - With O(mode=upload), delete the objects under O(prefix) that have no local file or
@@ -147,14 +131,11 @@ options:
     type: str
     choices: [checksum, size_and_mtime]
     default: checksum
-  stale_segment_age:
-    description:
-      - As for M(ncloud.archive.archive_slo), for the SLOs this task writes.
-    type: int
-    default: 86400
 extends_documentation_fragment:
   - ncloud.archive.archive
   - ncloud.archive.archive.attributes
+  - ncloud.archive.archive.transfer
+  - ncloud.archive.archive.slo_writing
 seealso:
   - module: ncloud.archive.archive_slo
     description: One large file as a Static Large Object, with the same segment rules.
@@ -314,7 +295,7 @@ bytes_per_second:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils import _options, _plan, _slo, _swift, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -332,14 +313,11 @@ class ArchiveSync(ArchiveModule):
         exclude=dict(type='list', elements='str', default=[]),
         directory_markers=dict(type='bool', default=True),
         slo_threshold=dict(type='raw', default=1073741824),
-        segment_size=dict(type='raw'),
-        segment_container=dict(type='str'),
-        threads=dict(type='int', default=8),
         delete_extra=dict(type='bool', default=False),
         metadata=dict(type='dict'),
         follow_symlinks=dict(type='bool', default=False),
         compare=dict(type='str', default='checksum', choices=['checksum', 'size_and_mtime']),
-        stale_segment_age=dict(type='int', default=86400),
+        **_options.spec('transfer', 'slo_writing'),
     )
     module_kwargs = dict(supports_check_mode=True)
 
@@ -354,13 +332,10 @@ class ArchiveSync(ArchiveModule):
             _swift.validate_object_name(self.prefix, 'prefix')
         self.slo_threshold = self.size_option('slo_threshold')
         self.requested_size = self.size_option('segment_size')
-        for option, value, low in (
-            ('threads', p['threads'], 1),
-            ('slo_threshold', self.slo_threshold, 1),
-            ('stale_segment_age', p['stale_segment_age'], 0),
-        ):
-            if value < low:
-                raise ArchiveError('%s must be at least %d, not %d' % (option, low, value))
+        _options.threads(p)
+        _options.slo_writing(p)
+        if self.slo_threshold < 1:
+            raise ArchiveError('slo_threshold must be at least 1, not %d' % self.slo_threshold)
         if p['mode'] == 'upload':
             return self.upload()
         return self.download()
@@ -449,9 +424,7 @@ class ArchiveSync(ArchiveModule):
             raise ArchiveError(
                 "path: '%s' is not a directory%s" % (root, '' if os.path.exists(root) else ' (it does not exist)')
             )
-        metadata = _swift.normalize_metadata(p['metadata'], 'metadata') or {}
-        if 'mtime' in metadata:
-            raise ArchiveError("metadata: the key 'mtime' is reserved for the file's modification time")
+        metadata = _options.metadata(p, reserved=('mtime',)) or {}
         tree = _tree.Tree(root, p['include'], p['exclude'], p['follow_symlinks'])
         files = []
         for rel, info in sorted(tree.files.items()):

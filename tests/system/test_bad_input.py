@@ -196,9 +196,9 @@ SLO_CASES = (
             'name-1026-bytes', {'container': '{container}', 'name': LONG_OBJECT_NAME, 'src': '{file}'}, 'name', ['1024']
         ),
         case(
-            'segment-threads-0',
-            {'container': '{container}', 'name': 'x', 'src': '{file}', 'segment_threads': 0},
-            'segment_threads',
+            'threads-0',
+            {'container': '{container}', 'name': 'x', 'src': '{file}', 'threads': 0},
+            'threads',
             ['at least 1'],
         ),
         # '0' is a size to human_to_bytes: checked against the server's minimum from /info.

@@ -393,7 +393,7 @@ def test_persistent_503(module, run_module, proxy, container, tmp_path):
         args = dict(container=container, name='data.bin', src=str(src), retries=1)
         path, operation = object_path(container, 'data.bin'), 'PUT object'
     else:
-        args = slo_args(container, 'data.bin', src, retries=1, segment_threads=1)
+        args = slo_args(container, 'data.bin', src, retries=1, threads=1)
         path, operation = segment_path(container, 'data.bin'), 'PUT segment'
     rule = proxy.add_rule('status', method='PUT', path=path, code=503)
     msg = failed(run_module(module, args))
@@ -784,7 +784,7 @@ def test_writer_finishing_first_keeps_slow_writers_segments(
     runs = {}
     # A (one segment at a time) stores two segments; its third waits until B has finished.
     wait = proxy_a.add_rule('hold', method='PUT', path=segs, skip=2, until=exited(runs, 'B'))
-    runs['A'] = start_writer(run_module, proxy_a, lab, container, file_a, segment_threads=1)
+    runs['A'] = start_writer(run_module, proxy_a, lab, container, file_a, threads=1)
     wait_for(lambda: wait.fired, 60, "A's third segment PUT")
     runs['B'] = start_writer(run_module, proxy_b, lab, container, file_b)
     result_b = runs['B'].wait(120)
@@ -832,9 +832,7 @@ def test_on_failure_delete_after_bad_segment(fault, run_module, proxy, swift, co
     else:
         rule = proxy.add_rule('flip_request', method='PUT', path=segs, skip=1, count=1, offset=100)
     msg = failed(
-        run_module(
-            'archive_slo', slo_args(container, 'data.bin', src, retries=0, segment_threads=2, on_failure='delete')
-        )
+        run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0, threads=2, on_failure='delete'))
     )
     assert rule.fired == 1
     hit = proxy.hits(rule)[0]
@@ -852,7 +850,7 @@ def test_on_failure_keep_resumes(run_module, proxy, swift, container, tmp_path):
     segs = segment_path(container, 'data.bin')
     rule = proxy.add_rule('status', method='PUT', path=segs, skip=2, code=503)
     msg = failed(
-        run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0, segment_threads=1, on_failure='keep'))
+        run_module('archive_slo', slo_args(container, 'data.bin', src, retries=0, threads=1, on_failure='keep'))
     )
     fired(rule)
     stored = len([r for r in proxy.find('PUT', segs) if r['status'] == 201])

@@ -78,7 +78,7 @@ def test_behind_a_gateway_prefix_the_path_from_v1_is_signed(run_module, fake):
 
 def test_the_key_comes_from_the_option_else_the_container_else_the_account(run_module, fake):
     args = dict(container='c', name='db dump.gz', temp_url_seconds=60)
-    given, failed = run_module(archive_info.main, fake, info=PIKE_INFO, temp_url_key='given', **args)
+    given, failed = run_module(archive_info.main, fake, info=PIKE_INFO, temp_url_signing_key='given', **args)
     assert not failed and signed(given['temp_url'], 'given', 'sha1')[0]
     fake.add_container('c', **{'x-container-meta-owner': 'dba'})  # the container's key gone
     fake.add_object('c', 'db dump.gz', b'backup')

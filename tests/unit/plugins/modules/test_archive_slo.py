@@ -129,7 +129,7 @@ def upload(run_module, tmp_path, conn, **args):
     src = tmp_path / 'big.bin'
     if not src.exists():  # one file version (mtime) for all runs of a test
         src.write_bytes(bytes(range(256)) * (3 * MIB // 256 + 7))
-    params = dict(container='c', name='big.bin', src=str(src), segment_size='1MB', segment_threads=2, retries=0)
+    params = dict(container='c', name='big.bin', src=str(src), segment_size='1MB', threads=2, retries=0)
     params.update(args)
     return run_module(archive_slo.main, conn, **params)
 

@@ -190,7 +190,7 @@ def slo_new(fake, tmp_path):
         name='big.bin',
         src=write(tmp_path, 'big.bin', BIG),
         segment_size='1MB',
-        segment_threads=3,
+        threads=3,
         metadata={'k': 'v'},
     )
 
@@ -210,7 +210,7 @@ def slo_converge(fake, tmp_path):
         metadata={'new': 'y'},
         purge_metadata=True,
         delete_at=str(fake.clock + 7200),
-        segment_threads=2,
+        threads=2,
     )
 
 
@@ -225,9 +225,7 @@ def slo_new_version(fake, tmp_path):
     fake.add_slo('c', 'big.bin', OTHER, MIB, age=3 * 86400)
     fake.add_object('c_segments', 'big.bin/slo/2.000000/9/1048576/00000000', b'left long ago', age=2 * 86400)
     fake.add_object('c_segments', 'big.bin/slo/3.000000/9/1048576/00000000', b'a writer now')
-    return dict(
-        container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG), segment_size='1MB', segment_threads=2
-    )
+    return dict(container='c', name='big.bin', src=write(tmp_path, 'big.bin', BIG), segment_size='1MB', threads=2)
 
 
 def slo_resume(fake, tmp_path):

@@ -35,7 +35,7 @@ def test_every_md5_of_the_modules_is_not_for_security(monkeypatch, run_module, t
     (tree / 'a.txt').write_bytes(b'alpha')
     runs = [
         (archive_slo.main, dict(container='c', name='big.bin', src=str(big), segment_size='1MB')),
-        (archive_slo.main, dict(container='c', name='big.bin', src=str(big), checksum=True)),
+        (archive_slo.main, dict(container='c', name='big.bin', src=str(big), compare='checksum')),
         (archive_object.main, dict(container='c', name='big.bin', state='downloaded', dest=str(tmp_path / 'out.bin'))),
         (archive_object.main, dict(container='c', name='a.txt', src=str(tree / 'a.txt'))),
         (archive_object.main, dict(container='c', name='a.txt', src=str(tree / 'a.txt'))),
