@@ -694,30 +694,18 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
                 _swift.check_dot_segments(name, 'delete_extra: the object to delete')
                 deleted.append(name)
                 actions.append(('delete_listed', listing[name]))
-    summary = {
-        'uploaded': len(uploaded),
-        'identical': len(identical_names),
-        'markers': len(created),
-        'deleted': len(deleted),
-        'skipped': len(desired['skipped']),
-    }
+    summary = _sync_summary('uploaded', uploaded, identical_names, created, deleted, desired['skipped'])
     added = [n for n in uploaded + created if n not in listing]
     replaced = [n for n in uploaded if n in listing]
     reason = _sync_reason(summary, 'uploaded')
     if desired.get('create_container'):
         actions.insert(0, ('create_container',))
         reason = 'container created; ' + reason
-    return Plan(
+    return _tree_plan(
         reason,
-        {'replaced': sorted(replaced), 'deleted': deleted},
-        {'added': sorted(added), 'replaced': sorted(replaced)},
         actions,
-        summary=summary,
-        uploaded=uploaded,
-        slo=slos,
-        markers=created,
-        deleted=deleted,
-        skipped_paths=sorted(desired['skipped']),
+        dict(replaced=replaced, added=added, deleted=deleted, skipped=desired['skipped']),
+        dict(summary=summary, uploaded=uploaded, slo=slos, markers=created),
         container_created=bool(desired.get('create_container')),
     )
 
@@ -760,13 +748,7 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
             if rel not in wanted:
                 deleted.append(rel)
                 actions.append(('remove', rel))
-    summary = {
-        'downloaded': len(downloaded),
-        'identical': len(identical_names),
-        'markers': len(created),
-        'deleted': len(deleted),
-        'skipped': len(desired['skipped']),
-    }
+    summary = _sync_summary('downloaded', downloaded, identical_names, created, deleted, desired['skipped'])
     moved, made = set(downloaded), set(created)
     replaced = [i['rel'] for i in entries if i['name'] in moved and i['rel'] in local_files]
     added = [i['rel'] for i in entries if (i['name'] in moved and i['rel'] not in local_files) or i['name'] in made]
@@ -774,18 +756,41 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
     if temps:
         removed = _temps_removed(temps)
         reason = removed if reason.startswith('all ') else '%s, %s' % (reason, removed)
-    return Plan(
+    return _tree_plan(
         reason,
-        {'replaced': sorted(replaced), 'deleted': deleted + temps},
-        {'added': sorted(added), 'replaced': sorted(replaced)},
         actions,
-        summary=summary,
-        downloaded=downloaded,
-        markers=created,
-        deleted=deleted,
-        skipped_paths=sorted(desired['skipped']),
+        dict(replaced=replaced, added=added, deleted=deleted, skipped=desired['skipped'], temps=temps),
+        dict(summary=summary, downloaded=downloaded, markers=created),
         temps_removed=temps,
     )
+
+
+def _tree_plan(reason, actions, paths, names, **returns):
+    """The Plan of a tree run. ``paths``: replaced, added, deleted and skipped (and the
+    temp files it removes); ``names``: the summary and the name lists of the direction.
+    The diff's before holds what is replaced and deleted, its after what is added and
+    replaced."""
+    replaced = sorted(paths['replaced'])
+    return Plan(
+        reason,
+        {'replaced': replaced, 'deleted': paths['deleted'] + paths.get('temps', [])},
+        {'added': sorted(paths['added']), 'replaced': replaced},
+        actions,
+        deleted=paths['deleted'],
+        skipped_paths=sorted(paths['skipped']),
+        **dict(names, **returns),
+    )
+
+
+def _sync_summary(moved, moved_names, identical_names, created, deleted, skipped):
+    """The counts a tree run returns as ``summary``; ``moved`` names the direction."""
+    return {
+        moved: len(moved_names),
+        'identical': len(identical_names),
+        'markers': len(created),
+        'deleted': len(deleted),
+        'skipped': len(skipped),
+    }
 
 
 def _sync_reason(summary, moved):
