@@ -37,7 +37,7 @@ from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift imp
 MIB = 1024 * 1024
 BIG = bytes(range(256)) * (3 * MIB // 256) + b'tail'  # 3 MiB and 4 bytes: 4 segments of 1 MiB
 OTHER = bytes(reversed(range(256))) * (2 * MIB // 256)
-BULK = {'bulk_delete': {'max_deletes_per_request': 10000}}
+BULK = {'bulk_delete': {'max_deletes_per_request': 10000}, 'tempurl': {'methods': ['GET', 'HEAD', 'PUT']}}
 
 
 def write(tmp_path, name, data):
@@ -162,6 +162,23 @@ def download_slo(fake, tmp_path):
     return dict(container='c', name='big.bin', state='downloaded', dest=str(tmp_path / 'out.bin'), threads=3)
 
 
+def download_dlo(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_dlo('c', 'parts.bin', BIG, MIB)
+    return dict(container='c', name='parts.bin', state='downloaded', dest=str(tmp_path / 'out.bin'), threads=3)
+
+
+def object_directory(fake, tmp_path):
+    fake.add_container('c')
+    return dict(container='c', name='logs/2026/', directory=True)
+
+
+def object_delete_dlo(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_dlo('c', 'parts.bin', BIG, MIB)
+    return dict(container='c', name='parts.bin', state='absent')
+
+
 def download_differs(fake, tmp_path):
     fake.add_container('c')
     fake.add_object('c', 'f.bin', b'data to fetch')
@@ -261,6 +278,22 @@ def info_slo(fake, tmp_path):
     return dict(container='c', name='big.bin')
 
 
+def info_object_temp_url(fake, tmp_path):
+    fake.add_container('c', **{'x-container-meta-temp-url-key': 'k'})
+    fake.add_object('c', 'f.bin', b'data')
+    return dict(container='c', name='f.bin', temp_url_seconds=60)
+
+
+def info_missing(fake, tmp_path):
+    return dict(container='nothing-here')
+
+
+def info_dlo(fake, tmp_path):
+    fake.add_container('c')
+    fake.add_dlo('c', 'parts.bin', BIG, MIB)
+    return dict(container='c', name='parts.bin')
+
+
 # archive_sync: a tree under ``tmp_path/src`` (two small files, a nested one, an empty
 # directory and BIG, above the threshold: an SLO) going up, or coming back into ``tmp_path/dest``.
 SYNC = dict(container='c', prefix='t/', slo_threshold='2MiB', segment_size='1MiB', threads=3, retries=0)
@@ -293,6 +326,10 @@ def sync_once(fake, **args):
 
 def sync_upload_new(fake, tmp_path):
     fake.add_container('c')
+    return dict(SYNC, path=str(tree(tmp_path)))
+
+
+def sync_upload_creates_container(fake, tmp_path):
     return dict(SYNC, path=str(tree(tmp_path)))
 
 
@@ -351,8 +388,11 @@ CASES = [
     ('object-delete', archive_object, 'present', object_delete),
     ('object-delete-slo', archive_object, 'present', object_delete_slo),
     ('object-gone', archive_object, 'already absent', object_gone),
+    ('object-directory', archive_object, 'absent', object_directory),
+    ('object-delete-dlo', archive_object, 'present', object_delete_dlo),
     ('download-new', archive_object, 'dest absent', download_new),
     ('download-slo', archive_object, 'dest absent', download_slo),
+    ('download-dlo', archive_object, 'dest absent', download_dlo),
     ('download-differs', archive_object, 'content differs', download_differs),
     ('download-identical', archive_object, 'identical', download_identical),
     (
@@ -372,7 +412,11 @@ CASES = [
     ('info-account', archive_info, None, info_account),
     ('info-container', archive_info, None, info_container),
     ('info-slo', archive_info, None, info_slo),
+    ('info-dlo', archive_info, None, info_dlo),
+    ('info-object-temp-url', archive_info, None, info_object_temp_url),
+    ('info-missing', archive_info, None, info_missing),
     ('sync-upload-new', archive_sync, '4 uploaded, 4 markers created', sync_upload_new),
+    ('sync-upload-creates-container', archive_sync, None, sync_upload_creates_container),
     ('sync-upload-identical', archive_sync, 'all 8 identical', sync_upload_identical),
     ('sync-upload-changed', archive_sync, '1 uploaded', sync_upload_changed),
     ('sync-upload-delete-extra', archive_sync, '2 deleted', sync_upload_delete_extra),
@@ -479,6 +523,9 @@ def assert_swift_holds_the_files(swift, args):
         if 'src' in args:
             with open(args['src'], 'rb') as src:
                 expected = src.read()
+        elif args.get('directory'):
+            expected = b''
+            assert objects[args['name']]['content_type'] == 'application/directory'
         else:
             expected = args['content'].encode()
         assert data(objects[args['name']]) == expected
