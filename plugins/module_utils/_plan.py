@@ -48,6 +48,7 @@ ACTION_KINDS = {
     # trees (archive_sync): upload
     'marker': ('name',),
     'put_file': ('item',),
+    'delete_replaced': ('name', 'paths'),
     'slo': ('item', 'reason'),
     'delete_listed': ('entry',),
     # trees (archive_sync): download
@@ -655,7 +656,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
     HEADed (the listing could not tell what they are); ``hashes``: {path: md5} of files
     hashed because a listed object has their size.
     ``desired``: compare, delete_extra, wanted (names never deleted: every local file and
-    directory marker), deletable(name) (whether the filters select it), skipped ({rel: why}).
+    directory marker), deletable (the listed names the filters select), skipped ({rel: why}).
 
     Actions: ('marker', name), ('put_file', file), ('slo', file, reason), then
     ('delete_listed', entry).
@@ -685,12 +686,12 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
             actions.append(('slo', item, reason))
             slos.append(item['name'])
         else:
-            actions.append(('put_file', item))
+            actions.append(('put_file', dict(item, listed=entry is not None)))
     deleted = []
     if desired['delete_extra']:
         wanted = desired['wanted']
         for name in sorted(listing):
-            if name not in wanted and desired['deletable'](name):
+            if name not in wanted and name in desired['deletable']:
                 _swift.check_dot_segments(name, 'delete_extra: the object to delete')
                 deleted.append(name)
                 actions.append(('delete_listed', listing[name]))
@@ -707,6 +708,33 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
         dict(replaced=replaced, added=added, deleted=deleted, skipped=desired['skipped']),
         dict(summary=summary, uploaded=uploaded, slo=slos, markers=created),
         container_created=bool(desired.get('create_container')),
+        segments_deleted=0,
+    )
+
+
+def replaced_by_files(plan):
+    """Names of the objects that the plan's small files replace (('put_file', item) of a
+    listed name): what is to be read before planning their segments' deletion."""
+    return [item['name'] for (item,) in grouped(plan.actions, ACTION_KINDS)['put_file'] if item.get('listed')]
+
+
+def plan_replaced_segments(plan, found):
+    """``plan`` (of plan_sync_upload) with ('delete_replaced', name, paths) for each object
+    a small file replaces that is a large one: its segments go once the file's PUT replaced
+    it. ``found``: {name: (facts, segments)} of replaced_by_files(plan), read from every
+    replica. Returns a new Plan; ``segments_deleted`` counts them."""
+    added = []
+    for name in replaced_by_files(plan):
+        paths = [s['name'] for s in _swift.deletable_segments(*found.get(name, (None, None)))]
+        if paths:
+            added.append(('delete_replaced', name, paths))
+    return Plan(
+        plan.reason,
+        plan.before,
+        plan.after,
+        plan.actions + tuple(added),
+        plan.changed,
+        **dict(plan.returns, segments_deleted=sum(len(paths) for _kind, _name, paths in added)),
     )
 
 

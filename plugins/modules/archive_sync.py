@@ -189,6 +189,16 @@ container_created:
   returned: when O(mode=upload)
   type: bool
   sample: false
+segments_deleted:
+  description:
+    - Segments deleted because a small file replaced the large object (SLO, or DLO under a
+      segment prefix) that held them; in check mode, those that would be. They are read
+      from every replica before planning, and deleted once the file's PUT replaced them.
+    - The segments that a large file's new SLO no longer uses are cleaned up as
+      M(ncloud.archive.archive_slo) does, and not counted here.
+  returned: when O(mode=upload)
+  type: int
+  sample: 0
 summary:
   description: How many entries moved, were identical, were created as markers (upload) or
     directories (download), were deleted, and were skipped.
@@ -462,25 +472,32 @@ class ArchiveSync(ArchiveModule):
                 compare=p['compare'],
                 delete_extra=p['delete_extra'],
                 wanted=wanted,
-                deletable=self.selected_name,
+                deletable=set(name for name in listing if self.selected_name(name)),
                 skipped=['%s (%s)' % (rel, why) for rel, why in tree.skipped.items()],
                 create_container=create_container,
             ),
         )
+        # What the small files replace, read from every replica (the listing cannot tell a
+        # large object): its segments go after the PUT, an action of the plan.
+        replaced = [name for name in _plan.replaced_by_files(plan) if name not in remote]
+        plan = _plan.plan_replaced_segments(plan, dict(remote, **self.observe(replaced, newest=True)))
         outcome = {}
         if plan.changed and not self.check_mode:
-            outcome = self.apply_upload(plan, metadata, listing)
+            outcome = self.apply_upload(plan, metadata)
         return self.result(plan, outcome)
 
-    def apply_upload(self, plan, metadata, listing):
+    def apply_upload(self, plan, metadata):
         p = self.params
-        actions = _plan.grouped(plan.actions, ('create_container', 'marker', 'put_file', 'slo', 'delete_listed'))
+        actions = _plan.grouped(
+            plan.actions, ('create_container', 'marker', 'put_file', 'slo', 'delete_listed', 'delete_replaced')
+        )
         if actions['create_container']:
             self.client.put_container(self.container)
         # Markers and small files go on the pool together, each as (kind, item).
         small = [('marker',) + a for a in actions['marker']] + [('put',) + a for a in actions['put_file']]
         large = actions['slo']
         extra = [a[0] for a in actions['delete_listed']]
+        replaced_segments = dict(actions['delete_replaced'])
         headers = _swift.object_metadata_headers(metadata)
 
         def put(worker, action):
@@ -495,12 +512,7 @@ class ArchiveSync(ArchiveModule):
                     content_type=_plan.DIRECTORY_TYPE,
                     headers=headers,
                 )
-                return
-            old_segments = []
-            if item['name'] in listing:
-                # What the PUT replaces, read from every replica: a large object's segments go after it.
-                replaced = _slo.observe(worker, self.container, item['name'], True)
-                old_segments = [s['name'] for s in _swift.deletable_segments(*replaced)]
+                return 0
             _transfer.put_file(
                 worker,
                 self.container,
@@ -509,11 +521,12 @@ class ArchiveSync(ArchiveModule):
                 _plan.guess_type(item['name']),
                 dict(headers, **{'X-Object-Meta-Mtime': item['local'].mtime}),
             )
-            worker.delete_paths(old_segments)
+            # The large object this file replaced: its segments, once nothing uses them.
+            return worker.delete_paths(replaced_segments.get(item['name'], []))
 
         done = 0
         try:
-            _transfer.run_pool(self.client, put, small, p['threads'])
+            deleted = sum(_transfer.run_pool(self.client, put, small, p['threads']))
             done = len(small)
             self.moved += sum(item['local'].size for (item,) in actions['put_file'])
             for item, reason in large:
@@ -526,7 +539,7 @@ class ArchiveSync(ArchiveModule):
         except ArchiveError as exc:
             raise self.partial(exc, done, len(small) + len(large)) from exc
         self.delete_objects(extra)
-        return {}
+        return dict(segments_deleted=deleted)
 
     def delete_objects(self, entries):
         """Delete listed objects, a large one with its segments. What each one is, is read

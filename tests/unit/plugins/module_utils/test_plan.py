@@ -418,7 +418,7 @@ def test_plan_sync_upload_refuses_to_delete_a_dot_segment_name():
             listing,
             {},
             {},
-            dict(compare='checksum', delete_extra=True, wanted=set(), deletable=lambda name: True, skipped=[]),
+            dict(compare='checksum', delete_extra=True, wanted=set(), deletable=set(listing), skipped=[]),
         )
 
 
@@ -427,3 +427,30 @@ def test_plan_object_post_of_delete_after_is_absolute(local_file):
     before = dict(_plan.listed_facts({'name': 'd/o.txt', 'bytes': 100, 'hash': md5(DATA)}), content_type='text/plain')
     plan = _plan.plan_object('c', 'd/o.txt', before, [], local_file, dict(DESIRED, delete_after=60), now=1000)
     assert list(plan.actions) == [('post', {'X-Delete-At': '1060'})]
+
+
+def test_segments_of_a_large_object_a_small_file_replaces_are_an_action_of_the_plan(local_file):
+    """A listed SLO replaced by a small file: the plan names its segments, to delete after
+    the PUT; a replaced plain object and a DLO over a whole container add nothing."""
+    files = [
+        {'name': 't/%s' % n, 'rel': n, 'local': local_file, 'large': False} for n in ('slo', 'plain', 'dlo', 'new')
+    ]
+    listing = dict(
+        (f['name'], {'name': f['name'], 'bytes': 3, 'hash': md5(b'old')}) for f in files if f['rel'] != 'new'
+    )
+    desired = dict(compare='checksum', delete_extra=False, wanted=set(), deletable=set(), skipped=[])
+    plan = _plan.plan_sync_upload([], files, listing, {}, {}, desired)
+    assert plan.returns['segments_deleted'] == 0
+    assert _plan.replaced_by_files(plan) == ['t/slo', 't/plain', 't/dlo']
+    segments = [{'name': '/c_segments/t/slo/1/3/1/%08d' % i, 'bytes': 1, 'hash': md5(b'x')} for i in range(3)]
+    found = {
+        't/slo': (dict(slo(b'old', 1), name='t/slo'), segments),
+        't/plain': (plain(b'old'), []),
+        't/dlo': (dict(plain(b''), is_slo=False, dlo_manifest='whole_container/'), segments[:1]),
+    }
+    replaced = _plan.plan_replaced_segments(plan, found)
+    assert [a for a in replaced.actions if a.kind == 'delete_replaced'] == [
+        ('delete_replaced', 't/slo', [s['name'] for s in segments])
+    ]
+    assert replaced.returns['segments_deleted'] == 3 and replaced.reason == plan.reason
+    assert replaced.actions[: len(plan.actions)] == plan.actions

@@ -333,6 +333,15 @@ def sync_upload_creates_container(fake, tmp_path):
     return dict(SYNC, path=str(tree(tmp_path)))
 
 
+def sync_upload_replaces_large(fake, tmp_path):
+    """a.txt was stored as an SLO, docs/b.txt as a DLO: the small files replace them, and
+    their segments go with them."""
+    fake.add_container('c')
+    fake.add_slo('c', 't/a.txt', BIG, MIB)
+    fake.add_dlo('c', 't/docs/b.txt', BIG, MIB)
+    return dict(SYNC, path=str(tree(tmp_path)))
+
+
 def sync_upload_identical(fake, tmp_path):
     args = sync_upload_new(fake, tmp_path)
     sync_once(fake, path=args['path'])
@@ -417,6 +426,7 @@ CASES = [
     ('info-missing', archive_info, None, info_missing),
     ('sync-upload-new', archive_sync, '4 uploaded, 4 markers created', sync_upload_new),
     ('sync-upload-creates-container', archive_sync, None, sync_upload_creates_container),
+    ('sync-upload-replaces-large', archive_sync, '4 uploaded, 4 markers created', sync_upload_replaces_large),
     ('sync-upload-identical', archive_sync, 'all 8 identical', sync_upload_identical),
     ('sync-upload-changed', archive_sync, '1 uploaded', sync_upload_changed),
     ('sync-upload-delete-extra', archive_sync, '2 deleted', sync_upload_delete_extra),
@@ -632,3 +642,19 @@ def test_one_segment_list_in_every_result(run_module, tmp_path):
     assert [sorted(s) for s in info['segments']] == [['bytes', 'etag', 'name']] * 4
     assert info['segments'] == uploaded['segments']
     assert [s['etag'] for s in info['segments']] == [md5(BIG[i : i + MIB]) for i in range(0, len(BIG), MIB)]
+
+
+def test_a_small_file_replacing_a_large_object_takes_its_segments(run_module, tmp_path):
+    fake = FakeSwift()
+    args = sync_upload_replaces_large(fake, tmp_path)
+    segments = sorted(fake.containers['c_segments']['objects'])
+    assert len(segments) == 8  # four of the SLO, four of the DLO
+    checked, failed = run_module(archive_sync.main, fake, info=BULK, _ansible_check_mode=True, **args)
+    assert not failed and checked['segments_deleted'] == 8, checked
+    real, failed = run_module(archive_sync.main, fake, info=BULK, **args)
+    assert not failed and real['segments_deleted'] == 8, real
+    assert sorted(fake.containers['c_segments']['objects']) == [
+        n for n in sorted(fake.containers['c_segments']['objects']) if n.startswith('t/big.bin/')
+    ]
+    assert not any(n in fake.containers['c_segments']['objects'] for n in segments)
+    assert fake._data(fake.containers['c']['objects']['t/a.txt']) == b'alpha\n'  # pylint: disable=protected-access
