@@ -3,7 +3,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The planning layer: observed facts and the desired state in, a Plan out.
 
-Internal use only: this file is not a public API of the collection. No Ansible, no HTTP: the
+Internal use only: this file is not a public API of the collection. No Ansible, no HTTP, no
+file access (a local file's md5s come from _hash.Local when identity asks for them): the
 modules observe (HEAD, listing, manifest, local files), plan here, then apply the plan's
 actions unless in check mode. Check mode returns the same plan, so it predicts what the real
 run reports. It also holds the one identity rule, "local equals remote", that every module
@@ -13,13 +14,11 @@ uses.
 from __future__ import annotations
 
 import mimetypes
-import os
 import types
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _swift
+from ansible_collections.ncloud.archive.plugins.module_utils import _hash, _swift, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
-CHUNK = 1024 * 1024
 EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
 DIRECTORY_TYPE = 'application/directory'
 
@@ -150,71 +149,7 @@ def grouped(actions, kinds):
     return found
 
 
-# --- local facts -------------------------------------------------------------------------
-
-
-def md5_file(path, offset=0, length=None):
-    """md5 hex digest of ``length`` bytes of ``path`` from ``offset`` (to the end if None)."""
-    digest = _swift.new_md5()
-    with open(path, 'rb') as handle:
-        handle.seek(offset)
-        remaining = length
-        while remaining is None or remaining > 0:
-            chunk = handle.read(CHUNK if remaining is None else min(CHUNK, remaining))
-            if not chunk:
-                break
-            digest.update(chunk)
-            if remaining is not None:
-                remaining -= len(chunk)
-    return digest.hexdigest()
-
-
-def md5_comparable(segment):
-    """Whether a manifest entry's hash is the md5 of its bytes: not for a byte range of a
-    segment or a nested SLO (whose hash is its own manifest's ETag)."""
-    return 'range' not in segment and not segment.get('sub_slo') and bool(segment.get('hash'))
-
-
-def file_matches_segments(path, segments):
-    """Whether the file, cut at the segments' sizes, gives the segments' md5s.
-
-    ``segments`` is a parsed SLO manifest (dicts with ``bytes`` and ``hash``). Reads the file
-    once, stops at the first slice that differs.
-    """
-    if os.path.getsize(path) != sum(s['bytes'] for s in segments):
-        return False
-    offset = 0
-    for segment in segments:
-        if not md5_comparable(segment) or md5_file(path, offset, segment['bytes']) != segment['hash']:
-            return False
-        offset += segment['bytes']
-    return True
-
-
-class Local:
-    """Local data to compare with an object: a file (``path``) or bytes (``data``).
-
-    The md5 is computed at most once, when identity needs it (or given, when known).
-    """
-
-    def __init__(self, path=None, data=None, md5=None, size=None, mtime=None):
-        self.path = path
-        self.data = data
-        self._md5 = md5
-        if data is not None:
-            self.size = len(data)
-        elif size is not None:
-            self.size = size
-        else:
-            stat = os.stat(path)
-            self.size = stat.st_size
-            mtime = stat.st_mtime if mtime is None else mtime
-        self.mtime = None if mtime is None else _swift.source_mtime(mtime)
-
-    def md5(self):
-        if self._md5 is None:
-            self._md5 = _swift.md5_hex(self.data) if self.data is not None else md5_file(self.path)
-        return self._md5
+# --- identity ----------------------------------------------------------------------------
 
 
 def identical(remote, local, segments=None, quick=False):
@@ -230,7 +165,7 @@ def identical(remote, local, segments=None, quick=False):
     if _swift.is_large(remote):
         if quick and local.mtime is not None and remote['metadata'].get('mtime') == local.mtime:
             return True
-        return local.path is not None and segments is not None and file_matches_segments(local.path, segments)
+        return local.path is not None and segments is not None and local.matches_segments(segments)
     return local.md5() == remote['etag']
 
 
@@ -463,13 +398,9 @@ def plan_download(remote, segments, local, overwrite, stale_temps=()):
     if reason is not None:
         actions.append(('download',))
     if temps:
-        removed = _temps_removed(temps)
+        removed = _tree.temps_removed_reason(temps)
         reason = removed if reason is None else '%s, %s' % (reason, removed)
     return Plan(reason or 'identical', remote, remote, actions, temps_removed=temps)
-
-
-def _temps_removed(temps):
-    return '%d temporary file%s of an interrupted download removed' % (len(temps), '' if len(temps) == 1 else 's')
 
 
 # --- Static Large Objects --------------------------------------------------------------
@@ -529,11 +460,7 @@ def slo_jobs(local, prefix, segment_size, existing):
         name = _swift.segment_name(prefix, index)
         job = {'name': name, 'offset': offset, 'bytes': length}
         found = existing.get(name)
-        if (
-            found
-            and found['bytes'] == length
-            and _swift.strip_etag(found['hash']) == md5_file(local.path, offset, length)
-        ):
+        if found and found['bytes'] == length and _swift.strip_etag(found['hash']) == local.md5_range(offset, length):
             reused.append(dict(job, etag=_swift.strip_etag(found['hash'])))
         else:
             upload.append(job)
@@ -634,7 +561,7 @@ def _listed_identical(entry, local, remote, hashes, quick_mtime=False):
     if entry['name'] in remote and not quick_mtime:
         facts, segments = remote[entry['name']]
         if facts is not None and not _swift.is_large(facts) and local.path in hashes:
-            local = Local(local.path, md5=hashes[local.path], size=local.size)
+            local = _hash.Local(local.path, md5=hashes[local.path], size=local.size)
         return identical(facts, local, segments, quick=True)
     if listing_size(entry) != local.size:
         return False
@@ -643,7 +570,7 @@ def _listed_identical(entry, local, remote, hashes, quick_mtime=False):
         return stored is not None and float(local.mtime) <= stored
     if local.path not in hashes:
         return False
-    return identical(listed_facts(entry), Local(local.path, md5=hashes[local.path], size=local.size))
+    return identical(listed_facts(entry), _hash.Local(local.path, md5=hashes[local.path], size=local.size))
 
 
 def plan_sync_upload(markers, files, listing, remote, hashes, desired):
@@ -782,7 +709,7 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
     added = [i['rel'] for i in entries if (i['name'] in moved and i['rel'] not in local_files) or i['name'] in made]
     reason = _sync_reason(summary, 'downloaded')
     if temps:
-        removed = _temps_removed(temps)
+        removed = _tree.temps_removed_reason(temps)
         reason = removed if reason.startswith('all ') else '%s, %s' % (reason, removed)
     return _tree_plan(
         reason,

@@ -61,7 +61,7 @@ def post_manifest(client, container, name, headers, segments):
 
 
 class SloWriter:
-    """Writes ``local`` (a _plan.Local of a file) as the SLO ``container/name``.
+    """Writes ``local`` (a _hash.Local of a file) as the SLO ``container/name``.
 
     ``options``: segment_container, threads, on_failure ('keep' or 'delete'),
     stale_segment_age (seconds), timeout (the grace a clean-up gets after a failure).

@@ -9,9 +9,7 @@ nothing reads a whole file or a whole segment into memory.
 
 from __future__ import annotations
 
-import fcntl
 import os
-import secrets
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
@@ -20,7 +18,7 @@ from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _tre
 # Through _connection, whose import of swiftclient keeps python-keystoneclient out.
 from ansible_collections.ncloud.archive.plugins.module_utils._connection import LengthWrapper, MovingBody
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
-from ansible_collections.ncloud.archive.plugins.module_utils._plan import CHUNK, md5_comparable, md5_file
+from ansible_collections.ncloud.archive.plugins.module_utils._hash import CHUNK, md5_comparable, md5_file
 
 
 class Md5Slice(LengthWrapper):
@@ -142,7 +140,7 @@ def write_atomically(path, fill, sync_dir=True):
         mode = os.stat(path).st_mode & 0o7777
     except FileNotFoundError:
         mode = None
-    fd, tmp = _create_temp(directory, os.path.basename(path))
+    fd, tmp = _tree.create_temp(directory, os.path.basename(path))
     try:
         if mode is not None:
             os.fchmod(fd, mode)
@@ -162,22 +160,6 @@ def write_atomically(path, fill, sync_dir=True):
         sync_directory(directory)
 
 
-def _create_temp(directory, name):
-    """(fd, path) of a new file ``.<name>.<random>.part`` in ``directory``, created 0666 so
-    that the umask applies (reading the umask means setting it, which races with threads),
-    and flock-ed until it is closed: a temp file nobody locks is left by a killed run
-    (``_tree.remove_stale_temp``)."""
-    for _attempt in range(100):
-        tmp = os.path.join(directory, _tree.temp_name(name, secrets.token_hex(4)))
-        try:
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0), 0o666)
-        except FileExistsError:
-            continue
-        fcntl.flock(fd, fcntl.LOCK_EX)
-        return fd, tmp
-    raise FileExistsError('no free temporary file name beside %s' % os.path.join(directory, name))
-
-
 def download_to(path, chunks, verifier, sync_dir=True):
     """Write the stream ``chunks`` to ``path`` atomically, checked by ``verifier`` as it flows."""
 
@@ -188,6 +170,31 @@ def download_to(path, chunks, verifier, sync_dir=True):
         verifier.finish()
 
     write_atomically(path, fill, sync_dir)
+
+
+def fetch_verified(fetch, what, dest):
+    """Run ``fetch()``, a download of ``what`` into ``dest`` that is verified while it
+    streams and renamed into place only when whole. Bytes damaged on the way are worth one
+    more try: returns (what fetch returned, None) or, after a retry that succeeded, (that,
+    why the first try failed), for the module to warn. Every failure says that ``dest`` was
+    left as it was."""
+    retried = None
+    try:
+        try:
+            return fetch(), retried
+        except ArchiveError as exc:
+            if not is_verify_error(exc):
+                raise
+            retried = 'the download of %s failed its md5 check (%s) and was retried' % (what, exc.message)
+            return fetch(), retried
+    except ArchiveError as exc:
+        raise ArchiveError(
+            "download of %s failed, '%s' was left as it was: %s" % (what, dest, exc.message),
+            exc.status,
+            exc.transaction_id,
+        ) from exc
+    except OSError as exc:
+        raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from exc
 
 
 def parallel_download_possible(segments):

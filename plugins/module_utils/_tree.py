@@ -2,7 +2,8 @@
 # Copyright: (c) 2026, ncloud.archive contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Local directory trees for archive_sync: walking them, filtering relative paths, and
-mapping object names back to paths that stay inside the tree.
+mapping object names back to paths that stay inside the tree; and the one home of the temp
+files downloads write (name, create, lock, find, clean, and how a plan words them).
 
 Internal use only: this file is not a public API of the collection. No Ansible, no HTTP.
 Relative paths use '/' whatever the platform, as object names do.
@@ -14,6 +15,7 @@ import fcntl
 import fnmatch
 import os
 import re
+import secrets
 import stat
 
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
@@ -42,6 +44,27 @@ TEMP_REASON = 'the temporary file of a download'
 def temp_name(name, token):
     """The name of a download's temp file for the file ``name`` (``token``: 8 hex digits)."""
     return '.%s.%s.part' % (name, token)
+
+
+def create_temp(directory, name):
+    """(fd, path) of a new file ``.<name>.<random>.part`` in ``directory``, created 0666 so
+    that the umask applies (reading the umask means setting it, which races with threads),
+    and flock-ed until it is closed: a temp file nobody locks is left by a killed run
+    (remove_stale_temp)."""
+    for _attempt in range(100):
+        tmp = os.path.join(directory, temp_name(name, secrets.token_hex(4)))
+        try:
+            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, 'O_CLOEXEC', 0), 0o666)
+        except FileExistsError:
+            continue
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        return fd, tmp
+    raise FileExistsError('no free temporary file name beside %s' % os.path.join(directory, name))
+
+
+def temps_removed_reason(temps):
+    """How a plan says that it removes the temp files ``temps`` that killed runs left."""
+    return '%d temporary file%s of an interrupted download removed' % (len(temps), '' if len(temps) == 1 else 's')
 
 
 def is_temp(name):

@@ -243,7 +243,15 @@ bytes_per_second:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _options, _plan, _slo, _swift, _transfer, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils import (
+    _hash,
+    _options,
+    _plan,
+    _slo,
+    _swift,
+    _transfer,
+    _tree,
+)
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -340,10 +348,10 @@ class ArchiveObject(ArchiveModule):
     def local(self):
         p = self.params
         if p['directory']:
-            return _plan.Local(data=b'')
+            return _hash.Local(data=b'')
         if p['content'] is not None:
-            return _plan.Local(data=p['content'].encode('utf-8'))
-        return _plan.Local(p['src'])
+            return _hash.Local(data=p['content'].encode('utf-8'))
+        return _hash.Local(p['src'])
 
     def present(self):
         desired = self.desired()
@@ -425,7 +433,7 @@ class ArchiveObject(ArchiveModule):
         exists = os.path.exists(dest)
         directory = os.path.dirname(os.path.abspath(dest))
         stale = _tree.stale_temps_of(directory, os.path.basename(dest))
-        plan = _plan.plan_download(remote, segments, _plan.Local(dest) if exists else None, p['overwrite'], stale)
+        plan = _plan.plan_download(remote, segments, _hash.Local(dest) if exists else None, p['overwrite'], stale)
         if plan.changed and not self.check_mode:
 
             def download():
@@ -447,25 +455,9 @@ class ArchiveObject(ArchiveModule):
 
     def download(self, facts, segments, dest):
         fetch = self.download_segments if _transfer.parallel_download_possible(segments) else self.download_stream
-        try:
-            try:
-                fetch(facts, dest, segments)
-            except ArchiveError as exc:
-                if not _transfer.is_verify_error(exc):
-                    raise
-                # Bytes damaged on the way: worth one more try, never written to dest.
-                self.module.warn(
-                    'the download of %s failed its md5 check (%s) and was retried' % (self.what, exc.message)
-                )
-                fetch(facts, dest, segments)
-        except ArchiveError as exc:
-            raise ArchiveError(
-                "download of %s failed, '%s' was left as it was: %s" % (self.what, dest, exc.message),
-                exc.status,
-                exc.transaction_id,
-            ) from exc
-        except OSError as exc:
-            raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from exc
+        _done, retried = _transfer.fetch_verified(lambda: fetch(facts, dest, segments), self.what, dest)
+        if retried:
+            self.module.warn(retried)
 
     def download_stream(self, facts, dest, segments):
         """One GET of the whole object, checked against its md5 or its segments' md5s."""

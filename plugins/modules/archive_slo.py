@@ -273,7 +273,7 @@ changed_reason:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _options, _plan, _slo, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _hash, _options, _plan, _slo, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -384,7 +384,7 @@ class ArchiveSlo(ArchiveModule):
 
     def present(self, before, segments):
         p = self.params
-        local = _plan.Local(p['src'])
+        local = _hash.Local(p['src'])
         segment_size = None
         if self.requested_size is not None:
             # A given size is checked against /info even when nothing is to be uploaded.

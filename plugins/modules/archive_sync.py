@@ -305,7 +305,15 @@ bytes_per_second:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _options, _plan, _slo, _swift, _transfer, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils import (
+    _hash,
+    _options,
+    _plan,
+    _slo,
+    _swift,
+    _transfer,
+    _tree,
+)
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -443,7 +451,7 @@ class ArchiveSync(ArchiveModule):
                 {
                     'name': name,
                     'rel': rel,
-                    'local': _plan.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime),
+                    'local': _hash.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime),
                     'large': info.st_size >= self.slo_threshold,
                 }
             )
@@ -655,7 +663,7 @@ class ArchiveSync(ArchiveModule):
             tree = _tree.Tree(root, p['include'], p['exclude'])
             stale = [rel for rel in tree.temps if not _tree.temp_in_use(tree.path(rel))]
             files = dict(
-                (rel, _plan.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime))
+                (rel, _hash.Local(tree.path(rel), size=info.st_size, mtime=info.st_mtime))
                 for rel, info in tree.files.items()
             )
             dirs = set(tree.dirs)
@@ -732,22 +740,9 @@ class ArchiveSync(ArchiveModule):
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         name = item['name']
         what = "object '%s' in container '%s'" % (name, self.container)
-        try:
-            try:
-                mtime, size = self.fetch(worker, item, dest, parallel)
-            except ArchiveError as exc:
-                if not _transfer.is_verify_error(exc):
-                    raise
-                self.module.warn('the download of %s failed its md5 check (%s) and was retried' % (what, exc.message))
-                mtime, size = self.fetch(worker, item, dest, parallel)
-        except ArchiveError as exc:
-            raise ArchiveError(
-                "download of %s failed, '%s' was left as it was: %s" % (what, dest, exc.message),
-                exc.status,
-                exc.transaction_id,
-            ) from exc
-        except OSError as exc:
-            raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from exc
+        (mtime, size), retried = _transfer.fetch_verified(lambda: self.fetch(worker, item, dest, parallel), what, dest)
+        if retried:
+            self.module.warn(retried)
         if mtime is not None:
             os.utime(dest, (time.time(), mtime))
         return size
@@ -766,7 +761,7 @@ class ArchiveSync(ArchiveModule):
         segments = None
         if _swift.is_slo(headers) or _swift.dlo_manifest(headers):
             segments = self.segments_of(worker, name, headers)
-            checkable = all(_plan.md5_comparable(s) for s in segments)
+            checkable = all(_hash.md5_comparable(s) for s in segments)
             if checkable and not _swift.segments_agree(etag, size, segments):
                 body.close()
                 raise ArchiveError(CHANGED_WHILE_READ)

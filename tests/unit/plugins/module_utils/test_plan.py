@@ -9,7 +9,7 @@ import hashlib
 
 import pytest
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift
+from ansible_collections.ncloud.archive.plugins.module_utils import _hash, _plan, _swift
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 DATA = b'0123456789' * 10
@@ -50,7 +50,7 @@ def manifest(data, size):
 def local_file(tmp_path):
     path = tmp_path / 'f'
     path.write_bytes(DATA)
-    return _plan.Local(str(path))
+    return _hash.Local(str(path))
 
 
 # --- identity ---------------------------------------------------------------------------
@@ -89,8 +89,8 @@ def test_identical(local_file, remote, segments, quick, expected):
 
 
 def test_bytes_are_identical_by_their_md5():
-    assert _plan.identical(plain(b'abc'), _plan.Local(data=b'abc'))
-    assert not _plan.identical(slo(b'abc', 1), _plan.Local(data=b'abc'), manifest(b'abc', 1))
+    assert _plan.identical(plain(b'abc'), _hash.Local(data=b'abc'))
+    assert not _plan.identical(slo(b'abc', 1), _hash.Local(data=b'abc'), manifest(b'abc', 1))
 
 
 # --- archive_object ---------------------------------------------------------------------

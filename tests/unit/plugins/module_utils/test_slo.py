@@ -13,7 +13,7 @@ import os
 import pytest
 from swiftclient.exceptions import ClientException
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _client, _connection, _plan, _slo, _swift
+from ansible_collections.ncloud.archive.plugins.module_utils import _client, _connection, _hash, _slo, _swift
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.tests.unit.conftest import FakeConnector
 from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift, md5
@@ -42,7 +42,7 @@ def writer(fake, tmp_path, data=BIG, **options):
     opts = dict(segment_container=SEG, threads=2, on_failure='keep', stale_segment_age=86400, timeout=30)
     opts.update(options)
     client = _client.Client(FakeConnector(fake, BULK))
-    return _slo.SloWriter(client, _connection.Deadline(0), 'c', 'big.bin', _plan.Local(str(path)), opts)
+    return _slo.SloWriter(client, _connection.Deadline(0), 'c', 'big.bin', _hash.Local(str(path)), opts)
 
 
 def plan(slo, reason='absent'):

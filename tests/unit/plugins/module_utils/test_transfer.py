@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _client, _plan, _transfer, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils import _client, _hash, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.tests.unit.conftest import FakeConnector
 from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift
@@ -35,8 +35,8 @@ def chunks(data, size=777):
 def test_md5_file_of_a_slice(tmp_path):
     path = tmp_path / 'f'
     path.write_bytes(DATA)
-    assert _plan.md5_file(str(path)) == md5(DATA)
-    assert _plan.md5_file(str(path), 100, 1000) == md5(DATA[100:1100])
+    assert _hash.md5_file(str(path)) == md5(DATA)
+    assert _hash.md5_file(str(path), 100, 1000) == md5(DATA[100:1100])
 
 
 def test_md5_files_on_threads(tmp_path):
@@ -52,10 +52,10 @@ def test_md5_files_on_threads(tmp_path):
 def test_file_matches_segments_cut_at_manifest_sizes(tmp_path):
     path = tmp_path / 'f'
     path.write_bytes(DATA)
-    assert _plan.file_matches_segments(str(path), segments_of(DATA, 4096))
+    assert _hash.file_matches_segments(str(path), segments_of(DATA, 4096))
     changed = DATA[:5000] + b'X' + DATA[5001:]
-    assert not _plan.file_matches_segments(str(path), segments_of(changed, 4096))
-    assert not _plan.file_matches_segments(str(path), segments_of(DATA[:-1], 4096))
+    assert not _hash.file_matches_segments(str(path), segments_of(changed, 4096))
+    assert not _hash.file_matches_segments(str(path), segments_of(DATA[:-1], 4096))
 
 
 def test_verifier_accepts_the_right_bytes_in_any_chunking():
@@ -234,3 +234,40 @@ def test_parallel_only_for_md5_checkable_manifests():
     assert not _transfer.parallel_download_possible(None)
     assert not _transfer.parallel_download_possible(manifest[:2] + [dict(manifest[2], range='0-9')])
     assert not _transfer.parallel_download_possible(manifest[:2] + [dict(manifest[2], sub_slo=True)])
+
+
+def test_fetch_verified_retries_damaged_bytes_once_and_says_dest_was_kept():
+    calls = []
+
+    def damaged_then_whole():
+        calls.append(1)
+        if len(calls) == 1:
+            raise _transfer.VerifyError('md5 mismatch')
+        return 'done'
+
+    assert _transfer.fetch_verified(damaged_then_whole, "object 'o'", '/d/o') == (
+        'done',
+        "the download of object 'o' failed its md5 check (md5 mismatch) and was retried",
+    )
+    assert len(calls) == 2
+
+    def always_damaged():
+        raise _transfer.VerifyError('md5 mismatch')
+
+    with pytest.raises(ArchiveError, match=r"download of object 'o' failed, '/d/o' was left as it was: md5 mismatch"):
+        _transfer.fetch_verified(always_damaged, "object 'o'", '/d/o')
+
+    def refused():
+        calls.append(1)
+        raise ArchiveError('GET failed', 503, 'tx1')
+
+    calls.clear()
+    with pytest.raises(ArchiveError) as err:
+        _transfer.fetch_verified(refused, "object 'o'", '/d/o')
+    assert len(calls) == 1 and err.value.status == 503 and err.value.transaction_id == 'tx1'
+
+    def disk_full():
+        raise OSError(28, 'No space left on device')
+
+    with pytest.raises(ArchiveError, match=r"could not write '/d/o' \(left as it was\)"):
+        _transfer.fetch_verified(disk_full, "object 'o'", '/d/o')
