@@ -170,15 +170,16 @@ def identical(remote, local, segments=None, quick=False):
 
 
 def listed_facts(entry):
-    """The facts a listing entry of a plain object gives (its hash is the md5 of its bytes)."""
-    return {
-        'name': entry.get('name'),
-        'bytes': entry.get('bytes'),
-        'is_slo': False,
-        'etag': _swift.strip_etag(entry.get('hash')),
-        'metadata': {},
-        'content_type': _swift.listing_content_type(entry),
-    }
+    """The facts a listing entry of a plain object gives (its hash is the md5 of its bytes;
+    a listing names no container and no metadata)."""
+    return _swift.facts_of_object(
+        None,
+        entry.get('name'),
+        _swift.strip_etag(entry.get('hash')),
+        entry.get('bytes'),
+        _swift.listing_content_type(entry),
+        {},
+    )
 
 
 # What the swift CLI takes for a directory marker (the second from older clients).
@@ -239,18 +240,7 @@ def plan_container(name, before, keys, desired):
     headers = {}
     for _reason, part in changes:
         headers.update(part)
-    after = dict(
-        before
-        or {
-            'name': name,
-            'object_count': 0,
-            'bytes': 0,
-            'quota_bytes': None,
-            'quota_count': None,
-            'temp_url_key_set': False,
-            'temp_url_key_2_set': False,
-        }
-    )
+    after = dict(before or dict(_swift.container_facts(name, {}), object_count=0, bytes=0))
     after.update(
         metadata=meta_after,
         read_acl=current['read_acl'] if read_acl is None else read_acl,
@@ -306,18 +296,9 @@ def plan_object(container, name, before, segments, local, desired, now):
             # replica (fixed in 2.15.2), so replicas could disagree on when it expires.
             expiry = int(now) + desired['delete_after']
             headers['X-Delete-At'] = str(expiry)
-        after = {
-            'container': container,
-            'name': name,
-            'etag': local.md5(),
-            'bytes': local.size,
-            'content_type': content_type,
-            'last_modified': '',
-            'metadata': meta_after,
-            'is_slo': False,
-        }
-        if expiry:
-            after['delete_at'] = expiry
+        after = _swift.facts_of_object(
+            container, name, local.md5(), local.size, content_type, meta_after, delete_at=expiry
+        )
         actions = [('put', headers, content_type)]
         returns = {}
         paths = [s['name'] for s in _swift.deletable_segments(before, segments)]
@@ -492,18 +473,16 @@ def plan_slo_upload(before, reason, local, write, found):
     path = '/%s/%%s' % write['segment_container']
     upload, reused, expiry = found['upload'], found['reused'], write['expiry']
     stale = sorted(p for p, value in found['reused_expiries'].items() if value != (expiry or 0))
-    after = {
-        'container': write['container'],
-        'name': write['name'],
-        'etag': '',
-        'bytes': local.size,
-        'content_type': write['content_type'],
-        'last_modified': '',
-        'metadata': write['metadata'],
-        'is_slo': True,
-    }
-    if expiry:
-        after['delete_at'] = expiry
+    after = _swift.facts_of_object(
+        write['container'],
+        write['name'],
+        '',
+        local.size,
+        write['content_type'],
+        write['metadata'],
+        slo=True,
+        delete_at=expiry,
+    )
     jobs = sorted(upload + reused, key=lambda j: j['offset'])
     actions = [('upload', upload, expiry)]
     if stale:

@@ -432,23 +432,39 @@ def dlo_manifest(headers):
     return unquote(container), unquote(prefix)
 
 
-def object_facts(container, name, headers):
+def facts_of_object(container, name, etag, size, content_type, metadata, slo=False, **extra):
+    """The one shape of an object's facts, as every module returns it (RETURN ``object``):
+    container, name, etag, bytes, content_type, last_modified, metadata, is_slo, and when
+    they apply delete_at and dlo_manifest (``extra``, left out when empty)."""
     facts = {
         'container': container,
         'name': name,
-        'etag': strip_etag(headers.get('etag')),
-        'bytes': to_int(headers.get('content-length')),
-        'content_type': headers.get('content-type', ''),
-        'last_modified': headers.get('last-modified', ''),
-        'metadata': metadata_from_headers(headers, 'object'),
-        'is_slo': is_slo(headers),
+        'etag': etag,
+        'bytes': size,
+        'content_type': content_type,
+        'last_modified': extra.pop('last_modified', ''),
+        'metadata': metadata,
+        'is_slo': slo,
     }
-    manifest = dlo_manifest(headers)
-    if manifest is not None:
-        facts['dlo_manifest'] = '%s/%s' % manifest
-    if headers.get('x-delete-at'):
-        facts['delete_at'] = to_int(headers['x-delete-at'])
+    facts.update((key, value) for key, value in extra.items() if value)
     return facts
+
+
+def object_facts(container, name, headers):
+    """An object's facts from its HEAD (or GET) answer."""
+    manifest = dlo_manifest(headers)
+    return facts_of_object(
+        container,
+        name,
+        strip_etag(headers.get('etag')),
+        to_int(headers.get('content-length')),
+        headers.get('content-type', ''),
+        metadata_from_headers(headers, 'object'),
+        is_slo(headers),
+        last_modified=headers.get('last-modified', ''),
+        dlo_manifest='%s/%s' % manifest if manifest is not None else None,
+        delete_at=to_int(headers['x-delete-at']) if headers.get('x-delete-at') else None,
+    )
 
 
 def object_diff_view(facts):
