@@ -562,7 +562,8 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
     HEADed (the listing could not tell what they are); ``hashes``: {path: md5} of files
     hashed because a listed object has their size.
     ``desired``: compare, delete_extra, wanted (names never deleted: every local file and
-    directory marker), deletable (the listed names the filters select), skipped ({rel: why}).
+    directory marker), deletable (the listed names the filters select), skipped ({rel: why}),
+    expiry (the X-Delete-At of every object the run writes, or None).
 
     Actions: ('marker', name), ('put_file', file), ('slo', file, reason), then
     ('delete_listed', entry).
@@ -615,6 +616,7 @@ def plan_sync_upload(markers, files, listing, remote, hashes, desired):
         dict(summary=summary, uploaded=uploaded, slo=slos, markers=created),
         container_created=bool(desired.get('create_container')),
         segments_deleted=0,
+        **({'delete_at': desired['expiry']} if desired.get('expiry') else {}),
     )
 
 

@@ -116,6 +116,23 @@ options:
       - User metadata to give every uploaded object (O(mode=upload)). The key C(mtime) is
         reserved for the file's modification time.
     type: dict
+  delete_after:
+    description:
+      - With O(mode=upload), have Swift delete each object this run writes this many seconds
+        after the run (C(X-Delete-At), now plus O(delete_after), one time for the whole run) -
+        files, directory markers, and an SLO's manifest B(and every segment).
+      - The expiry is set once, when an object is written, as NAVER's government cloud
+        requires; an object a run finds identical keeps the expiry it has (none, or the one a
+        run gave it when it wrote it). For archives that simply expire, such as logs.
+      - Mutually exclusive with O(delete_at).
+    type: int
+  delete_at:
+    description:
+      - With O(mode=upload), when Swift deletes each object this run writes (files, markers,
+        an SLO's manifest and segments), as epoch seconds or an ISO 8601 date and time (UTC
+        unless it says otherwise), for example C(2027-06-30T00:00:00Z). Set once, when an
+        object is written, as for O(delete_after).
+    type: str
   follow_symlinks:
     description:
       - With O(mode=upload), upload what symlinks point to. By default symlinks are skipped
@@ -189,6 +206,12 @@ container_created:
   returned: when O(mode=upload)
   type: bool
   sample: false
+delete_at:
+  description: The C(X-Delete-At) (epoch seconds) that this run gives the objects it writes
+    (O(delete_after) or O(delete_at)); in check mode, would give.
+  returned: when O(mode=upload) and O(delete_after) or O(delete_at) is given
+  type: int
+  sample: 1796245200
 segments_deleted:
   description:
     - Segments deleted because a small file replaced the large object (SLO, or DLO under a
@@ -335,9 +358,9 @@ class ArchiveSync(ArchiveModule):
         metadata=dict(type='dict'),
         follow_symlinks=dict(type='bool', default=False),
         compare=dict(type='str', default='checksum', choices=['checksum', 'size_and_mtime']),
-        **_options.spec('transfer', 'slo_writing'),
+        **_options.spec('transfer', 'slo_writing', 'retention'),
     )
-    module_kwargs = dict(supports_check_mode=True)
+    module_kwargs = dict(supports_check_mode=True, mutually_exclusive=_options.exclusive('retention'))
 
     def run(self):
         p = self.params
@@ -352,6 +375,11 @@ class ArchiveSync(ArchiveModule):
         self.requested_size = self.size_option('segment_size')
         _options.threads(p)
         _options.slo_writing(p)
+        delete_at, delete_after = _options.retention(p)
+        if p['mode'] != 'upload' and (delete_at is not None or delete_after is not None):
+            raise ArchiveError('delete_after and delete_at apply to mode=upload: leave them out of a download')
+        # One expiry for everything this run writes, set once when each object is written.
+        self.expiry = _swift.plan_expiry(None, delete_at, delete_after, time.time(), rewritten=True) or None
         if self.slo_threshold < 1:
             raise ArchiveError('slo_threshold must be at least 1, not %d' % self.slo_threshold)
         if p['mode'] == 'upload':
@@ -483,6 +511,7 @@ class ArchiveSync(ArchiveModule):
                 deletable=set(name for name in listing if self.selected_name(name)),
                 skipped=['%s (%s)' % (rel, why) for rel, why in tree.skipped.items()],
                 create_container=create_container,
+                expiry=self.expiry,
             ),
         )
         # What the small files replace, read from every replica (the listing cannot tell a
@@ -506,7 +535,7 @@ class ArchiveSync(ArchiveModule):
         large = actions['slo']
         extra = [a[0] for a in actions['delete_listed']]
         replaced_segments = dict(actions['delete_replaced'])
-        headers = _swift.object_metadata_headers(metadata)
+        headers = dict(_swift.object_metadata_headers(metadata), **_swift.expiry_headers(self.expiry))
 
         def put(worker, action):
             kind, item = action
@@ -616,7 +645,7 @@ class ArchiveSync(ArchiveModule):
             segment_size,
             dict(metadata, mtime=local.mtime),
             _plan.guess_type(item['name']),
-            None,
+            self.expiry,
         )
         writer.apply(plan)
         return _plan.upload_bytes(plan)

@@ -17,6 +17,7 @@ import contextlib
 import io
 import os
 import pathlib
+import time
 from unittest import mock
 
 import pytest
@@ -342,6 +343,11 @@ def sync_upload_replaces_large(fake, tmp_path):
     return dict(SYNC, path=str(tree(tmp_path)))
 
 
+def sync_upload_expiring(fake, tmp_path):
+    fake.add_container('c')
+    return dict(SYNC, path=str(tree(tmp_path)), delete_at='2030-01-01T00:00:00Z')
+
+
 def sync_upload_identical(fake, tmp_path):
     args = sync_upload_new(fake, tmp_path)
     sync_once(fake, path=args['path'])
@@ -427,6 +433,7 @@ CASES = [
     ('sync-upload-new', archive_sync, '4 uploaded, 4 markers created', sync_upload_new),
     ('sync-upload-creates-container', archive_sync, None, sync_upload_creates_container),
     ('sync-upload-replaces-large', archive_sync, '4 uploaded, 4 markers created', sync_upload_replaces_large),
+    ('sync-upload-expiring', archive_sync, '4 uploaded, 4 markers created', sync_upload_expiring),
     ('sync-upload-identical', archive_sync, 'all 8 identical', sync_upload_identical),
     ('sync-upload-changed', archive_sync, '1 uploaded', sync_upload_changed),
     ('sync-upload-delete-extra', archive_sync, '2 deleted', sync_upload_delete_extra),
@@ -658,3 +665,36 @@ def test_a_small_file_replacing_a_large_object_takes_its_segments(run_module, tm
     ]
     assert not any(n in fake.containers['c_segments']['objects'] for n in segments)
     assert fake._data(fake.containers['c']['objects']['t/a.txt']) == b'alpha\n'  # pylint: disable=protected-access
+
+
+@pytest.mark.parametrize('retention', [dict(delete_at='2030-01-01T00:00:00Z'), dict(delete_after=3600)])
+def test_every_object_a_tree_upload_writes_expires_segments_too(run_module, tmp_path, retention):
+    """Files, markers, the SLO's manifest and each of its segments get one X-Delete-At;
+    a re-run finds them identical and changes nothing (the expiry is set once)."""
+    fake = FakeSwift()
+    args = dict(sync_upload_new(fake, tmp_path), **retention)
+    before = int(time.time())
+    real, failed = run_module(archive_sync.main, fake, info=BULK, **args)
+    after = int(time.time())
+    assert not failed, real
+    if 'delete_at' in retention:
+        assert real['delete_at'] == 1893456000
+    else:
+        assert before + 3600 <= real['delete_at'] <= after + 3600
+    written = dict(fake.containers['c']['objects'], **fake.containers['c_segments']['objects'])
+    assert len(written) == 4 + 4 + 4  # files, markers, BIG's segments
+    assert dict((n, o['headers'].get('x-delete-at')) for n, o in written.items()) == dict(
+        (n, str(real['delete_at'])) for n in written
+    )
+    again, failed = run_module(archive_sync.main, fake, info=BULK, **args)
+    assert not failed and not again['changed'], again
+
+
+def test_retention_is_refused_for_a_download(run_module, tmp_path):
+    fake = FakeSwift()
+    fake.add_container('c')
+    result, failed = run_module(
+        archive_sync.main, fake, mode='download', container='c', path=str(tmp_path / 'd'), delete_after=60
+    )
+    assert failed and result['msg'] == ('delete_after and delete_at apply to mode=upload: leave them out of a download')
+    assert fake.writes == [] and not (tmp_path / 'd').exists()
