@@ -15,49 +15,8 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _objects, _plan, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
-
-
-def observe(client, container, name, newest=False):
-    """(facts, segments) of an object: an SLO's manifest, a DLO's segments listing, [] for a
-    plain one; (None, None) when there is none. ``newest``: read from every replica (reads
-    that decide a deletion)."""
-    facts = client.head_object(container, name, newest=newest)
-    if facts is None:
-        return None, None
-    if facts['is_slo']:
-        return facts, client.get_manifest(container, name, newest=newest) or []
-    if facts.get('dlo_manifest'):
-        return facts, dlo_segments(client, container, name, facts)
-    return facts, []
-
-
-def dlo_segments(client, container, name, facts):
-    """The segments of the DLO ``facts`` describes, listed from its manifest's container and
-    prefix (name order). Its size is theirs: Swift answers none for a DLO of more segments
-    than a listing page."""
-    segment_container, prefix = _swift.dlo_parts(facts)
-    entries = client.list_container(segment_container, prefix=prefix) or []
-    segments = _swift.dlo_segments(segment_container, entries, '/%s/%s' % (container, name))
-    if facts['bytes'] is None:  # what Swift gives a DLO whose listing fits one page
-        facts['bytes'] = sum(s['bytes'] for s in segments)
-        facts['etag'] = _swift.slo_etag([s['hash'] for s in segments])
-    return segments
-
-
-def post_manifest(client, container, name, headers, segments):
-    """POST metadata, content type or expiry to an SLO's manifest, then make sure it still is
-    one: on Swift 2.15.1 (fixed in 2.15.2) a POST shortly after the manifest PUT can reach a
-    replica without it and drop ``X-Static-Large-Object``, so that the object reads as its
-    manifest's JSON. Read back from every replica; when it is no longer an SLO, PUT the
-    manifest (``segments``, as read before) again with the POSTed headers."""
-    client.post_object(container, name, headers)
-    after = client.head_object(container, name, newest=True)
-    if after is not None and not after['is_slo']:
-        headers = dict(headers)
-        content_type = headers.pop('Content-Type', None) or after['content_type']
-        client.put_manifest(container, name, _swift.manifest_put_body(segments), content_type, headers)
 
 
 class SloWriter:
@@ -77,7 +36,7 @@ class SloWriter:
         return '/%s/%s' % (self.segment_container, name)
 
     def observe(self, newest=False):
-        return observe(self.client, self.container, self.name, newest)
+        return _objects.observe(self.client, self.container, self.name, newest)
 
     def versions(self):
         """Listing entries of all versions of this object's segments."""

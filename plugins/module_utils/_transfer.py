@@ -172,31 +172,6 @@ def download_to(path, chunks, verifier, sync_dir=True):
     write_atomically(path, fill, sync_dir)
 
 
-def fetch_verified(fetch, what, dest):
-    """Run ``fetch()``, a download of ``what`` into ``dest`` that is verified while it
-    streams and renamed into place only when whole. Bytes damaged on the way are worth one
-    more try: returns (what fetch returned, None) or, after a retry that succeeded, (that,
-    why the first try failed), for the module to warn. Every failure says that ``dest`` was
-    left as it was."""
-    retried = None
-    try:
-        try:
-            return fetch(), retried
-        except ArchiveError as exc:
-            if not is_verify_error(exc):
-                raise
-            retried = 'the download of %s failed its md5 check (%s) and was retried' % (what, exc.message)
-            return fetch(), retried
-    except ArchiveError as exc:
-        raise ArchiveError(
-            "download of %s failed, '%s' was left as it was: %s" % (what, dest, exc.message),
-            exc.status,
-            exc.transaction_id,
-        ) from exc
-    except OSError as exc:
-        raise ArchiveError("could not write '%s' (left as it was): %s" % (dest, exc)) from exc
-
-
 def parallel_download_possible(segments):
     """Whether an SLO can be fetched segment by segment and each one checked by its md5:
     more than one segment, none of them a byte range or a nested SLO."""

@@ -203,7 +203,7 @@ changed_reason:
 
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _slo, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _objects, _plan, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -282,7 +282,7 @@ class ArchiveContainer(ArchiveModule):
         entries = [e for e in self.client.list_container(name) or () if 'name' in e]
         names = [e['name'] for e in entries if not _plan.is_marker(_plan.listed_facts(e))]
         found = _transfer.run_pool(
-            self.client, lambda worker, obj: _slo.observe(worker, name, obj, True), names, OBSERVE_THREADS
+            self.client, lambda worker, obj: _objects.observe(worker, name, obj, True), names, OBSERVE_THREADS
         )
         paths = set()
         for facts, segments in found:

@@ -339,7 +339,7 @@ temp_url_expires:
 
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _options, _plan, _slo, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _objects, _options, _plan, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -409,7 +409,7 @@ class ArchiveInfo(ArchiveModule):
         return {'exists': True, 'container': facts, 'objects': [_swift.listing_entry(e) for e in entries]}
 
     def object(self, container, name):
-        facts, segments = _slo.observe(self.client, container, name)
+        facts, segments = _objects.observe(self.client, container, name)
         if facts is None and self.params['temp_url_method'] != 'PUT':
             return {'exists': False}
         found = {'exists': facts is not None}

@@ -245,9 +245,9 @@ import time
 
 from ansible_collections.ncloud.archive.plugins.module_utils import (
     _hash,
+    _objects,
     _options,
     _plan,
-    _slo,
     _swift,
     _transfer,
     _tree,
@@ -295,7 +295,7 @@ class ArchiveObject(ArchiveModule):
     def observe(self):
         """(facts, segments) of the object (an SLO's manifest, a DLO's listed segments, [] for
         a plain one); (None, None) when absent."""
-        return _slo.observe(self.client, self.container, self.name)
+        return _objects.observe(self.client, self.container, self.name)
 
     def result(self, plan, outcome):
         """The task's result: the plan's prediction, with what the run did laid over it
@@ -373,7 +373,7 @@ class ArchiveObject(ArchiveModule):
 
             def post(headers):
                 if remote['is_slo']:
-                    _slo.post_manifest(self.client, self.container, self.name, headers, segments)
+                    _objects.post_manifest(self.client, self.container, self.name, headers, segments)
                 else:
                     self.client.post_object(self.container, self.name, headers)
 
@@ -455,7 +455,7 @@ class ArchiveObject(ArchiveModule):
 
     def download(self, facts, segments, dest):
         fetch = self.download_segments if _transfer.parallel_download_possible(segments) else self.download_stream
-        _done, retried = _transfer.fetch_verified(lambda: fetch(facts, dest, segments), self.what, dest)
+        _done, retried = _objects.fetch_verified(lambda: fetch(facts, dest, segments), self.what, dest)
         if retried:
             self.module.warn(retried)
 

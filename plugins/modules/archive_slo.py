@@ -273,7 +273,15 @@ changed_reason:
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _hash, _options, _plan, _slo, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import (
+    _hash,
+    _objects,
+    _options,
+    _plan,
+    _slo,
+    _swift,
+    _transfer,
+)
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -333,7 +341,7 @@ class ArchiveSlo(ArchiveModule):
 
     # --- facts ----------------------------------------------------------------------
     def observe(self):
-        return _slo.observe(self.client, self.container, self.name)
+        return _objects.observe(self.client, self.container, self.name)
 
     def expiry(self, before, rewritten):
         """The X-Delete-At the SLO should end with (None: not managed by this task)."""
@@ -422,7 +430,7 @@ class ArchiveSlo(ArchiveModule):
                     'expire_segments': lambda paths, expiry: _transfer.set_expiry(
                         self.client, paths, expiry, self.params['threads']
                     ),
-                    'post': lambda headers: _slo.post_manifest(
+                    'post': lambda headers: _objects.post_manifest(
                         self.client, self.container, self.name, headers, segments
                     ),
                 },

@@ -330,6 +330,7 @@ import time
 
 from ansible_collections.ncloud.archive.plugins.module_utils import (
     _hash,
+    _objects,
     _options,
     _plan,
     _slo,
@@ -446,7 +447,7 @@ class ArchiveSync(ArchiveModule):
         names = list(names)
         found = _transfer.run_pool(
             self.client,
-            lambda worker, name: _slo.observe(worker, self.container, name, newest),
+            lambda worker, name: _objects.observe(worker, self.container, name, newest),
             names,
             self.params['threads'],
         )
@@ -769,7 +770,7 @@ class ArchiveSync(ArchiveModule):
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         name = item['name']
         what = "object '%s' in container '%s'" % (name, self.container)
-        (mtime, size), retried = _transfer.fetch_verified(lambda: self.fetch(worker, item, dest, parallel), what, dest)
+        (mtime, size), retried = _objects.fetch_verified(lambda: self.fetch(worker, item, dest, parallel), what, dest)
         if retried:
             self.module.warn(retried)
         if mtime is not None:
@@ -814,7 +815,7 @@ class ArchiveSync(ArchiveModule):
         if _swift.is_slo(headers):
             return worker.get_manifest(self.container, name) or []
         facts = _swift.object_facts(self.container, name, headers)
-        return _slo.dlo_segments(worker, self.container, name, facts)
+        return _objects.dlo_segments(worker, self.container, name, facts)
 
 
 def _mtime(value):

@@ -9,7 +9,7 @@ import os
 
 import pytest
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _client, _hash, _transfer, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils import _client, _hash, _objects, _transfer, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.tests.unit.conftest import FakeConnector
 from ansible_collections.ncloud.archive.tests.unit.plugins.modules.fakeswift import FakeSwift
@@ -245,7 +245,7 @@ def test_fetch_verified_retries_damaged_bytes_once_and_says_dest_was_kept():
             raise _transfer.VerifyError('md5 mismatch')
         return 'done'
 
-    assert _transfer.fetch_verified(damaged_then_whole, "object 'o'", '/d/o') == (
+    assert _objects.fetch_verified(damaged_then_whole, "object 'o'", '/d/o') == (
         'done',
         "the download of object 'o' failed its md5 check (md5 mismatch) and was retried",
     )
@@ -255,7 +255,7 @@ def test_fetch_verified_retries_damaged_bytes_once_and_says_dest_was_kept():
         raise _transfer.VerifyError('md5 mismatch')
 
     with pytest.raises(ArchiveError, match=r"download of object 'o' failed, '/d/o' was left as it was: md5 mismatch"):
-        _transfer.fetch_verified(always_damaged, "object 'o'", '/d/o')
+        _objects.fetch_verified(always_damaged, "object 'o'", '/d/o')
 
     def refused():
         calls.append(1)
@@ -263,11 +263,11 @@ def test_fetch_verified_retries_damaged_bytes_once_and_says_dest_was_kept():
 
     calls.clear()
     with pytest.raises(ArchiveError) as err:
-        _transfer.fetch_verified(refused, "object 'o'", '/d/o')
+        _objects.fetch_verified(refused, "object 'o'", '/d/o')
     assert len(calls) == 1 and err.value.status == 503 and err.value.transaction_id == 'tx1'
 
     def disk_full():
         raise OSError(28, 'No space left on device')
 
     with pytest.raises(ArchiveError, match=r"could not write '/d/o' \(left as it was\)"):
-        _transfer.fetch_verified(disk_full, "object 'o'", '/d/o')
+        _objects.fetch_verified(disk_full, "object 'o'", '/d/o')
