@@ -182,8 +182,7 @@ def listed_facts(entry):
     )
 
 
-# What the swift CLI takes for a directory marker (the second from older clients).
-MARKER_TYPES = (DIRECTORY_TYPE, 'text/directory')
+MARKER_TYPES = _swift.DIRECTORY_TYPES
 
 
 def is_marker(facts):

@@ -490,6 +490,33 @@ def listing_entry(entry):
     return item
 
 
+# What the swift CLI takes for a directory marker (the second from older clients).
+DIRECTORY_TYPES = ('application/directory', 'text/directory')
+
+
+def newest_entry(entries, now):
+    """The most recently changed object of listing ``entries`` (directory markers and
+    subdir entries aside) with its age in whole seconds at ``now``; None when there is none.
+    Swift writes ``last_modified`` in one fixed-width form (UTC, microseconds padded in
+    2.15.1's ``Timestamp.isoformat``), so the text orders them to the microsecond."""
+    found = [
+        e
+        for e in entries
+        if 'name' in e
+        and listing_time(e) is not None
+        and not (e.get('bytes') == 0 and listing_content_type(e) in DIRECTORY_TYPES)
+    ]
+    if not found:
+        return None
+    entry = max(found, key=lambda e: (e['last_modified'], e['name']))
+    return {
+        'name': entry['name'],
+        'bytes': entry.get('bytes'),
+        'last_modified': entry['last_modified'],
+        'age_seconds': max(int(now - listing_time(entry)), 0),
+    }
+
+
 def listing_content_type(entry):
     """Content type of a listing entry without parameters (older Swift adds ;swift_bytes=)."""
     return (entry.get('content_type') or '').split(';')[0].strip()

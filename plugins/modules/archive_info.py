@@ -113,6 +113,19 @@ EXAMPLES = r"""
     name: db/full.dump
     temp_url_seconds: 86400
   register: link
+
+- name: The newest object under nightly/ in container backups
+  ncloud.archive.archive_info:
+    container: backups
+    prefix: nightly/
+  register: nightly
+
+- name: Last night's backup is there and younger than 26 hours
+  ansible.builtin.assert:
+    that:
+      - nightly.newest is not none
+      - nightly.newest.age_seconds < 26 * 3600
+    fail_msg: "the newest backup under nightly/ is {{ nightly.newest.age_seconds | default('missing') }} s old"
 """
 
 RETURN = r"""
@@ -210,6 +223,32 @@ container:
       description: Whether a second temp URL key is set.
       type: bool
       sample: false
+newest:
+  description:
+    - The most recently changed object of the listing (directory markers aside), with its age -
+      what a monitoring play asserts, for example that last night's backup exists and is
+      younger than 26 hours (C(newest.age_seconds < 93600)).
+    - V(null) when the listing holds no object. With O(limit) or O(marker), of the listed
+      page only.
+  returned: when O(container) is given without O(name) and the container exists
+  type: dict
+  contains:
+    name:
+      description: Object name.
+      type: str
+      sample: nightly/db/2026-12-03.dump
+    bytes:
+      description: Size (for an SLO, the whole object's).
+      type: int
+      sample: 73014444032
+    last_modified:
+      description: Last change, as the listing says it (UTC).
+      type: str
+      sample: '2026-12-03T02:14:07.512340'
+    age_seconds:
+      description: Whole seconds from RV(newest.last_modified) to this run.
+      type: int
+      sample: 62113
 objects:
   description: The container's listing.
   returned: when O(container) is given without O(name) and the container exists
@@ -406,7 +445,8 @@ class ArchiveInfo(ArchiveModule):
         )
         if entries is None:  # deleted between the HEAD and the listing
             return {'exists': False}
-        return {'exists': True, 'container': facts, 'objects': [_swift.listing_entry(e) for e in entries]}
+        found = {'exists': True, 'container': facts, 'objects': [_swift.listing_entry(e) for e in entries]}
+        return dict(found, newest=_swift.newest_entry(entries, time.time()))
 
     def object(self, container, name):
         facts, segments = _objects.observe(self.client, container, name)

@@ -320,3 +320,32 @@ def test_header_values_with_line_breaks_are_refused_without_echoing_them(value):
     with pytest.raises(ArchiveError) as err:
         _swift.check_header_value(value, 'temp_url_key')
     assert err.value.message == ('temp_url_key must not contain line breaks or NUL: it is sent as an HTTP header')
+
+
+def test_newest_entry_skips_markers_and_subdirs_and_gives_the_age():
+    entries = [
+        {
+            'name': 'n/',
+            'bytes': 0,
+            'content_type': 'application/directory',
+            'last_modified': '2026-12-03T05:00:00.000000',
+        },
+        {'subdir': 'n/logs/'},
+        {'name': 'n/old.dump', 'bytes': 5, 'content_type': 'x', 'last_modified': '2026-12-01T02:00:00.000000'},
+        {'name': 'n/new.dump', 'bytes': 7, 'content_type': 'x', 'last_modified': '2026-12-03T02:00:00.250000'},
+        {
+            'name': 'n/empty.log',
+            'bytes': 0,
+            'content_type': 'text/plain',
+            'last_modified': '2026-12-02T00:00:00.000000',
+        },
+    ]
+    now = _swift.listing_time({'last_modified': '2026-12-04T03:00:00.000000'})
+    assert _swift.newest_entry(entries, now) == {
+        'name': 'n/new.dump',
+        'bytes': 7,
+        'last_modified': '2026-12-03T02:00:00.250000',
+        'age_seconds': 25 * 3600,
+    }
+    assert _swift.newest_entry(entries[:2], now) is None
+    assert _swift.newest_entry([], now) is None
