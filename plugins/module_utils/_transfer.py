@@ -250,23 +250,39 @@ def put_file(client, container, name, path, content_type, headers, md5=None):
     return md5
 
 
+# Answers that mean "too many requests" rather than "this request is wrong": the pool
+# lowers its concurrency and sends the item again (429 Too Many Requests, 498 the rate
+# limit of Swift's ratelimit middleware, 503 an overloaded proxy or backend).
+THROTTLED = (429, 498, 503)
+
+
 def run_pool(client, work, items, threads):
     """Run ``work(worker, item)`` for every item on a pool of ``threads``.
 
     A swiftclient Connection is not thread-safe: each thread gets its own Client with
-    ``client.worker()`` (all share one Keystone session). The first failure cancels what has not started and is
-    raised as a PoolError that lists the items that did complete. Returns the results in order.
+    ``client.worker()`` (all share one Keystone session). An item whose request is throttled
+    (THROTTLED, after the connection's own retries and back-off) halves the number of
+    requests in flight and goes again; at one in flight a throttled answer fails like any
+    other. The first failure cancels what has not started and is raised as a PoolError that
+    lists the items that did complete. Returns the results in order.
     """
     if not items:
         return []
     local = threading.local()
+    gate = Throttle(max(1, min(threads, len(items))))
 
     def run(item):
         if not hasattr(local, 'worker'):
             local.worker = client.worker()
-        return work(local.worker, item)
+        while True:
+            with gate as limit:
+                try:
+                    return work(local.worker, item)
+                except ArchiveError as exc:
+                    if exc.status not in THROTTLED or not gate.lower(limit):
+                        raise
 
-    pool = ThreadPoolExecutor(max_workers=max(1, min(threads, len(items))))
+    pool = ThreadPoolExecutor(max_workers=gate.limit)
     futures = [pool.submit(run, item) for item in items]
     wait(futures, return_when=FIRST_EXCEPTION)
     pool.shutdown(wait=True, cancel_futures=True)
@@ -278,6 +294,41 @@ def run_pool(client, work, items, threads):
         done = [item for item, f in zip(items, futures) if f.done() and not f.cancelled() and f.exception() is None]
         raise PoolError(exc, done) from None
     return [f.result() for f in futures]
+
+
+class Throttle:
+    """How many requests of a pool may be in flight: ``with throttle as limit:`` waits for a
+    place and gives the limit the request started under. ``lower(limit)``, for a request
+    that was throttled, halves the limit once per burst (requests that started under a limit
+    that is lowered since do not lower it again) and says whether the request may go again:
+    not when it was sent with one in flight."""
+
+    def __init__(self, limit):
+        self.limit = limit
+        self.in_flight = 0
+        self.lowered = 0
+        self._cond = threading.Condition()
+
+    def __enter__(self):
+        with self._cond:
+            while self.in_flight >= self.limit:
+                self._cond.wait()
+            self.in_flight += 1
+            return self.limit
+
+    def __exit__(self, *exc_info):
+        with self._cond:
+            self.in_flight -= 1
+            self._cond.notify_all()
+
+    def lower(self, started_under):
+        with self._cond:
+            if started_under == 1:
+                return False
+            if self.limit == started_under:
+                self.limit = max(1, started_under // 2)
+                self.lowered += 1
+            return True
 
 
 def segment_expiries(client, paths, threads):

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import threading
+import time
 
 import pytest
 
@@ -271,3 +273,87 @@ def test_fetch_verified_retries_damaged_bytes_once_and_says_dest_was_kept():
 
     with pytest.raises(ArchiveError, match=r"could not write '/d/o' \(left as it was\)"):
         _objects.fetch_verified(disk_full, "object 'o'", '/d/o')
+
+
+class ThrottlingClient:
+    """Workers whose requests answer 503 while more than ``capacity`` are in flight (an
+    overloaded proxy). The first ``capacity + 1`` requests are held together at a barrier,
+    so that the first burst is over capacity whatever the machine's speed."""
+
+    def __init__(self, capacity):
+        self.capacity = capacity
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.calls = 0
+        self.throttled = 0
+        self.done = []
+        self.first_burst = threading.Barrier(capacity + 1, timeout=30)
+
+    def worker(self):
+        return self
+
+    def work(self, worker, item):
+        with self.lock:
+            self.in_flight += 1
+            self.calls += 1
+            burst = self.calls <= self.capacity + 1
+            over = self.in_flight > self.capacity
+            if over:
+                self.throttled += 1
+        try:
+            if burst:
+                self.first_burst.wait()
+            if over:
+                raise ArchiveError('Object PUT failed: 503 Service Unavailable', 503)
+            time.sleep(0.01)
+            with self.lock:
+                self.done.append(item)
+            return item * 10
+        finally:
+            with self.lock:
+                self.in_flight -= 1
+
+
+def test_a_throttled_pool_lowers_its_concurrency_and_completes():
+    """8 threads against a server that takes 2 at a time: whatever the timing, every item
+    is done once, in order, and never with more in flight than the limit allows."""
+    client = ThrottlingClient(capacity=2)
+    assert _transfer.run_pool(client, client.work, list(range(40)), 8) == [i * 10 for i in range(40)]
+    assert sorted(client.done) == list(range(40))
+    assert client.throttled >= 1  # the first burst was over capacity, and was sent again
+
+
+def test_throttle_halves_once_per_burst_and_fails_at_one():
+    gate = _transfer.Throttle(8)
+    with gate as first:
+        with gate as second:
+            assert first == second == 8 and gate.in_flight == 2
+            assert gate.lower(first) and gate.limit == 4
+            assert gate.lower(second) and gate.limit == 4  # the same burst: not halved again
+    with gate as third:
+        assert third == 4
+    assert gate.lower(third) and gate.limit == 2
+    assert gate.lower(2) and gate.limit == 1
+    assert not gate.lower(1) and gate.limit == 1  # sent with one in flight: it fails
+    assert gate.lowered == 3 and gate.in_flight == 0
+
+
+def test_a_throttled_answer_with_one_in_flight_fails_the_pool():
+    def always_throttled(worker, item):
+        raise ArchiveError('Object PUT failed: 429 Too Many Requests', 429)
+
+    with pytest.raises(_transfer.PoolError) as err:
+        _transfer.run_pool(ThrottlingClient(1), always_throttled, [1, 2, 3], 4)
+    assert err.value.status == 429
+
+
+def test_other_errors_are_not_retried_by_the_pool():
+    calls = []
+
+    def refused(worker, item):
+        calls.append(item)
+        raise ArchiveError('Object PUT failed: 413 Request Entity Too Large', 413)
+
+    with pytest.raises(_transfer.PoolError):
+        _transfer.run_pool(ThrottlingClient(1), refused, [1], 4)
+    assert calls == [1]
