@@ -242,7 +242,7 @@ SLO_CASES = (
             'stale-segment-age-negative',
             {'container': '{container}', 'name': 'x', 'src': '{file}', 'stale_segment_age': -1},
             'stale_segment_age',
-            ['0 or more'],
+            ['at least 0, not -1'],
         ),
         case(
             'delete-after-0',
