@@ -276,7 +276,8 @@ environment: LAB_DIR (default <repo>/.lab), LAB_VENV (default $LAB_DIR/venv),
   LAB_TOKEN_EXPIRATION (seconds, default 3600, applied by `up`), LAB_START_TIMEOUT (90),
   LAB_SWIFT_WORKERS (0 = one process per swift server), LAB_MEMCACHED (1; 0 = no memcached),
   LAB_INSTALL_PACKAGES (0; 1 = `up` may apt-get install memcached as root and stop the
-  memcached.service the package starts), LAB_MODERN (0 = pike: answers like NAVER's Swift 2.15.1; 1 = Swift 2.38's own; applied by `up`)"""
+  memcached.service the package starts),
+  LAB_MODERN (0 = pike: answers like NAVER's Swift 2.15.1; 1 = Swift 2.38's own; applied by `up`)"""
 
 
 def main(argv):
