@@ -208,64 +208,64 @@ dest:
 uid:
   description:
     - Numeric id of the owner of O(dest).
-    - Added by Ansible to every result that names a O(dest), as M(ansible.builtin.copy)
-      and M(ansible.builtin.get_url) return it.
+    - Added by Ansible to every result that names a O(dest), as C(ansible.builtin.copy)
+      and C(ansible.builtin.get_url) return it.
   returned: when O(state=downloaded) and O(dest) exists afterwards (in check mode, only when it existed before)
   type: int
   sample: 0
 gid:
   description:
     - Numeric id of the group of O(dest).
-    - Added by Ansible to every result that names a O(dest), as M(ansible.builtin.copy)
-      and M(ansible.builtin.get_url) return it.
+    - Added by Ansible to every result that names a O(dest), as C(ansible.builtin.copy)
+      and C(ansible.builtin.get_url) return it.
   returned: when O(state=downloaded) and O(dest) exists afterwards (in check mode, only when it existed before)
   type: int
   sample: 0
 owner:
   description:
     - Owner of O(dest).
-    - Added by Ansible to every result that names a O(dest), as M(ansible.builtin.copy)
-      and M(ansible.builtin.get_url) return it.
+    - Added by Ansible to every result that names a O(dest), as C(ansible.builtin.copy)
+      and C(ansible.builtin.get_url) return it.
   returned: when O(state=downloaded) and O(dest) exists afterwards (in check mode, only when it existed before)
   type: str
   sample: root
 group:
   description:
     - Group of O(dest).
-    - Added by Ansible to every result that names a O(dest), as M(ansible.builtin.copy)
-      and M(ansible.builtin.get_url) return it.
+    - Added by Ansible to every result that names a O(dest), as C(ansible.builtin.copy)
+      and C(ansible.builtin.get_url) return it.
   returned: when O(state=downloaded) and O(dest) exists afterwards (in check mode, only when it existed before)
   type: str
   sample: root
 mode:
   description:
     - Permissions of O(dest), in octal.
-    - Added by Ansible to every result that names a O(dest), as M(ansible.builtin.copy)
-      and M(ansible.builtin.get_url) return it.
+    - Added by Ansible to every result that names a O(dest), as C(ansible.builtin.copy)
+      and C(ansible.builtin.get_url) return it.
   returned: when O(state=downloaded) and O(dest) exists afterwards (in check mode, only when it existed before)
   type: str
   sample: '0644'
 size:
   description:
     - Size of O(dest) in bytes.
-    - Added by Ansible to every result that names a O(dest), as M(ansible.builtin.copy)
-      and M(ansible.builtin.get_url) return it.
+    - Added by Ansible to every result that names a O(dest), as C(ansible.builtin.copy)
+      and C(ansible.builtin.get_url) return it.
   returned: when O(state=downloaded) and O(dest) exists afterwards (in check mode, only when it existed before)
   type: int
   sample: 73014444032
 state:
   description:
-    - What O(dest) is, as M(ansible.builtin.file) says it.
-    - Added by Ansible to every result that names a O(dest), as M(ansible.builtin.copy)
-      and M(ansible.builtin.get_url) return it.
+    - What O(dest) is, as C(ansible.builtin.file) says it.
+    - Added by Ansible to every result that names a O(dest), as C(ansible.builtin.copy)
+      and C(ansible.builtin.get_url) return it.
   returned: when O(state=downloaded) and O(dest) exists afterwards (in check mode, only when it existed before)
   type: str
   sample: file
 secontext:
   description:
     - SELinux context of O(dest), on hosts with SELinux.
-    - Added by Ansible to every result that names a O(dest), as M(ansible.builtin.copy)
-      and M(ansible.builtin.get_url) return it.
+    - Added by Ansible to every result that names a O(dest), as C(ansible.builtin.copy)
+      and C(ansible.builtin.get_url) return it.
   returned: when O(state=downloaded) and O(dest) exists afterwards (in check mode, only when it existed before)
   type: str
   sample: system_u:object_r:admin_home_t:s0
