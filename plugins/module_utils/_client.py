@@ -226,6 +226,27 @@ class Client:
             )
         )
 
+    def copy_object(self, container, name, source_container, source, headers):
+        """Copy ``source_container/source`` to ``container/name`` on the server (``PUT`` with
+        ``X-Copy-From``; no data passes through the client). With ``multipart-manifest=get``
+        an SLO's or a DLO's manifest is copied, not its data (Swift 2.15.1's copy middleware):
+        the copy is the same large object over the same segments. User metadata is copied;
+        ``headers`` (``X-Delete-At``) are the copy's own."""
+        copy_from = quote(('/%s/%s' % (source_container, source)).encode('utf-8'), safe='/')
+        self.long_request(
+            lambda: self.call(
+                "copy object '%s' in container '%s' to '%s' in container '%s'"
+                % (source, source_container, name, container),
+                self.conn.put_object,
+                container,
+                name,
+                b'',
+                content_length=0,
+                query_string='multipart-manifest=get',
+                headers=dict(headers, **{'X-Copy-From': copy_from}),
+            )
+        )
+
     def delete_slo(self, container, name):
         """Delete an SLO's manifest and segments; returns the number of segments deleted.
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import mimetypes
 import types
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _hash, _swift, _tree
+from ansible_collections.ncloud.archive.plugins.module_utils import _hash, _history, _retention, _swift, _tree
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 EMPTY_MD5 = 'd41d8cd98f00b204e9800998ecf8427e'
@@ -50,6 +50,9 @@ ACTION_KINDS = {
     'delete_replaced': ('name', 'paths'),
     'slo': ('item', 'reason'),
     'delete_listed': ('entry',),
+    'create_history_container': (),
+    'keep_version': ('name', 'version', 'delete_at', 'segment_expiry'),
+    'expire_replaced': ('name', 'paths', 'expiry'),
     # trees (archive_sync): download
     'mkdir': ('rel',),
     'get': ('item',),
@@ -645,6 +648,78 @@ def plan_replaced_segments(plan, found):
     )
 
 
+def versions_to_keep(plan, listing):
+    """Names of the listed objects that ``plan`` (of plan_sync_upload) replaces or deletes:
+    the versions that history keeps."""
+    replaced = [n for n in list(plan.returns['uploaded']) + list(plan.returns['markers']) if n in listing]
+    return sorted(set(replaced) | set(plan.returns['deleted']))
+
+
+def plan_history(plan, listing, found, policy, now, history):
+    """``plan`` (of plan_sync_upload, with its replaced segments) with history: before an
+    object under the prefix is replaced or deleted, its version is copied into the history
+    container (('keep_version', name, version, delete_at, segment_expiry), first of all, on
+    the server), with
+    the X-Delete-At that the retention ``policy`` gives the time it covered, from its listed
+    ``last_modified`` to ``now`` (no later than the object's own expiry). A version the policy
+    never keeps is not copied.
+
+    The segments of a kept SLO or DLO are never deleted by the run: they get the version's
+    expiry once nothing live uses them, where they would have been deleted. So a
+    ('delete_replaced', name, paths) of a kept version becomes ('expire_replaced', name,
+    paths, expiry); the expiry (``segment_expiry``) is 0 when the object had one of its own
+    (its segments have it too, set when they were written, and an expiry is set only once).
+
+    ``found``: {name: (facts, segments)} of versions_to_keep(); ``history``: container (its
+    name) and exists (whether it exists). Returns a new Plan; ``history`` (returned) lists
+    {name, version, delete_at} of every copy.
+    """
+    copies = []
+    for name in versions_to_keep(plan, listing):
+        created = _history.listed_time(listing[name])
+        own = (found.get(name, (None, None))[0] or {}).get('delete_at')
+        expiry = _retention.delete_at(policy, created, now) if created is not None else None
+        if expiry is not None and own:
+            expiry = min(expiry, own)
+        if expiry is None or expiry <= now:
+            continue
+        version = _history.version_name(name, created)
+        _swift.validate_object_name(version, "history: the version of '%s'" % name)
+        copies.append({'name': name, 'version': version, 'delete_at': int(expiry), 'own': bool(own)})
+    kept = dict((c['name'], c) for c in copies)
+    actions = [a for a in plan.actions if a.kind == 'create_container']
+    if copies and not history['exists']:
+        actions.append(('create_history_container',))
+    actions += [
+        ('keep_version', c['name'], c['version'], c['delete_at'], 0 if c['own'] else c['delete_at']) for c in copies
+    ]
+    dropped = 0
+    for action in plan.actions:
+        if action.kind == 'create_container':
+            continue
+        if action.kind == 'delete_replaced' and action.args[0] in kept:
+            copy = kept[action.args[0]]
+            dropped += len(action.args[1])
+            action = ('expire_replaced', copy['name'], action.args[1], 0 if copy['own'] else copy['delete_at'])
+        actions.append(action)
+    reason = plan.reason
+    if copies:
+        reason += ', %d version%s kept in history' % (len(copies), '' if len(copies) == 1 else 's')
+    return Plan(
+        reason,
+        plan.before,
+        plan.after,
+        actions,
+        plan.changed,
+        **dict(
+            plan.returns,
+            history=[dict((k, c[k]) for k in ('name', 'version', 'delete_at')) for c in copies],
+            history_container=history['container'],
+            segments_deleted=plan.returns['segments_deleted'] - dropped,
+        ),
+    )
+
+
 def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired):
     """archive_sync mode=download.
 
@@ -652,7 +727,9 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
     entry) and directory; ``local_files``: {rel: Local} of the regular files under path;
     ``local_dirs``: set of the directories there; ``remote`` and ``hashes`` as for upload
     (hashes keyed by local path). ``desired``: delete_extra, skipped, stale_temps (the
-    relative paths of temp files that killed downloads left: nobody writes them).
+    relative paths of temp files that killed downloads left: nobody writes them), and, for
+    a restore as of a time, from_history (the names whose version comes from history,
+    returned as ``from_history`` when downloaded).
 
     Actions: ('remove_temp', rel), ('mkdir', rel), ('get', entry), then ('remove', rel).
     """
@@ -697,6 +774,11 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
         dict(replaced=replaced, added=added, deleted=deleted, skipped=desired['skipped'], temps=temps),
         dict(summary=summary, downloaded=downloaded, markers=created),
         temps_removed=temps,
+        **(
+            {'from_history': [n for n in downloaded if n in desired['from_history']]}
+            if 'from_history' in desired
+            else {}
+        ),
     )
 
 

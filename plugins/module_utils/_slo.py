@@ -23,7 +23,11 @@ class SloWriter:
     """Writes ``local`` (a _hash.Local of a file) as the SLO ``container/name``.
 
     ``options``: segment_container, threads, on_failure ('keep' or 'delete'),
-    stale_segment_age (seconds), timeout (the grace a clean-up gets after a failure).
+    stale_segment_age (seconds), timeout (the grace a clean-up gets after a failure), and
+    history_expiry: None, or, when the version this write replaces was kept in history
+    (its manifest copied), the X-Delete-At its segments get instead of being deleted (0:
+    they keep the expiry they have). A writer with history deletes no segment of another
+    version: a kept manifest may use it (no stale sweep either).
     """
 
     def __init__(self, client, deadline, container, name, local, options):
@@ -60,16 +64,21 @@ class SloWriter:
         keep = [self.segment_path(j['name']) for j in upload + reused]
         # Reused segments must expire with the new manifest (or not at all), never before it.
         reused_expiries = self.segment_expiries([self.segment_path(j['name']) for j in reused])
-        obsolete = _plan.obsolete_segments(
-            segments,
-            self.segment_container,
-            versions,
-            self.name,
-            keep,
-            time.time(),
-            self.options['stale_segment_age'],
-            prefix,
-        )
+        obsolete = []
+        if self.options.get('history'):
+            obsolete = [] if self.options['history_expiry'] is not None else [s['name'] for s in segments or ()]
+            obsolete = sorted(set(obsolete) - set(keep))
+        else:
+            obsolete = _plan.obsolete_segments(
+                segments,
+                self.segment_container,
+                versions,
+                self.name,
+                keep,
+                time.time(),
+                self.options['stale_segment_age'],
+                prefix,
+            )
         write = dict(
             container=self.container,
             name=self.name,
@@ -121,6 +130,8 @@ class SloWriter:
             run.update(after=after, segments=after_segments, replaced=replaced, expected=expected)
 
         def cleanup(keep):
+            if self.options.get('history'):
+                return self.expire_replaced(run['replaced'], keep)
             obsolete, markers = self.clean_up(run['replaced'], run['expected'], keep)
             deleted = self.client.delete_paths(obsolete)
             self.client.delete_paths(markers)
@@ -185,6 +196,18 @@ class SloWriter:
         obsolete = sorted(known - used)
         mine_used = any(s.startswith(self.segment_path(prefix)) for s in used)
         return obsolete, [self.segment_path(marker)] if others and not mine_used else []
+
+    def expire_replaced(self, replaced, keep):
+        """History's clean-up: the segments of the replaced version that the new manifest
+        does not use get the kept version's expiry (when they have none of their own), or,
+        when the version was not kept, are deleted. Nothing else is."""
+        expiry = self.options['history_expiry']
+        paths = sorted(set(s['name'] for s in replaced) - set(keep['paths']))
+        if expiry is None:
+            return dict(segments_deleted=self.client.delete_paths(paths))
+        if expiry and paths:
+            _transfer.set_expiry(self.client, paths, expiry, self.options['threads'])
+        return dict(segments_deleted=0)
 
     def ensure_segment_container(self):
         if self.client.head_container(self.segment_container) is None:

@@ -344,21 +344,22 @@ def segment_expiries(client, paths, threads):
     return dict(zip(paths, run_pool(client, head, paths, threads)))
 
 
+def post_expiry(worker, path, target):
+    """POST the expiry ``target`` (0: none) to the segment ``path``. A segment has no user
+    metadata, so the POST, which replaces it, changes only the expiry."""
+    container, name = _swift.split_segment_path(path)
+    worker.call(
+        "POST expiry of segment '%s'" % path,
+        worker.conn.post_object,
+        container,
+        name,
+        _swift.expiry_headers(target),
+    )
+
+
 def set_expiry(client, paths, target, threads):
-    """POST the expiry ``target`` (0: none) to segments. A segment has no user metadata, so the
-    POST, which replaces it, changes only the expiry."""
-
-    def post(worker, path):
-        container, name = _swift.split_segment_path(path)
-        worker.call(
-            "POST expiry of segment '%s'" % path,
-            worker.conn.post_object,
-            container,
-            name,
-            _swift.expiry_headers(target),
-        )
-
-    run_pool(client, post, list(paths), threads)
+    """post_expiry() of segments on ``threads``."""
+    run_pool(client, lambda worker, path: post_expiry(worker, path, target), list(paths), threads)
 
 
 def upload_segments(client, path, container, jobs, threads, headers=None):

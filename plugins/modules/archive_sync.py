@@ -133,6 +133,55 @@ options:
         unless it says otherwise), for example C(2027-06-30T00:00:00Z). Set once, when an
         object is written, as for O(delete_after).
     type: str
+  history:
+    description:
+      - With O(mode=upload), keep every version that the run replaces or deletes (by
+        O(delete_extra)) under O(prefix); before it is replaced, Swift copies it on the server
+        into O(history_container) as C(<name>/<created>) (its C(last_modified), UTC, for
+        example C(nightly/a.txt/20261204T223000.123450Z)); no data passes through the host. An
+        SLO's or a DLO's manifest is copied, not its data; its segments are no longer deleted
+        when it is replaced or deleted, they expire with the kept version.
+      - Each kept version gets, once, when it is copied, the C(X-Delete-At) that the
+        retention policy gives the time it was live; Swift deletes it then. Nothing lists
+        history to prune it. A version that the policy never keeps is not copied.
+      - A run with history deletes no segment that a kept version may use (the stale-segment
+        clean-up of O(stale_segment_age) is off).
+      - Restore a tree as it was with O(mode=download) and O(as_of).
+      - The history container can be deleted by anyone who holds the credentials, as Archive
+        Storage has no object lock. Keep a copy under a second account against that.
+    type: dict
+    suboptions:
+      keep:
+        description:
+          - How many daily, weekly and monthly states to keep, as restic's C(forget
+            --keep-daily) does. A state is the tree as it was at 00:00 UTC (of each day, of
+            each Monday, of each 1st of a month).
+          - "The keys are V(days), V(weeks) and V(months), whole numbers 0 or more, for
+            example C(keep: {days: 7, weeks: 4, months: 12})."
+          - Each version gets the expiry of the latest point it covers, plus that window; a
+            version that covers none of them (replaced before the next midnight) is not kept
+            unless O(history.within) keeps it.
+        type: dict
+      within:
+        description:
+          - Also keep every version replaced less than this many seconds ago, so that any
+            state of that time restores.
+        type: int
+  history_container:
+    description:
+      - The container that holds the kept versions (O(history)) and that O(as_of) restores
+        from. The default is C(<container>_history). It is created when a version is first
+        kept.
+    type: str
+  as_of:
+    description:
+      - With O(mode=download), restore the tree as it was at this time instead of as it is,
+        each path's live object when it was created by then, else its version kept in
+        O(history_container) that was live then. Paths that did not exist then are not
+        restored (and, with O(delete_extra), removed locally).
+      - Epoch seconds, or an ISO 8601 date and time (UTC unless it says otherwise), for
+        example C(2026-12-01T03:00:00Z).
+    type: str
   follow_symlinks:
     description:
       - With O(mode=upload), upload what symlinks point to. By default symlinks are skipped
@@ -190,6 +239,23 @@ EXAMPLES = r"""
     container: backups
     prefix: web01/data/
 
+- name: Archive every night, keeping 7 daily, 4 weekly and 12 monthly states
+  ncloud.archive.archive_sync:
+    path: /srv/data
+    container: backups
+    prefix: "{{ inventory_hostname }}/data/"
+    delete_extra: true
+    history:
+      keep: {days: 7, weeks: 4, months: 12}
+
+- name: Restore the tree as it was last Tuesday night, from the versions kept
+  ncloud.archive.archive_sync:
+    mode: download
+    path: /srv/restore/data
+    container: backups
+    prefix: web01/data/
+    as_of: "2026-12-01T03:00:00Z"
+
 - name: See what a restore would change, without changing anything
   ncloud.archive.archive_sync:
     mode: download
@@ -218,6 +284,37 @@ delete_at:
   returned: when O(mode=upload) and O(delete_after) or O(delete_at) is given
   type: int
   sample: 1796245200
+history:
+  description:
+    - The versions kept in history (O(history)), in check mode those that would be; empty
+      when the run replaced or deleted nothing.
+  returned: when O(mode=upload) and O(history) is given
+  type: list
+  elements: dict
+  sample: [{"name": "web01/data/a.txt", "version": "web01/data/a.txt/20261203T030012.402190Z", "delete_at": 1798761600}]
+  contains:
+    name:
+      description: The object whose version was kept.
+      type: str
+    version:
+      description: The name of the kept version in RV(history_container).
+      type: str
+    delete_at:
+      description: Its C(X-Delete-At), epoch seconds, from the retention policy (in check
+        mode computed at the time of the check).
+      type: int
+history_container:
+  description: The container of the kept versions.
+  returned: when O(mode=upload) and O(history) is given
+  type: str
+  sample: backups_history
+from_history:
+  description: With O(as_of), the names of RV(downloaded) whose version came from
+    O(history_container) (the others are live objects).
+  returned: when O(mode=download) and O(as_of) is given
+  type: list
+  elements: str
+  sample: ["web01/data/a.txt"]
 segments_deleted:
   description:
     - Segments deleted because a small file replaced the large object (SLO, or DLO under a
@@ -336,9 +433,11 @@ import time
 
 from ansible_collections.ncloud.archive.plugins.module_utils import (
     _hash,
+    _history,
     _objects,
     _options,
     _plan,
+    _retention,
     _slo,
     _swift,
     _transfer,
@@ -365,12 +464,16 @@ class ArchiveSync(ArchiveModule):
         metadata=dict(type='dict'),
         follow_symlinks=dict(type='bool', default=False),
         compare=dict(type='str', default='checksum', choices=['checksum', 'size_and_mtime']),
+        history=dict(type='dict', options=dict(keep=dict(type='dict'), within=dict(type='int'))),
+        history_container=dict(type='str'),
+        as_of=dict(type='str'),
         **_options.spec('transfer', 'slo_writing', 'retention'),
     )
     module_kwargs = dict(supports_check_mode=True, mutually_exclusive=_options.exclusive('retention'))
 
     def run(self):
         p = self.params
+        self.sources = {}
         self.container = _swift.validate_container_name(p['container'], 'container')
         self.segment_container = _swift.validate_container_name(
             p['segment_container'] or '%s_segments' % self.container, 'segment_container'
@@ -389,6 +492,19 @@ class ArchiveSync(ArchiveModule):
         self.expiry = _swift.plan_expiry(None, delete_at, delete_after, time.time(), rewritten=True) or None
         if self.slo_threshold < 1:
             raise ArchiveError('slo_threshold must be at least 1, not %d' % self.slo_threshold)
+        self.history_container = _history.container_for(self.container, p['history_container'])
+        self.policy = None
+        if p['history'] is not None:
+            if p['mode'] != 'upload':
+                raise ArchiveError(
+                    'history applies to mode=upload; to restore a tree as it was, give as_of with mode=download'
+                )
+            self.policy = _retention.parse_policy(p['history']['keep'], p['history']['within'], 'history')
+        self.as_of = None
+        if p['as_of'] is not None:
+            if p['mode'] != 'download':
+                raise ArchiveError('as_of applies to mode=download: leave it out of an upload')
+            self.as_of = _history.parse_moment(p['as_of'], 'as_of')
         if p['mode'] == 'upload':
             return self.upload()
         return self.download()
@@ -453,7 +569,7 @@ class ArchiveSync(ArchiveModule):
         names = list(names)
         found = _transfer.run_pool(
             self.client,
-            lambda worker, name: _objects.observe(worker, self.container, name, newest),
+            lambda worker, name: _objects.observe(worker, *self.source(name), newest=newest),
             names,
             self.params['threads'],
         )
@@ -524,24 +640,55 @@ class ArchiveSync(ArchiveModule):
         # What the small files replace, read from every replica (the listing cannot tell a
         # large object): its segments go after the PUT, an action of the plan.
         replaced = [name for name in _plan.replaced_by_files(plan) if name not in remote]
-        plan = _plan.plan_replaced_segments(plan, dict(remote, **self.observe(replaced, newest=True)))
+        found = self.observe(replaced, newest=True)
+        plan = _plan.plan_replaced_segments(plan, dict(remote, **found))
+        if self.policy is not None:
+            plan = self.plan_history(plan, listing, found)
         outcome = {}
         if plan.changed and not self.check_mode:
             outcome = self.apply_upload(plan, metadata)
         return self.result(plan, outcome)
 
+    def plan_history(self, plan, listing, found):
+        """``plan`` with the versions it replaces or deletes kept in history. What each one
+        is (its expiry; an SLO's or a DLO's segments) is read from every replica, as for a
+        deletion; the history container is looked at only when there is a version to keep."""
+        names = _plan.versions_to_keep(plan, listing)
+        found = dict(found, **self.observe([n for n in names if n not in found], newest=True))
+        exists = bool(names) and self.client.head_container(self.history_container) is not None
+        return _plan.plan_history(
+            plan, listing, found, self.policy, time.time(), dict(container=self.history_container, exists=exists)
+        )
+
     def apply_upload(self, plan, metadata):
         p = self.params
         actions = _plan.grouped(
-            plan.actions, ('create_container', 'marker', 'put_file', 'slo', 'delete_listed', 'delete_replaced')
+            plan.actions,
+            (
+                'create_container',
+                'create_history_container',
+                'keep_version',
+                'marker',
+                'put_file',
+                'slo',
+                'delete_listed',
+                'delete_replaced',
+                'expire_replaced',
+            ),
         )
         if actions['create_container']:
             self.client.put_container(self.container)
+        if actions['create_history_container']:
+            self.client.put_container(self.history_container)
+        self.keep_versions(actions['keep_version'])
+        # What a version kept in history had in segments: {name: X-Delete-At or 0}.
+        kept = dict((name, expiry) for name, _version, _delete_at, expiry in actions['keep_version'])
         # Markers and small files go on the pool together, each as (kind, item).
         small = [('marker',) + a for a in actions['marker']] + [('put',) + a for a in actions['put_file']]
         large = actions['slo']
         extra = [a[0] for a in actions['delete_listed']]
         replaced_segments = dict(actions['delete_replaced'])
+        expiring_segments = dict((name, (paths, expiry)) for name, paths, expiry in actions['expire_replaced'])
         headers = dict(_swift.object_metadata_headers(metadata), **_swift.expiry_headers(self.expiry))
 
         def put(worker, action):
@@ -565,7 +712,11 @@ class ArchiveSync(ArchiveModule):
                 _plan.guess_type(item['name']),
                 dict(headers, **{'X-Object-Meta-Mtime': item['local'].mtime}),
             )
-            # The large object this file replaced: its segments, once nothing uses them.
+            # The large object this file replaced: its segments, once nothing uses them, go,
+            # or, when history keeps it, expire with the kept version.
+            paths, expiry = expiring_segments.get(item['name'], ((), 0))
+            for path in paths if expiry else ():
+                _transfer.post_expiry(worker, path, expiry)
             return worker.delete_paths(replaced_segments.get(item['name'], []))
 
         done = 0
@@ -574,7 +725,7 @@ class ArchiveSync(ArchiveModule):
             done = len(small)
             self.moved += sum(item['local'].size for (item,) in actions['put_file'])
             for item, reason in large:
-                self.moved += self.upload_slo(item, reason, metadata)
+                self.moved += self.upload_slo(item, reason, metadata, kept)
                 done += 1
         except _transfer.PoolError as exc:
             raise self.partial(
@@ -582,25 +733,59 @@ class ArchiveSync(ArchiveModule):
             ) from exc
         except ArchiveError as exc:
             raise self.partial(exc, done, len(small) + len(large)) from exc
-        self.delete_objects(extra)
+        self.delete_objects(extra, kept)
         return dict(segments_deleted=deleted)
 
-    def delete_objects(self, entries):
+    def keep_versions(self, copies):
+        """Copy the versions to keep into history, on the server, before anything replaces
+        or deletes them; a copy that fails fails the run before any change."""
+
+        def copy(worker, action):
+            name, version, delete_at, _segment_expiry = action
+            worker.copy_object(self.history_container, version, self.container, name, _swift.expiry_headers(delete_at))
+
+        try:
+            _transfer.run_pool(self.client, copy, copies, self.params['threads'])
+        except _transfer.PoolError as exc:
+            raise ArchiveError(
+                '%s (%d of the %d versions to keep were copied into history; nothing was replaced '
+                'or deleted; a re-run copies them again)' % (exc.message, len(exc.done), len(copies)),
+                exc.status,
+                exc.transaction_id,
+            ) from exc
+
+    def delete_objects(self, entries, kept=None):
         """Delete listed objects, a large one with its segments. What each one is, is read
         from every replica first (the listing cannot tell an SLO); a directory marker is known.
         An SLO goes with ``multipart-manifest=delete``; a DLO's segments after its manifest, as
-        ``swift delete`` does."""
+        ``swift delete`` does. A large object whose version history keeps (``kept``: {name:
+        the segments' X-Delete-At, or 0 to leave theirs}) loses its manifest only; its
+        segments expire with the kept version."""
+        kept = kept or {}
         unknown = [e['name'] for e in entries if not _plan.is_marker(_plan.listed_facts(e))]
         found = self.observe(unknown, newest=True)
-        slos = [name for name, (facts, _segments) in found.items() if facts is not None and facts['is_slo']]
+        slos = [
+            name
+            for name, (facts, _segments) in found.items()
+            if facts is not None and facts['is_slo'] and name not in kept
+        ]
         for name in slos:
             self.client.delete_slo(self.container, name)
         self.client.delete_paths('/%s/%s' % (self.container, e['name']) for e in entries if e['name'] not in slos)
         self.client.delete_paths(
             s['name']
-            for facts, segments in found.values()
-            if facts is not None and not facts['is_slo']
+            for name, (facts, segments) in found.items()
+            if facts is not None and not facts['is_slo'] and name not in kept
             for s in _swift.deletable_segments(facts, segments)
+        )
+        expiring = [
+            (s['name'], kept[name])
+            for name, (facts, segments) in found.items()
+            if facts is not None and kept.get(name)
+            for s in _swift.deletable_segments(facts, segments)
+        ]
+        _transfer.run_pool(
+            self.client, lambda worker, pair: _transfer.post_expiry(worker, *pair), expiring, self.params['threads']
         )
 
     def partial(self, exc, done, total, mode='upload'):
@@ -619,7 +804,7 @@ class ArchiveSync(ArchiveModule):
         error.__cause__ = exc
         return error
 
-    def upload_slo(self, item, reason, metadata):
+    def upload_slo(self, item, reason, metadata, kept):
         """Write one large file as an SLO; returns the bytes of the segments uploaded."""
         p = self.params
         local = item['local']
@@ -636,6 +821,8 @@ class ArchiveSync(ArchiveModule):
                 on_failure='keep',
                 stale_segment_age=p['stale_segment_age'],
                 timeout=p['timeout'],
+                history=self.policy is not None,
+                history_expiry=kept.get(item['name']),
             ),
         )
         if reason != 'absent':
@@ -668,6 +855,8 @@ class ArchiveSync(ArchiveModule):
         if not os.path.isdir(os.path.dirname(os.path.abspath(root))):
             raise ArchiveError("path: the parent directory of '%s' does not exist" % root)
         listing = self.listing()
+        if self.as_of is not None:
+            listing = self.listing_as_of(listing)
         entries, files, dirs = [], {}, set()
         for name in sorted(listing):
             entry = listing[name]
@@ -705,13 +894,30 @@ class ArchiveSync(ArchiveModule):
             dirs = set(tree.dirs)
         wanted = [i for i in entries if not i['directory'] and i['rel'] in files]
         remote, hashes = self.observe_listed([(i['name'], files[i['rel']]) for i in wanted], listing)
-        plan = _plan.plan_sync_download(
-            entries, files, dirs, remote, hashes, dict(delete_extra=p['delete_extra'], skipped=[], stale_temps=stale)
-        )
+        desired = dict(delete_extra=p['delete_extra'], skipped=[], stale_temps=stale)
+        if self.as_of is not None:
+            desired['from_history'] = set(self.sources)
+        plan = _plan.plan_sync_download(entries, files, dirs, remote, hashes, desired)
         outcome = {}
         if plan.changed and not self.check_mode:
             outcome = self.apply_download(plan, root, remote)
         return self.result(plan, outcome)
+
+    def listing_as_of(self, live):
+        """{name: entry} of the prefix as it was at as_of: each path's live object when it
+        was created by then, else its version kept in history that was live then (whose
+        history object is noted in ``self.sources``)."""
+        entries = self.client.list_container(self.history_container, prefix=self.prefix or None) or []
+        state = _history.live_at(live, _history.versions(entries), self.as_of)
+        for name, (_entry, version) in state.items():
+            if version is not None:
+                self.sources[name] = (self.history_container, version)
+        return dict((name, entry) for name, (entry, _version) in state.items())
+
+    def source(self, name):
+        """(container, object) that holds what is restored as ``name``: the object itself,
+        or, with as_of, a version in history."""
+        return self.sources.get(name, (self.container, name))
 
     def check_conflicts(self, entries):
         """Two objects that need one path as a file and as a directory (``a`` and ``a/b``)."""
@@ -792,7 +998,7 @@ class ArchiveSync(ArchiveModule):
         with ``parallel`` and segments that md5s can check, by GETting them on the threads.
         """
         name, entry = item['name'], item['entry']
-        headers, body = worker.get_object(self.container, name, _transfer.CHUNK)
+        headers, body = worker.get_object(*self.source(name), chunk_size=_transfer.CHUNK)
         etag, size = _swift.strip_etag(headers.get('etag')), _swift.to_int(headers.get('content-length'))
         segments = None
         if _swift.is_slo(headers) or _swift.dlo_manifest(headers):
@@ -818,10 +1024,11 @@ class ArchiveSync(ArchiveModule):
 
     def segments_of(self, worker, name, headers):
         """The segments of the large object a GET answered: an SLO's manifest, a DLO's listing."""
+        container, name = self.source(name)
         if _swift.is_slo(headers):
-            return worker.get_manifest(self.container, name) or []
-        facts = _swift.object_facts(self.container, name, headers)
-        return _objects.dlo_segments(worker, self.container, name, facts)
+            return worker.get_manifest(container, name) or []
+        facts = _swift.object_facts(container, name, headers)
+        return _objects.dlo_segments(worker, container, name, facts)
 
 
 def _mtime(value):

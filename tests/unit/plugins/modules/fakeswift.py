@@ -374,6 +374,9 @@ class FakeSwift:
             self._remember(container, name)
             if query_string == 'multipart-manifest=put':
                 return self._put_manifest(container, name, json.loads(body), content_type, headers)
+            source = dict((k.lower(), v) for k, v in (headers or {}).items()).get('x-copy-from')
+            if source is not None:
+                return self._copy(container, name, unquote(source), query_string, headers)
             if etag is not None and md5(body) != etag:
                 _fail('Object PUT', 422, 'Unprocessable Entity')
             stored['objects'][name] = {
@@ -385,6 +388,25 @@ class FakeSwift:
                 'headers': self._object_headers(headers),
             }
             return md5(body)
+
+    def _copy(self, container, name, source, query_string, headers):
+        """A PUT with X-Copy-From (Swift's copy middleware): the source's data, or with
+        ``multipart-manifest=get`` an SLO's manifest (the copy is the same SLO) or a DLO's
+        zero-byte manifest; its user metadata and X-Delete-At, the request's headers over
+        them; a new last-modified."""
+        source_container, _sep, source_name = source.lstrip('/').partition('/')
+        obj = self._object(source_container, source_name, 'Object COPY')
+        copied = copy.deepcopy(obj)
+        if obj['manifest'] is not None and query_string != 'multipart-manifest=get':
+            copied.update(data=self._data(obj), manifest=None, etag=md5(self._data(obj)))
+        if self._dlo_parts(obj) is not None and query_string != 'multipart-manifest=get':
+            data = self._data(obj)
+            copied.update(data=data, etag=md5(data))
+            copied['headers'].pop('x-object-manifest', None)
+        copied['headers'].update(self._object_headers(dict((k, v) for k, v in headers.items() if k != 'X-Copy-From')))
+        copied['modified'] = self.clock
+        self.containers[container]['objects'][name] = copied
+        return copied['etag']
 
     def _put_manifest(self, container, name, entries, content_type, headers):
         manifest = []

@@ -368,6 +368,39 @@ def sync_upload_delete_extra(fake, tmp_path):
     return dict(args, delete_extra=True)
 
 
+def age_all(fake, seconds):
+    """Make every stored object ``seconds`` older (written days ago, say)."""
+    for stored in fake.containers.values():
+        for obj in stored['objects'].values():
+            obj['modified'] -= seconds
+
+
+# History keeps 7 daily states; the objects were written two days ago, so every version
+# replaced now covers last midnight and is kept until 7 days after it.
+HISTORY = dict(keep=dict(days=7))
+
+
+def sync_upload_history(fake, tmp_path):
+    """A nightly run with history: b.txt edited (a small file), big.bin replaced (an SLO),
+    a.txt deleted; each version is copied into c_history first."""
+    args = sync_upload_identical(fake, tmp_path)
+    age_all(fake, 2 * 86400)
+    (tmp_path / 'src' / 'docs' / 'b.txt').write_bytes(b'beta, edited\n')
+    (tmp_path / 'src' / 'big.bin').write_bytes(BIG[::-1])
+    (tmp_path / 'src' / 'a.txt').unlink()
+    return dict(args, delete_extra=True, history=HISTORY)
+
+
+def sync_download_as_of(fake, tmp_path):
+    """a.txt edited and uploaded with history a moment ago: as of a day ago, its old
+    version (from history) and the other files (live) are restored."""
+    sync_upload_identical(fake, tmp_path)
+    age_all(fake, 3 * 86400)
+    (tmp_path / 'src' / 'a.txt').write_bytes(b'alpha, edited\n')
+    sync_once(fake, path=str(tmp_path / 'src'), history=HISTORY)
+    return dict(SYNC, mode='download', path=str(tmp_path / 'dest'), as_of=str(fake.clock - 86400))
+
+
 def sync_download_fresh(fake, tmp_path):
     sync_upload_identical(fake, tmp_path)
     return dict(SYNC, mode='download', path=str(tmp_path / 'dest'))
@@ -437,6 +470,13 @@ CASES = [
     ('sync-upload-identical', archive_sync, 'all 8 identical', sync_upload_identical),
     ('sync-upload-changed', archive_sync, '1 uploaded', sync_upload_changed),
     ('sync-upload-delete-extra', archive_sync, '2 deleted', sync_upload_delete_extra),
+    (
+        'sync-upload-history',
+        archive_sync,
+        '2 uploaded, 1 deleted, 3 versions kept in history',
+        sync_upload_history,
+    ),
+    ('sync-download-as-of', archive_sync, '4 downloaded, 3 directories created', sync_download_as_of),
     ('sync-download-fresh', archive_sync, '4 downloaded, 3 directories created', sync_download_fresh),
     ('sync-download-identical', archive_sync, 'all 7 identical', sync_download_identical),
     ('sync-download-delete-extra', archive_sync, '2 downloaded, 1 deleted', sync_download_delete_extra),
@@ -516,6 +556,8 @@ def assert_dest_holds_the_objects(swift, args):
         with open(args['dest'], 'rb') as dest:
             assert dest.read() == swift._data(objects[args['name']])  # pylint: disable=protected-access
         return
+    if args.get('as_of'):
+        return  # a past state: test_as_of_restores_each_path_as_it_was checks its bytes
     prefix = args['prefix']
     expected = dict(
         (name[len(prefix) :], swift._data(obj))  # pylint: disable=protected-access
@@ -698,3 +740,42 @@ def test_retention_is_refused_for_a_download(run_module, tmp_path):
     )
     assert failed and result['msg'] == ('delete_after and delete_at apply to mode=upload: leave them out of a download')
     assert fake.writes == [] and not (tmp_path / 'd').exists()
+
+
+def test_history_keeps_every_replaced_version_and_its_segments(run_module, tmp_path):
+    """The nightly run of sync_upload_history: each replaced or deleted version is in
+    c_history, byte for byte; the replaced SLO's copy is an SLO over its old segments, which
+    were not deleted but expire with it."""
+    fake = FakeSwift()
+    args = sync_upload_history(fake, tmp_path)
+    old = dict((name, fake._data(obj)) for name, obj in fake.containers['c']['objects'].items())
+    old_segments = sorted(fake.containers['c_segments']['objects'])
+    result, failed = run_module(archive_sync.main, fake, info=BULK, **args)
+    assert not failed, result
+    kept = fake.containers['c_history']['objects']
+    assert sorted(kept) == sorted(v['version'] for v in result['history'])
+    for version in result['history']:
+        copy_ = kept[version['version']]
+        assert fake._data(copy_) == old[version['name']]
+        assert copy_['headers']['x-delete-at'] == str(version['delete_at'])
+    assert kept[[v['version'] for v in result['history'] if v['name'] == 't/big.bin'][0]]['manifest']
+    segments = fake.containers['c_segments']['objects']
+    assert set(old_segments) <= set(segments)
+    assert all(segments[s]['headers'].get('x-delete-at') for s in old_segments)
+    assert fake._data(fake.containers['c']['objects']['t/big.bin']) == BIG[::-1]
+
+
+def test_as_of_restores_each_path_as_it_was(run_module, tmp_path):
+    fake = FakeSwift()
+    args = sync_download_as_of(fake, tmp_path)
+    result, failed = run_module(archive_sync.main, fake, info=BULK, **args)
+    assert not failed, result
+    assert result['from_history'] == ['t/a.txt']
+    restored = local_tree(tmp_path / 'dest')
+    assert restored['a.txt'] == b'alpha\n'  # the version before the edit, from history
+    assert restored['docs/deep/c.txt'] == b'gamma\n' and restored['big.bin'] == BIG
+    assert restored['empty'] == 'dir'
+    # Today: the edit.
+    result, failed = run_module(archive_sync.main, fake, info=BULK, **dict(args, as_of=str(fake.clock + 5)))
+    assert not failed and result['downloaded'] == ['t/a.txt'] and result['from_history'] == []
+    assert (tmp_path / 'dest' / 'a.txt').read_bytes() == b'alpha, edited\n'
