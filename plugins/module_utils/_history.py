@@ -40,7 +40,7 @@ Version = collections.namedtuple('Version', ('created', 'replaced', 'object', 'e
 
 def container_for(container, given=None):
     """The history container of ``container``: ``given``, or ``<container>_history``."""
-    return _swift.validate_container_name(given or container + SUFFIX, 'history.container')
+    return _swift.validate_container_name(given or container + SUFFIX, 'history_container')
 
 
 def _epoch(text, fraction, layout):

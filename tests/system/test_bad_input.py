@@ -398,6 +398,48 @@ SYNC_CASES = [
         'metadata',
         ['reserved'],
     ),
+    case(
+        'history-keeps-nothing',
+        {'container': '{container}', 'path': '{dir}', 'history': {'keep': {'days': 0}}},
+        'history',
+        ['keeps no version', 'keep.days'],
+    ),
+    case(
+        'history-keep-unknown',
+        {'container': '{container}', 'path': '{dir}', 'history': {'keep': {'years': 2}}},
+        'history.keep',
+        ['years', 'days, weeks, months'],
+    ),
+    case(
+        'history-keep-negative',
+        {'container': '{container}', 'path': '{dir}', 'history': {'keep': {'days': -1}}},
+        'history.keep.days',
+        ['whole number'],
+    ),
+    case(
+        'history-download',
+        {'container': '{container}', 'path': '{dir}', 'mode': 'download', 'history': {'within': 60}},
+        'history',
+        ['mode=upload', 'as_of'],
+    ),
+    case(
+        'history-container-dotdot',
+        {'container': '{container}', 'path': '{dir}', 'history': {'within': 60}, 'history_container': '..'},
+        'history_container',
+        DOT_HINT,
+    ),
+    case(
+        'as-of-upload',
+        {'container': '{container}', 'path': '{dir}', 'as_of': '2026-12-01T00:00:00Z'},
+        'as_of',
+        ['mode=download'],
+    ),
+    case(
+        'as-of-word',
+        {'container': '{container}', 'path': '{dir}', 'mode': 'download', 'as_of': 'last tuesday'},
+        'as_of',
+        ['ISO 8601'],
+    ),
 ]
 
 

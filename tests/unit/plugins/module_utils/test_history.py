@@ -82,7 +82,7 @@ def test_as_of_reads_epoch_and_iso_8601():
 def test_the_history_container_name_is_checked():
     assert _history.container_for('backups') == 'backups_history'
     assert _history.container_for('backups', 'vault') == 'vault'
-    with pytest.raises(ArchiveError, match='history.container'):
+    with pytest.raises(ArchiveError, match='history_container'):
         _history.container_for('backups', 'a/b')
 
 
