@@ -15,7 +15,7 @@ from __future__ import annotations
 import os
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _objects, _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import _history, _objects, _plan, _swift, _transfer
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 
 
@@ -79,6 +79,7 @@ class SloWriter:
                 self.options['stale_segment_age'],
                 prefix,
             )
+            obsolete = self.not_kept(obsolete)
         write = dict(
             container=self.container,
             name=self.name,
@@ -190,12 +191,31 @@ class SloWriter:
                 prefix,
             )
             markers = _swift.finished_versions(listing, self.name, prefix)[1]
-            return obsolete, [self.segment_path(m) for m in markers]
+            return self.not_kept(obsolete), [self.segment_path(m) for m in markers]
         _live, live_segments = self.observe(newest=True)
         used = set(s['name'] for s in live_segments or ())
         obsolete = sorted(known - used)
         mine_used = any(s.startswith(self.segment_path(prefix)) for s in used)
         return obsolete, [self.segment_path(marker)] if others and not mine_used else []
+
+    def not_kept(self, paths):
+        """``paths`` (segments to delete) without those that a version of this object kept
+        in history uses (archive_sync's ``history``, in ``<container>_history`` or the
+        ``history_container`` option): a writer without history must not break one. Looked
+        up only when there is something to delete: one listing of the object's versions, and
+        each kept large version's manifest (or DLO listing)."""
+        if not paths:
+            return paths
+        history = self.options.get('history_container') or self.container + _history.SUFFIX
+        entries = self.client.list_container(history, prefix=self.name + '/') or []
+        used = set()
+        for entry in entries:
+            parsed = _history.split_version(entry.get('name') or '')
+            if parsed is None or parsed[0] != self.name:
+                continue
+            _facts, segments = _objects.observe(self.client, history, entry['name'])
+            used.update(s['name'] for s in segments or ())
+        return [p for p in paths if p not in used]
 
     def expire_replaced(self, replaced, keep):
         """History's clean-up: the segments of the replaced version that the new manifest

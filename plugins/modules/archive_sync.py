@@ -823,6 +823,7 @@ class ArchiveSync(ArchiveModule):
                 timeout=p['timeout'],
                 history=self.policy is not None,
                 history_expiry=kept.get(item['name']),
+                history_container=self.history_container,
             ),
         )
         if reason != 'absent':

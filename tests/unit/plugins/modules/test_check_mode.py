@@ -779,3 +779,31 @@ def test_as_of_restores_each_path_as_it_was(run_module, tmp_path):
     result, failed = run_module(archive_sync.main, fake, info=BULK, **dict(args, as_of=str(fake.clock + 5)))
     assert not failed and result['downloaded'] == ['t/a.txt'] and result['from_history'] == []
     assert (tmp_path / 'dest' / 'a.txt').read_bytes() == b'alpha, edited\n'
+
+
+def test_a_writer_without_history_leaves_a_kept_versions_segments(run_module, tmp_path):
+    """slo_new_version, with a version of big.bin kept in c_history (archive_sync's history)
+    over segments left long ago: archive_slo's stale sweep would delete them; they stay, and
+    the kept version still reads whole. The replaced live version's segments still go."""
+    fake = FakeSwift()
+    args = slo_new_version(fake, tmp_path)
+    kept_prefix = 'big.bin/slo/4.000000/%d/1048576/' % len(OTHER[::-1])
+    fake.add_container('c_history')
+    fake.add_slo(
+        'c_history',
+        'big.bin/20261201T000000.000000Z',
+        OTHER[::-1],
+        MIB,
+        segment_container='c_segments',
+        prefix=kept_prefix,
+        age=3 * 86400,
+    )
+    replaced = [s['name'] for s in fake.containers['c']['objects']['big.bin']['manifest']]
+    result, failed = run_module(archive_slo.main, fake, info=BULK, **args)
+    assert not failed, result
+    segments = fake.containers['c_segments']['objects']
+    assert sorted(n for n in segments if n.startswith(kept_prefix)) == [kept_prefix + '00000000', kept_prefix + '00000001']
+    assert fake._data(fake.containers['c_history']['objects']['big.bin/20261201T000000.000000Z']) == OTHER[::-1]
+    assert not any(path.split('/', 2)[2] in segments for path in replaced)
+    assert 'big.bin/slo/2.000000/9/1048576/00000000' not in segments  # stale, and kept by nothing
+
