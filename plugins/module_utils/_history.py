@@ -67,6 +67,12 @@ def parse_stamp(text):
     return _epoch(found.group(1), found.group(2), '%Y%m%dT%H%M%S') if found else None
 
 
+def iso(epoch):
+    """``2026-12-04T22:30:00.123450Z`` of epoch seconds (UTC, to the microsecond)."""
+    text = stamp(epoch)
+    return '%s-%s-%sT%s:%s:%s' % (text[0:4], text[4:6], text[6:8], text[9:11], text[11:13], text[13:])
+
+
 def parse_moment(value, option):
     """Epoch seconds (a float) from epoch seconds or an ISO 8601 date and time (UTC unless it
     says otherwise), for ``option``."""

@@ -43,6 +43,18 @@ options:
       - List at most this many entries. Without it, the whole listing is returned, fetched in
         pages of the server's listing limit (10,000).
     type: int
+  versions:
+    description:
+      - With O(container), also list the versions that M(ncloud.archive.archive_sync)'s
+        O(ncloud.archive.archive_sync#module:history) kept, in RV(versions) - of the object
+        O(name), or of every object under O(prefix).
+    type: bool
+    default: false
+  history_container:
+    description:
+      - Where the kept versions are (O(ncloud.archive.archive_sync#module:history_container)).
+        The default is C(<container>_history).
+    type: str
   temp_url_seconds:
     description:
       - With O(name), also return RV(temp_url), a temporary URL of the object valid for this many
@@ -106,6 +118,13 @@ EXAMPLES = r"""
 - name: Fail unless the dump is there
   ansible.builtin.assert:
     that: dump.exists
+
+- name: The versions of a file that archive_sync's history kept, with their expiries
+  ncloud.archive.archive_info:
+    container: backups
+    name: web01/data/app.conf
+    versions: true
+  register: kept
 
 - name: A download link for the dump, valid for a day, for someone without credentials
   ncloud.archive.archive_info:
@@ -249,6 +268,36 @@ newest:
       description: Whole seconds from RV(newest.last_modified) to this run.
       type: int
       sample: 62113
+versions:
+  description:
+    - The kept versions (O(versions=true)), oldest first for each object; empty when there
+      are none (or no history container).
+  returned: when O(versions=true)
+  type: list
+  elements: dict
+  sample: [{"name": "web01/a.txt", "version": "web01/a.txt/20261203T030012.402190Z",
+            "created": "2026-12-03T03:00:12.402190Z", "replaced": "2026-12-04T03:00:09.118420Z",
+            "bytes": 1024, "delete_at": 1798761600}]
+  contains:
+    name:
+      description: The object the version is of.
+      type: str
+    version:
+      description: The version's object name in the history container.
+      type: str
+    created:
+      description: When the version was written (UTC, ISO 8601, the server's clock).
+      type: str
+    replaced:
+      description: When it stopped being live (was copied into history, just before it was
+        replaced or deleted).
+      type: str
+    bytes:
+      description: Its size.
+      type: int
+    delete_at:
+      description: When Swift deletes it (epoch seconds), or V(null) when it never expires.
+      type: int
 objects:
   description: The container's listing.
   returned: when O(container) is given without O(name) and the container exists
@@ -378,7 +427,14 @@ temp_url_expires:
 
 import time
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _objects, _options, _plan, _swift, _transfer
+from ansible_collections.ncloud.archive.plugins.module_utils import (
+    _history,
+    _objects,
+    _options,
+    _plan,
+    _swift,
+    _transfer,
+)
 from ansible_collections.ncloud.archive.plugins.module_utils._errors import ArchiveError
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 
@@ -399,9 +455,14 @@ class ArchiveInfo(ArchiveModule):
             aliases=['temp_url_key'],
             deprecated_aliases=[_options.deprecated_alias('temp_url_key')],
         ),
+        versions=dict(type='bool', default=False),
+        history_container=dict(type='str'),
         **_options.spec('transfer'),
     )
-    module_kwargs = dict(supports_check_mode=True, required_by={'name': 'container', 'temp_url_seconds': 'name'})
+    module_kwargs = dict(
+        supports_check_mode=True,
+        required_by={'name': 'container', 'temp_url_seconds': 'name', 'history_container': 'versions'},
+    )
 
     def run(self):
         """Read only: the same requests and the same result in check mode."""
@@ -412,12 +473,20 @@ class ArchiveInfo(ArchiveModule):
             raise ArchiveError('temp_url_seconds must be a positive number of seconds')
         _options.threads(p)
         if p['container'] is None:
+            if p['versions']:
+                raise ArchiveError('versions: give the container (and a name or a prefix) whose kept versions to list')
             return dict(changed=False, exists=True, **self.account())
         container = _swift.validate_container_name(p['container'], 'container')
+        history = _history.container_for(container, p['history_container']) if p['versions'] else None
+        name = None
         if p['name'] is not None:
             name = _swift.validate_object_name(p['name'], 'name')
-            return dict(changed=False, **self.object(container, name))
-        return dict(changed=False, **self.container(container))
+            found = self.object(container, name)
+        else:
+            found = self.container(container)
+        if history is not None:
+            found['versions'] = self.versions(history, name)
+        return dict(found, changed=False)
 
     def account(self):
         headers = self.client.head_account()
@@ -460,6 +529,30 @@ class ArchiveInfo(ArchiveModule):
         if self.params['temp_url_seconds']:
             found.update(self.temp_url(container, name))
         return found
+
+    def versions(self, history, name):
+        """The versions kept in ``history`` (archive_sync's ``history``) of the object
+        ``name``, or of every object under ``prefix``: oldest first per object, each with the
+        time it was live and its expiry (a HEAD each, on the pool; one that has just expired
+        is left out)."""
+        prefix = name + '/' if name is not None else self.params['prefix'] or None
+        kept = _history.versions(self.client.list_container(history, prefix=prefix) or [])
+        items = [v + (n,) for n in sorted(kept) if name is None or n == name for v in kept[n]]
+        heads = _transfer.run_pool(
+            self.client, lambda worker, item: worker.head_object(history, item[2]), items, self.params['threads']
+        )
+        return [
+            {
+                'name': item[4],
+                'version': item[2],
+                'created': _history.iso(item[0]),
+                'replaced': _history.iso(item[1]),
+                'bytes': _plan.listing_size(item[3]),
+                'delete_at': facts.get('delete_at'),
+            }
+            for item, facts in zip(items, heads)
+            if facts is not None
+        ]
 
     def segments(self, facts, segments):
         """A large object's segments, each with its own expiry: one that outlives the

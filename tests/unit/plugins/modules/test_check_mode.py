@@ -295,6 +295,17 @@ def info_dlo(fake, tmp_path):
     return dict(container='c', name='parts.bin')
 
 
+def info_versions(fake, tmp_path):
+    """The nightly run of sync_upload_history done: b.txt has one version kept."""
+    sync_once(fake, **sync_upload_history(fake, tmp_path))
+    return dict(container='c', name='t/docs/b.txt', versions=True)
+
+
+def info_versions_prefix(fake, tmp_path):
+    sync_once(fake, **sync_upload_history(fake, tmp_path))
+    return dict(container='c', prefix='t/', versions=True)
+
+
 # archive_sync: a tree under ``tmp_path/src`` (two small files, a nested one, an empty
 # directory and BIG, above the threshold: an SLO) going up, or coming back into ``tmp_path/dest``.
 SYNC = dict(container='c', prefix='t/', slo_threshold='2MiB', segment_size='1MiB', threads=3, retries=0)
@@ -461,6 +472,8 @@ CASES = [
     ('info-container', archive_info, None, info_container),
     ('info-slo', archive_info, None, info_slo),
     ('info-dlo', archive_info, None, info_dlo),
+    ('info-versions', archive_info, None, info_versions),
+    ('info-versions-prefix', archive_info, None, info_versions_prefix),
     ('info-object-temp-url', archive_info, None, info_object_temp_url),
     ('info-missing', archive_info, None, info_missing),
     ('sync-upload-new', archive_sync, '4 uploaded, 4 markers created', sync_upload_new),
@@ -802,8 +815,27 @@ def test_a_writer_without_history_leaves_a_kept_versions_segments(run_module, tm
     result, failed = run_module(archive_slo.main, fake, info=BULK, **args)
     assert not failed, result
     segments = fake.containers['c_segments']['objects']
-    assert sorted(n for n in segments if n.startswith(kept_prefix)) == [kept_prefix + '00000000', kept_prefix + '00000001']
+    assert sorted(n for n in segments if n.startswith(kept_prefix)) == [
+        kept_prefix + '00000000',
+        kept_prefix + '00000001',
+    ]
     assert fake._data(fake.containers['c_history']['objects']['big.bin/20261201T000000.000000Z']) == OTHER[::-1]
     assert not any(path.split('/', 2)[2] in segments for path in replaced)
     assert 'big.bin/slo/2.000000/9/1048576/00000000' not in segments  # stale, and kept by nothing
 
+
+def test_info_lists_the_kept_versions_with_their_times_and_expiries(run_module, tmp_path):
+    fake = FakeSwift()
+    args = info_versions_prefix(fake, tmp_path)
+    result, failed = run_module(archive_info.main, fake, info=BULK, **args)
+    assert not failed, result
+    assert [v['name'] for v in result['versions']] == ['t/a.txt', 't/big.bin', 't/docs/b.txt']
+    b = result['versions'][2]
+    assert b['bytes'] == len(b'beta\n') and b['version'].startswith('t/docs/b.txt/')
+    assert b['created'] < b['replaced'] and b['created'].endswith('Z')
+    stored = fake.containers['c_history']['objects'][b['version']]['headers']['x-delete-at']
+    assert b['delete_at'] == int(stored)
+    one, failed = run_module(archive_info.main, fake, info=BULK, container='c', name='t/docs/b.txt', versions=True)
+    assert not failed and one['versions'] == [b] and one['exists']
+    none, failed = run_module(archive_info.main, fake, info=BULK, container='c', name='t/new', versions=True)
+    assert not failed and none == dict(none, exists=False, versions=[])
