@@ -17,13 +17,15 @@ _TOKEN_RE = re.compile(r'(?i)(x-auth-token|x-subject-token|x-storage-token)(["\'
 
 
 class ArchiveError(Exception):
-    """A failure explained for the user: message already scrubbed of secrets."""
+    """A failure explained for the user: message already scrubbed of secrets. ``details``:
+    result keys the failed task returns beside the message (a restore drill's findings)."""
 
-    def __init__(self, message, status=None, transaction_id=None):
+    def __init__(self, message, status=None, transaction_id=None, details=None):
         super().__init__(message)
         self.message = message
         self.status = status
         self.transaction_id = transaction_id
+        self.details = details
 
 
 def scrub(text):

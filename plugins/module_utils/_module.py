@@ -188,7 +188,7 @@ class ArchiveModule:
             exc.message,
             exception=scrub(''.join(traceback.format_exc())),
             changed=False,
-            **dict((key, value) for key, value in found.items() if value),
+            **dict(exc.details or {}, **dict((key, value) for key, value in found.items() if value)),
         )
 
 

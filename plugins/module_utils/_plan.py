@@ -782,6 +782,32 @@ def plan_sync_download(entries, local_files, local_dirs, remote, hashes, desired
     )
 
 
+def verify_sample(sizes, fraction, day):
+    """The names a restore drill reads today: a ``fraction`` of the bytes, a different part
+    each ``day`` (days since the epoch), so that ceil(1 / fraction) drills in a row read
+    everything.
+
+    ``sizes``: {name: bytes}. The objects are laid along a circle of their total size, in the
+    order of their names' md5 (a fixed order that spreads a directory over the circle; an
+    empty object counts as one byte); the window of ``fraction`` of the circle starts where
+    yesterday's ended, and the objects that start inside it are read: on average ``fraction``
+    of the bytes, one object more or less.
+    """
+    if fraction >= 1 or not sizes:
+        return set(sizes)
+    order = sorted(sizes, key=lambda name: (_swift.md5_hex(name.encode('utf-8')), name))
+    weights = [max(sizes[name], 1) for name in order]
+    total = sum(weights)
+    width = fraction * total
+    start = (day * width) % total
+    chosen, offset = set(), 0
+    for name, weight in zip(order, weights):
+        if (offset - start) % total < width:
+            chosen.add(name)
+        offset += weight
+    return chosen
+
+
 def _tree_plan(reason, actions, paths, names, **returns):
     """The Plan of a tree run. ``paths``: replaced, added, deleted and skipped (and the
     temp files it removes); ``names``: the summary and the name lists of the direction.

@@ -47,15 +47,24 @@ options:
     description:
       - V(upload) copies the local tree to the container, V(download) the container's objects
         to the local tree.
+      - V(verify) is the restore drill. It reads the objects under O(prefix) (as of O(as_of),
+        or a O(sample) of them) and checks them, writing nothing anywhere. A plain object's
+        bytes must have the md5 of its ETag, and the object must carry the mtime that
+        archive_sync, the C(swift) CLI and rclone record on every file (one without it was
+        written over the backup by another client). An SLO's or a DLO's segments must all be
+        there, hold the bytes whose md5 the manifest (or the DLO's listing) names, and expire
+        no earlier than the manifest. The task fails listing each object that would not
+        restore (RV(damaged)). A DLO whose segment was deleted reads as a shorter object,
+        which only a copy elsewhere could tell.
     type: str
-    choices: [upload, download]
+    choices: [upload, download, verify]
     default: upload
   path:
     description:
       - The local directory. With O(mode=upload) it must exist; with O(mode=download) it is
         created when missing (its parent must exist).
+      - Required with O(mode=upload) and O(mode=download); O(mode=verify) takes none.
     type: path
-    required: true
   container:
     description:
       - The container. With O(mode=upload) it is created when missing, as C(swift upload)
@@ -175,13 +184,22 @@ options:
     type: str
   as_of:
     description:
-      - With O(mode=download), restore the tree as it was at this time instead of as it is,
+      - With O(mode=download), restore the tree as it was at this time instead of as it is
+        (with O(mode=verify), verify that state),
         each path's live object when it was created by then, else its version kept in
         O(history_container) that was live then. Paths that did not exist then are not
         restored (and, with O(delete_extra), removed locally).
       - Epoch seconds, or an ISO 8601 date and time (UTC unless it says otherwise), for
         example C(2026-12-01T03:00:00Z).
     type: str
+  sample:
+    description:
+      - With O(mode=verify), read only this fraction of the bytes under O(prefix), a
+        different part each day (the objects in the order of their names' md5, the window
+        moving on by one fraction a day), so that a nightly drill with V(0.1) has read every
+        object after ten nights. By default everything is read.
+      - A number above 0 and at most 1.
+    type: float
   follow_symlinks:
     description:
       - With O(mode=upload), upload what symlinks point to. By default symlinks are skipped
@@ -325,9 +343,32 @@ segments_deleted:
   returned: when O(mode=upload)
   type: int
   sample: 0
+verified:
+  description: With O(mode=verify), the names of the objects read and found intact.
+  returned: when O(mode=verify)
+  type: list
+  elements: str
+  sample: ["web01/data/a.txt"]
+damaged:
+  description:
+    - With O(mode=verify), the objects that would not restore, each with what is wrong
+      (also returned by the failed task).
+  returned: when O(mode=verify)
+  type: list
+  elements: dict
+  sample: [{"name": "web01/data/db.tar", "problems": ["segment '/backups_segments/web01/data/db.tar/slo/1733281200.000000/2200000/1048576/00000001' is missing"]}]
+  contains:
+    name:
+      description: The object.
+      type: str
+    problems:
+      description: What is wrong with it.
+      type: list
+      elements: str
 summary:
   description: How many entries moved, were identical, were created as markers (upload) or
-    directories (download), were deleted, and were skipped.
+    directories (download), were deleted, and were skipped; with O(mode=verify), how many
+    objects there are, were verified and were damaged, and the bytes read of the total.
   returned: always
   type: dict
   sample: {"uploaded": 12, "identical": 988, "markers": 20, "deleted": 0, "skipped": 1}
@@ -357,6 +398,26 @@ summary:
         RV(skipped_paths).
       type: int
       sample: 1
+    objects:
+      description: Objects under the prefix, markers aside (O(mode=verify)).
+      type: int
+      sample: 1000
+    verified:
+      description: Objects read and found intact (O(mode=verify)).
+      type: int
+      sample: 100
+    damaged:
+      description: Objects that would not restore (O(mode=verify)).
+      type: int
+      sample: 0
+    bytes_read:
+      description: Bytes read (O(mode=verify)).
+      type: int
+      sample: 104857600
+    bytes_total:
+      description: Bytes of all the objects under the prefix (O(mode=verify)).
+      type: int
+      sample: 1048576000
 uploaded:
   description: Object names uploaded, in check mode those that would be.
   returned: when O(mode=upload)
@@ -378,13 +439,13 @@ downloaded:
 markers:
   description: Directory marker objects created (upload), or the markers whose directories were
     created (download).
-  returned: always
+  returned: when O(mode=upload) or O(mode=download)
   type: list
   elements: str
   sample: ["web01/data/empty/"]
 deleted:
   description: Object names (upload) or relative local paths (download) deleted.
-  returned: always
+  returned: when O(mode=upload) or O(mode=download)
   type: list
   elements: str
   sample: ["web01/data/old.txt"]
@@ -394,7 +455,7 @@ skipped_paths:
       (C(symlink), C(not a regular file), C(the temporary file of a download)).
     - Named so, not C(skipped), which Ansible reserves (a task returning it is reported as
       skipped); it was C(skipped) before version 0.2.0.
-  returned: always
+  returned: when O(mode=upload) or O(mode=download)
   type: list
   elements: str
   sample: ["link-to-etc (symlink)"]
@@ -422,7 +483,8 @@ bytes_per_second:
       the bytes of the files uploaded (of an SLO, the segments uploaded; segments reused from
       an earlier run moved nothing); with O(mode=download), the bytes of the files written.
       Identical files, directory markers and deletions move nothing.
-    - V(0) when nothing moved, and always in check mode.
+    - V(0) when nothing moved, and always in check mode. With O(mode=verify) too, as a drill
+      writes nothing; RV(summary.bytes_read) counts what it read.
   returned: always
   type: int
   sample: 52428800
@@ -452,8 +514,8 @@ CHANGED_WHILE_READ = 'the object changed while it was being read; run the task a
 class ArchiveSync(ArchiveModule):
     transfer = True
     argument_spec = dict(
-        mode=dict(type='str', default='upload', choices=['upload', 'download']),
-        path=dict(type='path', required=True),
+        mode=dict(type='str', default='upload', choices=['upload', 'download', 'verify']),
+        path=dict(type='path'),
         container=dict(type='str', required=True),
         prefix=dict(type='str', default=''),
         include=dict(type='list', elements='str'),
@@ -467,9 +529,14 @@ class ArchiveSync(ArchiveModule):
         history=dict(type='dict', options=dict(keep=dict(type='dict'), within=dict(type='int'))),
         history_container=dict(type='str'),
         as_of=dict(type='str'),
+        sample=dict(type='float'),
         **_options.spec('transfer', 'slo_writing', 'retention'),
     )
-    module_kwargs = dict(supports_check_mode=True, mutually_exclusive=_options.exclusive('retention'))
+    module_kwargs = dict(
+        supports_check_mode=True,
+        mutually_exclusive=_options.exclusive('retention'),
+        required_if=[('mode', 'upload', ['path']), ('mode', 'download', ['path'])],
+    )
 
     def run(self):
         p = self.params
@@ -502,9 +569,20 @@ class ArchiveSync(ArchiveModule):
             self.policy = _retention.parse_policy(p['history']['keep'], p['history']['within'], 'history')
         self.as_of = None
         if p['as_of'] is not None:
-            if p['mode'] != 'download':
-                raise ArchiveError('as_of applies to mode=download: leave it out of an upload')
+            if p['mode'] == 'upload':
+                raise ArchiveError('as_of applies to mode=download and mode=verify: leave it out of an upload')
             self.as_of = _history.parse_moment(p['as_of'], 'as_of')
+        if p['sample'] is not None:
+            if p['mode'] != 'verify':
+                raise ArchiveError('sample applies to mode=verify: leave it out of an %s' % p['mode'])
+            if not 0 < p['sample'] <= 1:
+                raise ArchiveError(
+                    'sample: %r is not a fraction; give a number above 0 and at most 1, such as 0.1' % p['sample']
+                )
+        if p['mode'] == 'verify':
+            if p['path'] is not None or p['delete_extra']:
+                raise ArchiveError('mode=verify reads the archive only: leave path and delete_extra out')
+            return self.verify()
         if p['mode'] == 'upload':
             return self.upload()
         return self.download()
@@ -1023,6 +1101,138 @@ class ArchiveSync(ArchiveModule):
         worker.call('GET ' + name, _transfer.download_to, dest, body, verifier, False)
         return _mtime(headers.get('x-object-meta-mtime')), size
 
+    # --- verify (the restore drill) -------------------------------------------------------
+    def verify(self):
+        """Read the objects under the prefix (as of ``as_of``; a ``sample`` of them) and check
+        them, writing nothing: a plain object's bytes against its ETag and its recorded
+        mtime; a large object's manifest against its segments, each segment there, not
+        expiring before the manifest, its bytes those the manifest (or the DLO listing)
+        names. Fails listing every object that would not restore."""
+        p = self.params
+        listing = self.listing()
+        if self.as_of is not None:
+            listing = self.listing_as_of(listing)
+        sizes = dict(
+            (name, _plan.listing_size(entry))
+            for name, entry in listing.items()
+            if name != self.prefix
+            and not name.endswith('/')
+            and not _plan.is_marker(_plan.listed_facts(entry))
+            and self.selected_name(name)
+        )
+        fraction = 1.0 if p['sample'] is None else p['sample']
+        chosen = sorted(_plan.verify_sample(sizes, fraction, int(time.time() // 86400)))
+        drill = Drill()
+        found = self.observe(chosen)
+        plain = [n for n in chosen if not _swift.is_large(found[n][0])]
+        for name in chosen:
+            if found[name][0] is None:
+                drill.add(name, ['it is listed but does not exist (deleted meanwhile, or expired)'], 0)
+        for name, (problems, read) in zip(
+            plain,
+            _transfer.run_pool(
+                self.client,
+                lambda worker, name: self.verify_plain(worker, name, listing[name]),
+                [n for n in plain if found[n][0] is not None],
+                p['threads'],
+            ),
+        ):
+            drill.add(name, problems, read)
+        for name in chosen:
+            if _swift.is_large(found[name][0]):
+                drill.add(name, *self.verify_large(*found[name]))
+        return self.verify_result(drill, sizes, chosen, fraction)
+
+    def verify_plain(self, worker, name, entry):
+        """(problems, bytes read) of a plain object: its bytes' md5 against its ETag (and the
+        listing's), and the mtime archive_sync, the swift CLI and rclone record on every file
+        (an object without it was written by another client: a raw PUT that replaced it)."""
+        container, source = self.source(name)
+        headers, body = worker.get_object(container, source, chunk_size=_transfer.CHUNK)
+        digest, size = _read_md5(body)
+        etag = _swift.strip_etag(headers.get('etag'))
+        problems = []
+        if digest != etag:
+            problems.append('its %d bytes have md5 %s, its ETag says %s: damaged in storage' % (size, digest, etag))
+        elif etag != _swift.strip_etag(entry.get('hash')):
+            problems.append(
+                'it changed while it was verified (ETag %s, listed %s): verify again' % (etag, entry.get('hash'))
+            )
+        if 'x-object-meta-mtime' not in headers:
+            problems.append(
+                'it has no recorded mtime (X-Object-Meta-Mtime), which archive_sync, the swift CLI '
+                'and rclone write on every file: another client wrote it over the backup'
+            )
+        return problems, size
+
+    def verify_large(self, facts, segments):
+        """(problems, bytes read) of an SLO or a DLO: the manifest against its segments, then
+        each segment (on the threads): there, expiring no earlier than the manifest, and
+        holding the bytes whose md5 the manifest (or the DLO's listing) names."""
+        problems = []
+        if not segments:
+            return ['its manifest names no segment'], 0
+        if not _swift.segments_agree(facts["etag"], facts["bytes"], segments):
+            problems.append("its manifest's ETag and size do not match its segments")
+        own = facts.get('delete_at')
+
+        def check(worker, segment):
+            found = worker.head_path(segment['name'])
+            if found is None:
+                return ["segment '%s' is missing" % segment['name']], 0
+            issues = []
+            expires = found.get('delete_at')
+            if expires and (not own or expires < own):
+                issues.append(
+                    "segment '%s' expires at %d, before its manifest (%s)"
+                    % (segment['name'], expires, own if own else 'which never expires')
+                )
+            container, name = _swift.split_segment_path(segment['name'])
+            _headers, body = worker.get_object(container, name, chunk_size=_transfer.CHUNK)
+            digest, size = _read_md5(body)
+            if digest != _swift.strip_etag(segment.get('hash')) or size != segment.get('bytes'):
+                issues.append(
+                    "segment '%s' holds %d bytes of md5 %s, the manifest says %s bytes of md5 %s"
+                    % (segment['name'], size, digest, segment.get('bytes'), segment.get('hash'))
+                )
+            return issues, size
+
+        read = 0
+        for issues, size in _transfer.run_pool(self.client, check, list(segments), self.params['threads']):
+            problems += issues
+            read += size
+        return problems, read
+
+    def verify_result(self, drill, sizes, chosen, fraction):
+        total = sum(sizes.values())
+        summary = {
+            'objects': len(sizes),
+            'verified': len(drill.verified),
+            'damaged': len(drill.damaged),
+            'bytes_read': drill.bytes_read,
+            'bytes_total': total,
+        }
+        sampled = '' if fraction >= 1 else ' (a sample of %d of %d objects)' % (len(chosen), len(sizes))
+        result = dict(
+            changed=False,
+            verified=drill.verified,
+            damaged=sorted(drill.damaged, key=lambda d: d['name']),
+            summary=summary,
+        )
+        if not drill.damaged:
+            return dict(result, changed_reason='all %d verified%s' % (len(drill.verified), sampled))
+        shown = '; '.join('%s: %s' % (d['name'], ', '.join(d['problems'])) for d in result['damaged'][:20])
+        more = '' if len(drill.damaged) <= 20 else '; and %d more (see damaged)' % (len(drill.damaged) - 20)
+        raise ArchiveError(
+            '%d of the %d objects verified%s would not restore: %s%s'
+            % (len(drill.damaged), len(chosen), sampled, shown, more),
+            details=dict(
+                (key, value)
+                for key, value in dict(result, changed_reason='%d damaged' % len(drill.damaged)).items()
+                if key != 'changed'
+            ),
+        )
+
     def segments_of(self, worker, name, headers):
         """The segments of the large object a GET answered: an SLO's manifest, a DLO's listing."""
         container, name = self.source(name)
@@ -1030,6 +1240,30 @@ class ArchiveSync(ArchiveModule):
             return worker.get_manifest(container, name) or []
         facts = _swift.object_facts(container, name, headers)
         return _objects.dlo_segments(worker, container, name, facts)
+
+
+class Drill:
+    """What a verify run found: the names that read back intact, the objects that did not
+    (each with why), the bytes read."""
+
+    def __init__(self):
+        self.verified, self.damaged, self.bytes_read = [], [], 0
+
+    def add(self, name, problems, read):
+        self.bytes_read += read
+        if problems:
+            self.damaged.append({'name': name, 'problems': problems})
+        else:
+            self.verified.append(name)
+
+
+def _read_md5(body):
+    """(md5 hex, bytes) of a GET's body, read to its end."""
+    digest, size = _swift.new_md5(), 0
+    for chunk in body:
+        digest.update(chunk)
+        size += len(chunk)
+    return digest.hexdigest(), size
 
 
 def _mtime(value):

@@ -23,7 +23,7 @@ from unittest import mock
 import pytest
 from ansible.module_utils.testing import patch_module_args
 
-from ansible_collections.ncloud.archive.plugins.module_utils import _swift
+from ansible_collections.ncloud.archive.plugins.module_utils import _plan, _swift
 from ansible_collections.ncloud.archive.plugins.module_utils._module import ArchiveModule
 from ansible_collections.ncloud.archive.plugins.modules import (
     archive_container,
@@ -412,6 +412,16 @@ def sync_download_as_of(fake, tmp_path):
     return dict(SYNC, mode='download', path=str(tmp_path / 'dest'), as_of=str(fake.clock - 86400))
 
 
+def sync_verify(fake, tmp_path):
+    """The restore drill over an uploaded tree: everything reads back intact."""
+    sync_upload_identical(fake, tmp_path)
+    return dict(SYNC, mode='verify')
+
+
+def sync_verify_as_of(fake, tmp_path):
+    return dict(sync_download_as_of(fake, tmp_path), mode='verify', path=None)
+
+
 def sync_download_fresh(fake, tmp_path):
     sync_upload_identical(fake, tmp_path)
     return dict(SYNC, mode='download', path=str(tmp_path / 'dest'))
@@ -490,6 +500,8 @@ CASES = [
         sync_upload_history,
     ),
     ('sync-download-as-of', archive_sync, '4 downloaded, 3 directories created', sync_download_as_of),
+    ('sync-verify', archive_sync, 'all 4 verified', sync_verify),
+    ('sync-verify-as-of', archive_sync, 'all 4 verified', sync_verify_as_of),
     ('sync-download-fresh', archive_sync, '4 downloaded, 3 directories created', sync_download_fresh),
     ('sync-download-identical', archive_sync, 'all 7 identical', sync_download_identical),
     ('sync-download-delete-extra', archive_sync, '2 downloaded, 1 deleted', sync_download_delete_extra),
@@ -631,7 +643,9 @@ def test_check_mode_predicts_the_real_run(case_id, module, reason, setup, run_mo
     assert checked == align(checked, real)
     # Changed exactly when something was written: to Swift, or to the local files.
     assert real['changed'] == (bool(real_swift.writes) or local_tree(tmp_path) != files)
-    if args.get('state') == 'downloaded' or args.get('mode') == 'download':
+    if args.get('mode') == 'verify':
+        assert real['summary']['verified'] == len(real['verified']) and real['damaged'] == []
+    elif args.get('state') == 'downloaded' or args.get('mode') == 'download':
         assert_dest_holds_the_objects(real_swift, args)
     elif module in TRANSFER_MODULES and args.get('state', 'present') == 'present':
         assert_swift_holds_the_files(real_swift, args)
@@ -839,3 +853,56 @@ def test_info_lists_the_kept_versions_with_their_times_and_expiries(run_module, 
     assert not failed and one['versions'] == [b] and one['exists']
     none, failed = run_module(archive_info.main, fake, info=BULK, container='c', name='t/new', versions=True)
     assert not failed and none == dict(none, exists=False, versions=[])
+
+
+def test_the_drill_names_every_object_that_would_not_restore(run_module, tmp_path):
+    """Damage of four kinds after an upload: a plain object replaced by a raw PUT of other
+    bytes of the same size (no recorded mtime), bytes damaged in storage under the same
+    ETag, an SLO segment deleted, a segment that expires before its manifest."""
+    fake = FakeSwift()
+    args = sync_verify(fake, tmp_path)
+    objects = fake.containers['c']['objects']
+    fake.add_object('c', 't/a.txt', b'ALPHA\n')  # a raw PUT: no X-Object-Meta-Mtime
+    objects['t/docs/b.txt']['data'] = b'bet\x00\n'  # rot: the stored ETag stays
+    manifest = objects['t/big.bin']['manifest']
+    segments = fake.containers['c_segments']['objects']
+    del segments[manifest[1]['name'].split('/', 2)[2]]
+    segments[manifest[2]['name'].split('/', 2)[2]]['headers']['x-delete-at'] = str(fake.clock + 60)
+    before = fake.state()
+    result, failed = run_module(archive_sync.main, fake, info=BULK, **args)
+    assert failed and fake.state() == before and fake.writes == []
+    damaged = dict((d['name'], d['problems']) for d in result['damaged'])
+    assert sorted(damaged) == ['t/a.txt', 't/big.bin', 't/docs/b.txt']
+    assert damaged['t/a.txt'] == [
+        'it has no recorded mtime (X-Object-Meta-Mtime), which archive_sync, the swift CLI and rclone '
+        'write on every file: another client wrote it over the backup'
+    ]
+    assert 'damaged in storage' in damaged['t/docs/b.txt'][0]
+    assert "segment '%s' is missing" % manifest[1]['name'] in damaged['t/big.bin']
+    assert (
+        "segment '%s' expires at %d, before its manifest (which never expires)"
+        % (
+            manifest[2]['name'],
+            fake.clock + 60,
+        )
+        in damaged['t/big.bin']
+    )
+    assert result['verified'] == ['t/docs/deep/c.txt']
+    assert result['summary']['damaged'] == 3 and result['summary']['verified'] == 1
+    assert result['msg'].startswith('3 of the 4 objects verified would not restore: t/a.txt: it has no recorded')
+
+
+@pytest.mark.parametrize('fraction', [0.1, 0.25, 0.5])
+def test_a_sample_reads_its_fraction_of_the_bytes_and_all_of_them_in_turn(fraction):
+    sizes = dict(('d/%04d.log' % i, 1000 + (i * 37) % 500) for i in range(400))
+    total = sum(sizes.values())
+    seen = set()
+    days = int(round(1 / fraction))
+    for day in range(20000, 20000 + days):
+        chosen = _plan.verify_sample(sizes, fraction, day)
+        read = sum(sizes[n] for n in chosen)
+        assert abs(read / total - fraction) <= 0.05
+        seen |= chosen
+    assert seen == set(sizes)
+    assert _plan.verify_sample(sizes, fraction, 20000) != _plan.verify_sample(sizes, fraction, 20001)
+    assert _plan.verify_sample(sizes, 1.0, 5) == set(sizes)
