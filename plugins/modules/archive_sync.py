@@ -356,7 +356,11 @@ damaged:
   returned: when O(mode=verify)
   type: list
   elements: dict
-  sample: [{"name": "web01/data/db.tar", "problems": ["segment '/backups_segments/web01/data/db.tar/slo/1733281200.000000/2200000/1048576/00000001' is missing"]}]
+  sample:
+    - name: web01/data/db.tar
+      problems:
+        - segment '/backups_segments/web01/data/db.tar/slo/1733281200.000000/2200000/1048576/00000001'
+          is missing
   contains:
     name:
       description: The object.
