@@ -906,3 +906,32 @@ def test_a_sample_reads_its_fraction_of_the_bytes_and_all_of_them_in_turn(fracti
     assert seen == set(sizes)
     assert _plan.verify_sample(sizes, fraction, 20000) != _plan.verify_sample(sizes, fraction, 20001)
     assert _plan.verify_sample(sizes, 1.0, 5) == set(sizes)
+
+
+def test_history_keeps_a_dlo_by_its_manifest_and_its_segments_expire_with_it(run_module, tmp_path):
+    """docs/b.txt was stored as a DLO (swift upload --use-dlo): a small file replaces it with
+    history on. The copy is the DLO's zero-byte manifest over the same segment prefix, and
+    reads the old bytes; the segments are not deleted but get the copy's expiry; as_of a day
+    ago restores the old bytes."""
+    fake = FakeSwift()
+    fake.add_container('c')
+    fake.add_dlo('c', 't/docs/b.txt', BIG, MIB)
+    age_all(fake, 2 * 86400)
+    args = dict(SYNC, path=str(tree(tmp_path)), history=HISTORY)
+    result, failed = run_module(archive_sync.main, fake, info=BULK, **args)
+    assert not failed, result
+    (kept,) = [v for v in result['history'] if v['name'] == 't/docs/b.txt']
+    copy_ = fake.containers['c_history']['objects'][kept['version']]
+    assert copy_['data'] == b'' and copy_['headers']['x-object-manifest'].startswith('c_segments/')
+    assert fake._data(copy_) == BIG
+    assert result['segments_deleted'] == 0
+    segments = [s for n, s in fake.containers['c_segments']['objects'].items() if n.startswith('t/docs/b.txt/')]
+    assert len(segments) == 4 and all(s['headers']['x-delete-at'] == str(kept['delete_at']) for s in segments)
+    restored, failed = run_module(
+        archive_sync.main,
+        fake,
+        info=BULK,
+        **dict(SYNC, mode='download', path=str(tmp_path / 'dest'), as_of=str(fake.clock - 86400)),
+    )
+    assert not failed and 't/docs/b.txt' in restored['from_history']
+    assert (tmp_path / 'dest' / 'docs' / 'b.txt').read_bytes() == BIG
