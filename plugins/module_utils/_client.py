@@ -226,6 +226,24 @@ class Client:
             )
         )
 
+    def extract_archive(self, container, archive, headers):
+        """PUT a tar ``archive`` (bytes) with ``?extract-archive=tar``: Swift stores each file
+        of it as an object of ``container`` (its member name), with the request's headers
+        (``headers``: X-Delete-At, user metadata) and its member's pax headers. Returns
+        (created, {name: status} of the members that failed)."""
+        _status, _headers, body = self.long_request(
+            lambda: self.call(
+                "bulk upload of %d bytes into container '%s'" % (len(archive), container),
+                self.conn.body_request,
+                'PUT',
+                container,
+                query_string='extract-archive=tar',
+                headers=dict(headers, **{'Accept': 'application/json', 'Content-Type': 'application/x-tar'}),
+                data=archive,
+            )
+        )
+        return _swift.parse_bulk_extract(body, container)
+
     def copy_object(self, container, name, source_container, source, headers):
         """Copy ``source_container/source`` to ``container/name`` on the server (``PUT`` with
         ``X-Copy-From``; no data passes through the client). With ``multipart-manifest=get``

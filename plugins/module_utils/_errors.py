@@ -49,6 +49,8 @@ DEFAULT_LIMITS = {
     'slo_min_segment_size': 1,
     'bulk_delete': False,
     'bulk_max_deletes_per_request': 10000,
+    'bulk_upload': False,
+    'bulk_max_failed_extractions': 1000,
 }
 
 
@@ -81,4 +83,9 @@ def parse_limits(info):
         limits['bulk_delete'] = True
         if isinstance(bulk.get('max_deletes_per_request'), int):
             limits['bulk_max_deletes_per_request'] = bulk['max_deletes_per_request']
+    upload = info.get('bulk_upload')
+    if isinstance(upload, dict):
+        limits['bulk_upload'] = True
+        if isinstance(upload.get('max_failed_extractions'), int):
+            limits['bulk_max_failed_extractions'] = upload['max_failed_extractions']
     return limits

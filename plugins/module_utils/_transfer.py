@@ -9,7 +9,9 @@ nothing reads a whole file or a whole segment into memory.
 
 from __future__ import annotations
 
+import io
 import os
+import tarfile
 import threading
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
@@ -248,6 +250,32 @@ def put_file(client, container, name, path, content_type, headers, md5=None):
             chunk_size=CHUNK,
         )
     return md5
+
+
+def bulk_put(worker, container, items, headers):
+    """Upload small files as one tar archive that Swift extracts (``extract-archive``).
+
+    ``items``: dicts with name, path, mtime (as recorded), content_type. Each file is read
+    whole (they are small: _swift.BULK_FILE_MAX) into the archive, in memory, with the pax
+    headers that become its X-Object-Meta-Mtime and content type. Returns ({name: md5 of
+    the bytes sent}, {name: status} of the files Swift did not create): the caller checks
+    the stored ETags against the md5s with one listing.
+    """
+    buffer, sent = io.BytesIO(), {}
+    with tarfile.open(fileobj=buffer, mode='w', format=tarfile.PAX_FORMAT) as archive:
+        for item in items:
+            with open(item['path'], 'rb') as handle:
+                data = handle.read()
+            member = tarfile.TarInfo(item['name'])
+            member.size, member.mode, member.type = len(data), 0o644, tarfile.REGTYPE
+            member.mtime = int(float(item['mtime']))
+            member.pax_headers = _swift.bulk_member_headers(item['mtime'], item['content_type'])
+            archive.addfile(member, io.BytesIO(data))
+            sent[item['name']] = _swift.md5_hex(data)
+    body = buffer.getvalue()
+    buffer.close()
+    _created, failed = worker.extract_archive(container, body, headers)
+    return sent, failed
 
 
 # Answers that mean "too many requests" rather than "this request is wrong": the pool

@@ -200,6 +200,18 @@ options:
         object after ten nights. By default everything is read.
       - A number above 0 and at most 1.
     type: float
+  bulk_upload:
+    description:
+      - With O(mode=upload), send new small files (of up to 1 MiB, that no object has yet,
+        such as a first upload's) in tar archives that Swift extracts (C(extract-archive)),
+        up to 1000 files or 4 MiB an archive, when the server's C(/info) lists
+        C(bulk_upload) and at least 8 files would go. Each file's recorded mtime and content
+        type go in its archive entry; the md5 and size of every file are checked with one
+        listing afterwards, and a file that is not stored as sent goes again on its own.
+      - Names that are not printable ASCII always go one by one.
+      - V(false) sends every file on its own.
+    type: bool
+    default: true
   follow_symlinks:
     description:
       - With O(mode=upload), upload what symlinks point to. By default symlinks are skipped
@@ -534,6 +546,7 @@ class ArchiveSync(ArchiveModule):
         history_container=dict(type='str'),
         as_of=dict(type='str'),
         sample=dict(type='float'),
+        bulk_upload=dict(type='bool', default=True),
         **_options.spec('transfer', 'slo_writing', 'retention'),
     )
     module_kwargs = dict(
@@ -765,13 +778,17 @@ class ArchiveSync(ArchiveModule):
         self.keep_versions(actions['keep_version'])
         # What a version kept in history had in segments: {name: X-Delete-At or 0}.
         kept = dict((name, expiry) for name, _version, _delete_at, expiry in actions['keep_version'])
+        headers = dict(_swift.object_metadata_headers(metadata), **_swift.expiry_headers(self.expiry))
+        # New small files in tar archives, when the server extracts them (bulk_upload).
+        bulked = self.bulk_upload([item for (item,) in actions['put_file']], headers)
         # Markers and small files go on the pool together, each as (kind, item).
-        small = [('marker',) + a for a in actions['marker']] + [('put',) + a for a in actions['put_file']]
+        small = [('marker',) + a for a in actions['marker']] + [
+            ('put',) + a for a in actions['put_file'] if a[0]['name'] not in bulked
+        ]
         large = actions['slo']
         extra = [a[0] for a in actions['delete_listed']]
         replaced_segments = dict(actions['delete_replaced'])
         expiring_segments = dict((name, (paths, expiry)) for name, paths, expiry in actions['expire_replaced'])
-        headers = dict(_swift.object_metadata_headers(metadata), **_swift.expiry_headers(self.expiry))
 
         def put(worker, action):
             kind, item = action
@@ -804,19 +821,71 @@ class ArchiveSync(ArchiveModule):
         done = 0
         try:
             deleted = sum(_transfer.run_pool(self.client, put, small, p['threads']))
-            done = len(small)
-            self.moved += sum(item['local'].size for (item,) in actions['put_file'])
+            done = len(small) + len(bulked)
+            self.moved += sum(item['local'].size for (item,) in actions['put_file'] if item['name'] not in bulked)
             for item, reason in large:
                 self.moved += self.upload_slo(item, reason, metadata, kept)
                 done += 1
         except _transfer.PoolError as exc:
             raise self.partial(
-                self.client.quota_hint(exc, self.container), len(exc.done), len(small) + len(large)
+                self.client.quota_hint(exc, self.container),
+                len(exc.done) + len(bulked),
+                len(small) + len(large) + len(bulked),
             ) from exc
         except ArchiveError as exc:
-            raise self.partial(exc, done, len(small) + len(large)) from exc
+            raise self.partial(exc, done, len(small) + len(large) + len(bulked)) from exc
         self.delete_objects(extra, kept)
         return dict(segments_deleted=deleted)
+
+    def bulk_upload(self, items, headers):
+        """Send the new small files (not listed: nothing to replace, no version to keep) in
+        tar archives that Swift extracts, when the server offers ``bulk_upload`` and there are
+        enough of them (_swift.BULK_MIN_FILES); then read one listing of the prefix and keep
+        only the files stored with the md5 and size that were sent. Returns the set of their
+        names; every other file goes one by one, as without bulk upload (a member that
+        failed, or that the listing does not show yet, is sent again that way)."""
+        p = self.params
+        limits = self.client.limits()
+        chosen = [
+            item
+            for item in items
+            if not item.get('listed')
+            and item['local'].size <= _swift.BULK_FILE_MAX
+            and _swift.bulk_name_ok(item['name'])
+        ]
+        if not p['bulk_upload'] or not limits['bulk_upload'] or len(chosen) < _swift.BULK_MIN_FILES:
+            return set()
+        jobs = [
+            [
+                dict(
+                    name=item['name'],
+                    path=item['local'].path,
+                    mtime=item['local'].mtime,
+                    content_type=_plan.guess_type(item['name']),
+                )
+                for item in archive
+            ]
+            for archive in _swift.bulk_archives(
+                [dict(item, size=item['local'].size) for item in chosen], limits['bulk_max_failed_extractions']
+            )
+        ]
+        sent, failed = {}, {}
+        for job_sent, job_failed in _transfer.run_pool(
+            self.client,
+            lambda worker, job: _transfer.bulk_put(worker, self.container, job, headers),
+            jobs,
+            min(p['threads'], _swift.BULK_THREADS),
+        ):
+            sent.update(job_sent)
+            failed.update(job_failed)
+        listing = self.listing()
+        stored = set(
+            name
+            for name, md5 in sent.items()
+            if name not in failed and name in listing and _swift.strip_etag(listing[name].get('hash')) == md5
+        )
+        self.moved += sum(item['local'].size for item in chosen if item['name'] in stored)
+        return stored
 
     def keep_versions(self, copies):
         """Copy the versions to keep into history, on the server, before anything replaces

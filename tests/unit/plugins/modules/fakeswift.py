@@ -20,7 +20,9 @@ from __future__ import annotations
 import copy
 import datetime
 import hashlib
+import io
 import json
+import tarfile
 import threading
 import time
 from urllib.parse import quote, unquote
@@ -58,6 +60,9 @@ class FakeSwift:
         self.clock = int(time.time()) if clock is None else clock
         self.modern = modern
         self.lagging_replica = False
+        self.extracts = 0
+        self.fail_extract = set()
+        self.corrupt_extract = set()
         self.post_drops_slo = False  # Swift 2.15.1's bug: a POST can turn a manifest into its JSON
         self.previous = {}  # (container, name): the object before its last write, or None
         self.reads = []  # ('LIST', container), ('HEAD' or 'GET', 'container/name')
@@ -440,7 +445,49 @@ class FakeSwift:
             self._remember(container, name)
             del self.containers[container]['objects'][name]
 
+    def _extract_archive(self, container, headers, data):
+        """``PUT ?extract-archive=tar`` as 2.15.1's bulk middleware does it: each regular file
+        of the archive becomes an object (its name after the container), with the request's
+        headers and its pax headers' ``user.meta.*`` and ``user.mime_type``; the outcome in a
+        JSON body. ``fail_extract`` names members to refuse (a 503 each), ``corrupt_extract``
+        members to store damaged while answering that all went well."""
+        created, errors = 0, []
+        with tarfile.open(fileobj=io.BytesIO(data), mode='r|') as archive:
+            for member in archive:
+                if not member.isfile():
+                    continue
+                body = archive.extractfile(member).read()
+                if member.name in self.corrupt_extract:
+                    body = body[:-1] + b'?'  # stored damaged, the answer says created
+                if member.name in self.fail_extract:
+                    errors.append([quote('%s/%s' % (container, member.name)), '503 Service Unavailable'])
+                    continue
+                sent = dict((k, v) for k, v in (headers or {}).items() if k not in ('Accept', 'Content-Type'))
+                content_type = None
+                for key, value in member.pax_headers.items():
+                    if key.startswith('SCHILY.xattr.user.meta.'):
+                        sent['X-Object-Meta-' + key[len('SCHILY.xattr.user.meta.') :]] = value
+                    elif key == 'SCHILY.xattr.user.mime_type':
+                        content_type = value
+                self.writes.append(('PUT', '%s/%s' % (container, member.name)))
+                self._remember(container, member.name)
+                self.containers[container]['objects'][member.name] = {
+                    'data': body,
+                    'etag': md5(body),
+                    'manifest': None,
+                    'modified': self.clock,
+                    'content_type': content_type or 'application/x-tar',
+                    'headers': self._object_headers(sent),
+                }
+                created += 1
+        status = '201 Created' if not errors else '502 Bad Gateway'
+        return 200, {}, json.dumps({'Response Status': status, 'Number Files Created': created, 'Errors': errors}).encode()
+
     def body_request(self, method, container, name=None, query_string=None, headers=None, data=None):
+        if (method, query_string) == ('PUT', 'extract-archive=tar'):
+            with self.lock:
+                self.extracts += 1
+                return self._extract_archive(container, headers, data)
         assert (method, query_string) == ('DELETE', 'multipart-manifest=delete')
         with self.lock:
             self.writes.append(('DELETE', '%s/%s?multipart-manifest=delete' % (container, name)))
