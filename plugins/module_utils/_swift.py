@@ -640,10 +640,10 @@ def parse_bulk_delete(body):
 # BULK_ARCHIVE_FILES, and only when at least BULK_MIN_FILES would go (fewer are as fast one
 # by one). Each archive is built in memory: BULK_THREADS of them at a time at most.
 BULK_FILE_MAX = 1024 * 1024
-BULK_ARCHIVE_BYTES = 4 * 1024 * 1024
+BULK_ARCHIVE_BYTES = 2 * 1024 * 1024
 BULK_ARCHIVE_FILES = 1000
 BULK_MIN_FILES = 8
-BULK_THREADS = 4
+BULK_THREADS = 8
 
 
 def bulk_archives(items, failed_limit):

@@ -481,7 +481,11 @@ class FakeSwift:
                 }
                 created += 1
         status = '201 Created' if not errors else '502 Bad Gateway'
-        return 200, {}, json.dumps({'Response Status': status, 'Number Files Created': created, 'Errors': errors}).encode()
+        return (
+            200,
+            {},
+            json.dumps({'Response Status': status, 'Number Files Created': created, 'Errors': errors}).encode(),
+        )
 
     def body_request(self, method, container, name=None, query_string=None, headers=None, data=None):
         if (method, query_string) == ('PUT', 'extract-archive=tar'):

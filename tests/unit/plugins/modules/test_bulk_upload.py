@@ -125,8 +125,10 @@ def test_check_mode_predicts_a_bulk_upload_and_sends_nothing(run_module, tmp_pat
 
 
 def test_archives_keep_within_their_limits():
-    items = [dict(name='n%d' % i, size=size) for i, size in enumerate([3 * 1024 * 1024, 2 * 1024 * 1024, 10, 10])]
-    assert [[i['name'] for i in a] for a in _swift.bulk_archives(items, 1000)] == [['n0'], ['n1', 'n2', 'n3']]
+    most = _swift.BULK_ARCHIVE_BYTES
+    items = [dict(name='n%d' % i, size=size) for i, size in enumerate([most + 1, most - 20, 10, 10, 1])]
+    # A file above the limit goes alone; the others fill archives up to it.
+    assert [[i['name'] for i in a] for a in _swift.bulk_archives(items, 1000)] == [['n0'], ['n1', 'n2', 'n3'], ['n4']]
     many = [dict(name='n%d' % i, size=1) for i in range(2500)]
     assert [len(a) for a in _swift.bulk_archives(many, 1000)] == [1000, 1000, 500]
     assert [len(a) for a in _swift.bulk_archives(many[:10], 4)] == [4, 4, 2]
