@@ -358,8 +358,14 @@ def test_reset_mid_response_body_slo(run_module, proxy, swift, container, tmp_pa
     ok(run_module('archive_slo', slo_args(container, 'data.bin', src)))
     proxy.clear()
     dest = tmp_path / 'out.bin'
+    # The first segment's GET: the segments are fetched in parallel, and the last one (5
+    # bytes, shorter than the cut) may be the first to reach the proxy on a loaded machine.
     rule = proxy.add_rule(
-        'reset_response', method='GET', path=segment_path(container, 'data.bin'), count=1, after=300 * 1024
+        'reset_response',
+        method='GET',
+        path=segment_path(container, 'data.bin') + r'.*/00000000(\?|$)',
+        count=1,
+        after=300 * 1024,
     )
     result = ok(
         run_module('archive_object', dict(container=container, name='data.bin', state='downloaded', dest=str(dest)))
