@@ -703,12 +703,15 @@ def plan_history(plan, listing, found, policy, now, history):
             action = ('expire_replaced', copy['name'], action.args[1], 0 if copy['own'] else copy['delete_at'])
         actions.append(action)
     reason = plan.reason
+    after = plan.after
     if copies:
         reason += ', %d version%s kept in history' % (len(copies), '' if len(copies) == 1 else 's')
+        # The diff shows where each replaced or deleted version goes.
+        after = dict(after or {}, kept_in_history=['%s/%s' % (history['container'], c['version']) for c in copies])
     return Plan(
         reason,
         plan.before,
-        plan.after,
+        after,
         actions,
         plan.changed,
         **dict(

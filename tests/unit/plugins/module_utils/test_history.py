@@ -159,6 +159,7 @@ def test_versions_replaced_or_deleted_are_copied_first_with_the_policys_expiry()
         {'name': 'b', 'version': _history.version_name('b', NOW - 2 * DAY), 'delete_at': midnight + 7 * DAY},
     ]
     assert plan.reason == 'r, 2 versions kept in history'
+    assert plan.after['kept_in_history'] == ['c_history/' + v['version'] for v in plan.returns['history']]
     assert plan.returns['history_container'] == 'c_history'
 
 
