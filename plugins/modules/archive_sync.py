@@ -205,9 +205,10 @@ options:
       - With O(mode=upload), send new small files (of up to 1 MiB, that no object has yet,
         such as a first upload's) in tar archives that Swift extracts (C(extract-archive)),
         up to 1000 files or 2 MiB an archive, O(threads) archives at a time (8 at most),
-        when the server's C(/info) lists C(bulk_upload) and at least 8 files would go. Each file's recorded mtime and content
-        type go in its archive entry; the md5 and size of every file are checked with one
-        listing afterwards, and a file that is not stored as sent goes again on its own.
+        when the server's C(/info) lists C(bulk_upload) and at least 8 files would go.
+        Each file's recorded mtime and content type go in its archive entry; the md5 and
+        size of every file are checked with one listing afterwards, and a file that is not
+        stored as sent goes again on its own.
       - Names that are not printable ASCII always go one by one.
       - V(false) sends every file on its own.
     type: bool
