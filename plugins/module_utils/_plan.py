@@ -659,10 +659,9 @@ def plan_history(plan, listing, found, policy, now, history):
     """``plan`` (of plan_sync_upload, with its replaced segments) with history: before an
     object under the prefix is replaced or deleted, its version is copied into the history
     container (('keep_version', name, version, delete_at, segment_expiry), first of all, on
-    the server), with
-    the X-Delete-At that the retention ``policy`` gives the time it covered, from its listed
-    ``last_modified`` to ``now`` (no later than the object's own expiry). A version the policy
-    never keeps is not copied.
+    the server), with the X-Delete-At that the retention ``policy`` gives the time it
+    covered, from its listed ``last_modified`` to ``now`` (no later than the object's own
+    expiry). A version the policy never keeps is not copied.
 
     The segments of a kept SLO or DLO are never deleted by the run: they get the version's
     expiry once nothing live uses them, where they would have been deleted. So a

@@ -24,10 +24,14 @@ class SloWriter:
 
     ``options``: segment_container, threads, on_failure ('keep' or 'delete'),
     stale_segment_age (seconds), timeout (the grace a clean-up gets after a failure), and
-    history_expiry: None, or, when the version this write replaces was kept in history
-    (its manifest copied), the X-Delete-At its segments get instead of being deleted (0:
-    they keep the expiry they have). A writer with history deletes no segment of another
-    version: a kept manifest may use it (no stale sweep either).
+    history_container (where kept versions are; ``<container>_history`` by default).
+
+    With ``history`` (archive_sync's option) the writer deletes no segment of any version
+    but the one it replaces, as a kept manifest may use it: no stale sweep, no finished
+    versions. ``history_expiry`` then says what becomes of the replaced version's segments:
+    None when that version was not kept (they are deleted), else the X-Delete-At they get
+    (0: they keep the expiry they have). Without history, the clean-up still leaves the
+    segments that a version kept in the history container uses (not_kept()).
     """
 
     def __init__(self, client, deadline, container, name, local, options):
@@ -64,10 +68,9 @@ class SloWriter:
         keep = [self.segment_path(j['name']) for j in upload + reused]
         # Reused segments must expire with the new manifest (or not at all), never before it.
         reused_expiries = self.segment_expiries([self.segment_path(j['name']) for j in reused])
-        obsolete = []
         if self.options.get('history'):
-            obsolete = [] if self.options['history_expiry'] is not None else [s['name'] for s in segments or ()]
-            obsolete = sorted(set(obsolete) - set(keep))
+            replaced = [] if self.options['history_expiry'] is not None else [s['name'] for s in segments or ()]
+            obsolete = sorted(set(replaced) - set(keep))
         else:
             obsolete = _plan.obsolete_segments(
                 segments,

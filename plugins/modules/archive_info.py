@@ -537,20 +537,20 @@ class ArchiveInfo(ArchiveModule):
         is left out)."""
         prefix = name + '/' if name is not None else self.params['prefix'] or None
         kept = _history.versions(self.client.list_container(history, prefix=prefix) or [])
-        items = [v + (n,) for n in sorted(kept) if name is None or n == name for v in kept[n]]
+        pairs = [(n, v) for n in sorted(kept) if name is None or n == name for v in kept[n]]
         heads = _transfer.run_pool(
-            self.client, lambda worker, item: worker.head_object(history, item[2]), items, self.params['threads']
+            self.client, lambda worker, pair: worker.head_object(history, pair[1].object), pairs, self.params['threads']
         )
         return [
             {
-                'name': item[4],
-                'version': item[2],
-                'created': _history.iso(item[0]),
-                'replaced': _history.iso(item[1]),
-                'bytes': _plan.listing_size(item[3]),
+                'name': kept_name,
+                'version': version.object,
+                'created': _history.iso(version.created),
+                'replaced': _history.iso(version.replaced),
+                'bytes': _plan.listing_size(version.entry),
                 'delete_at': facts.get('delete_at'),
             }
-            for item, facts in zip(items, heads)
+            for (kept_name, version), facts in zip(pairs, heads)
             if facts is not None
         ]
 
