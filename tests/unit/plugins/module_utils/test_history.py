@@ -95,6 +95,7 @@ KEPT = _history.versions(
         listed(_history.version_name('a.txt', N1), N2 + 1),
         listed(_history.version_name('a.txt', N2 + 2), N3 + 1),
         listed(_history.version_name('b.txt', N1), N2 + 3),
+        listed(_history.version_name('new.txt', N2), N3 + 3600),
         {'name': 'a.txt/junk', 'last_modified': '2026-12-02T03:00:00.000000'},
     ]
 )
@@ -107,6 +108,9 @@ KEPT = _history.versions(
         (N1 + 60, {'a.txt': 'a.txt/20261201T030000.000000Z', 'b.txt': 'b.txt/20261201T030000.000000Z'}),
         (N2 + 60, {'a.txt': 'a.txt/20261202T030002.000000Z', 'new.txt': None}),
         (N3 + 60, {'a.txt': None, 'new.txt': None}),
+        # A run killed after copying new.txt's live version, before replacing it: the
+        # copy ('new.txt/..N2', kept below) does not hide the live object it copied.
+        (N3 + 1800, {'a.txt': None, 'new.txt': None}),
         # Between a.txt's copy and its replacement's creation (the PUT after the copy):
         # neither version; b.txt, copied later, was still live.
         (N2 + 1.5, {'new.txt': None, 'b.txt': 'b.txt/20261201T030000.000000Z'}),

@@ -54,27 +54,23 @@ def test_new_small_files_go_in_archives_with_their_mtimes_and_types(run_module, 
     assert not failed and not again['changed'] and fake.extracts == 1
 
 
-def test_a_member_swift_did_not_store_goes_again_on_its_own(run_module, tmp_path):
+@pytest.mark.parametrize(
+    'fault, puts',
+    [
+        ('fail_extract', 1),  # refused in the answer: only the PUT of its own
+        ('corrupt_extract', 2),  # stored damaged, answered as created: the listing finds it
+    ],
+)
+def test_a_member_not_stored_as_sent_goes_again_on_its_own(run_module, tmp_path, fault, puts):
     fake = FakeSwift()
     fake.add_container('c')
-    fake.fail_extract = {'t/d/f03.txt'}
+    setattr(fake, fault, {'t/d/f03.txt'})
     src = small_tree(tmp_path)
     result, failed = run_module(archive_sync.main, fake, info=BULK_INFO, path=str(src), **ARGS)
     assert not failed, result
     assert stored(fake, 't/d/f03.txt')['data'] == (src / 'd' / 'f03.txt').read_bytes()
-    assert fake.writes.count(('PUT', 'c/t/d/f03.txt')) == 1  # only the PUT of its own
+    assert fake.writes.count(('PUT', 'c/t/d/f03.txt')) == puts
     assert result['summary']['uploaded'] == 20
-
-
-def test_a_member_stored_damaged_is_found_by_the_listing_and_sent_again(run_module, tmp_path):
-    fake = FakeSwift()
-    fake.add_container('c')
-    fake.corrupt_extract = {'t/d/f07.txt'}
-    src = small_tree(tmp_path)
-    result, failed = run_module(archive_sync.main, fake, info=BULK_INFO, path=str(src), **ARGS)
-    assert not failed, result
-    assert stored(fake, 't/d/f07.txt')['data'] == (src / 'd' / 'f07.txt').read_bytes()
-    assert fake.writes.count(('PUT', 'c/t/d/f07.txt')) == 2  # in the archive, then on its own
 
 
 def test_what_is_not_new_small_and_ascii_goes_one_by_one(run_module, tmp_path):

@@ -935,3 +935,17 @@ def test_history_keeps_a_dlo_by_its_manifest_and_its_segments_expire_with_it(run
     )
     assert not failed and 't/docs/b.txt' in restored['from_history']
     assert (tmp_path / 'dest' / 'docs' / 'b.txt').read_bytes() == BIG
+
+
+def test_as_of_refuses_a_hostile_name_in_history_before_writing(run_module, tmp_path):
+    """Names in the history container are restored through the same checks as live ones:
+    a version named 't/../escape/<stamp>' (someone wrote it there) would be the path
+    'dest/../escape'. The restore fails naming it; nothing is written anywhere."""
+    fake = FakeSwift()
+    args = sync_download_as_of(fake, tmp_path)
+    fake.add_object('c_history', 't/../escape/20200101T000000.000000Z', b'evil')  # copied now: covers as_of
+    before = local_tree(tmp_path)
+    result, failed = run_module(archive_sync.main, fake, info=BULK, **dict(args, as_of=str(fake.clock - 60)))
+    assert failed
+    assert result['msg'].startswith("object 't/../escape' cannot be restored under path")
+    assert local_tree(tmp_path) == before and not (tmp_path / 'escape').exists()
