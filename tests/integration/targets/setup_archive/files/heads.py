@@ -13,24 +13,15 @@ checks what Swift stores with a client other than the one under test.
 from __future__ import annotations
 
 import json
-import os
 import sys
 
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
+import lab_session
 from swiftclient import client
 
 
 def main():
     container, prefix = sys.argv[1], sys.argv[2]
-    auth = v3.Password(
-        auth_url=os.environ['OS_AUTH_URL'],
-        username=os.environ['OS_USERNAME'],
-        password=os.environ['OS_PASSWORD'],
-        project_id=os.environ['OS_PROJECT_ID'],
-        user_domain_id=os.environ['OS_USER_DOMAIN_ID'],
-    )
-    conn = client.Connection(session=session.Session(auth=auth), retries=5)
+    conn = lab_session.connection()
     found = {}
     try:
         listing = conn.get_container(container, prefix=prefix, full_listing=True)[1]

@@ -10,31 +10,21 @@ Object i holds the text "<i>\\n". Prints the container's object count afterwards
 
 from __future__ import annotations
 
-import os
 import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
-from swiftclient import client
+import lab_session
 
 
 def main():
     container, prefix, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-    auth = v3.Password(
-        auth_url=os.environ['OS_AUTH_URL'],
-        username=os.environ['OS_USERNAME'],
-        password=os.environ['OS_PASSWORD'],
-        project_id=os.environ['OS_PROJECT_ID'],
-        user_domain_id=os.environ['OS_USER_DOMAIN_ID'],
-    )
-    shared = session.Session(auth=auth)
+    shared = lab_session.session()
     local = threading.local()
 
     def connection():
         if not hasattr(local, 'conn'):
-            local.conn = client.Connection(session=shared, retries=5)
+            local.conn = lab_session.connection(shared)
         return local.conn
 
     connection().put_container(container)

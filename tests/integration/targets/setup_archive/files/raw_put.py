@@ -14,24 +14,15 @@ from __future__ import annotations
 
 import http.client
 import json
-import os
 import sys
 from urllib.parse import quote, urlsplit
 
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
+import lab_session
 
 
 def main():
     container, names = sys.argv[1], sys.argv[2:]
-    auth = v3.Password(
-        auth_url=os.environ['OS_AUTH_URL'],
-        username=os.environ['OS_USERNAME'],
-        password=os.environ['OS_PASSWORD'],
-        project_id=os.environ['OS_PROJECT_ID'],
-        user_domain_id=os.environ['OS_USER_DOMAIN_ID'],
-    )
-    shared = session.Session(auth=auth)
+    shared = lab_session.session()
     token = shared.get_token()
     url = urlsplit(shared.get_endpoint(service_type='object-store', interface='public'))
     conn = http.client.HTTPConnection(url.hostname, url.port)

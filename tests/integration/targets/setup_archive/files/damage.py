@@ -18,21 +18,12 @@ import os
 import sys
 import time
 
-from keystoneauth1 import session
-from keystoneauth1.identity import v3
-from swiftclient import client
+import lab_session
 
 
 def main():
     action, container, name = sys.argv[1:4]
-    auth = v3.Password(
-        auth_url=os.environ['OS_AUTH_URL'],
-        username=os.environ['OS_USERNAME'],
-        password=os.environ['OS_PASSWORD'],
-        project_id=os.environ['OS_PROJECT_ID'],
-        user_domain_id=os.environ['OS_USER_DOMAIN_ID'],
-    )
-    conn = client.Connection(session=session.Session(auth=auth), retries=5)
+    conn = lab_session.connection()
     if action == 'replace':
         size = int(conn.head_object(container, name)['content-length'])
         conn.put_object(container, name, os.urandom(size), content_type='application/octet-stream')
