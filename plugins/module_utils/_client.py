@@ -12,6 +12,7 @@ False for a delete.
 
 from __future__ import annotations
 
+import threading
 import time
 from urllib.parse import quote
 
@@ -24,13 +25,17 @@ class Client:
 
     ``secrets`` is a set that receives the token and the temp URL keys this client sees (the
     module's ``no_log_values``). ``worker()`` gives a Client on a connection of its own for a
-    pool thread: a swiftclient Connection is not thread-safe.
+    pool thread (a swiftclient Connection is not thread-safe); ``release()`` takes workers
+    back when their pool is done, so that the next pool's threads reuse their connections
+    instead of opening new ones (a TCP and TLS handshake each, round trips on a long link).
     """
 
     def __init__(self, connector, secrets=None):
         self.connector = connector
         self.secrets = secrets if secrets is not None else set()
         self._conn = None
+        self._idle = []
+        self._idle_lock = threading.Lock()
 
     @property
     def conn(self):
@@ -39,7 +44,15 @@ class Client:
         return self._conn
 
     def worker(self):
+        with self._idle_lock:
+            if self._idle:
+                return self._idle.pop()
         return Client(self.connector, self.secrets)
+
+    def release(self, workers):
+        """Keep ``workers`` (from worker(), their requests done) for the next pool."""
+        with self._idle_lock:
+            self._idle.extend(workers)
 
     @property
     def deadline(self):
@@ -350,13 +363,13 @@ class Client:
 
         Retried once with a new token when its sub-requests were refused with 401.
         """
-        _connection.renew_token(self.conn)
+        self.call('authentication', _connection.renew_token, self.conn)
         try:
             return func()
         except ArchiveError as exc:
             if not _connection.sub_requests_unauthorized(exc):
                 raise
-        _connection.renew_token(self.conn, force=True)
+        self.call('authentication', _connection.renew_token, self.conn, True)
         return func()
 
     def _delete(self, operation, func, *args):

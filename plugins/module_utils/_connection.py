@@ -434,28 +434,36 @@ class _Connection(swift_client.Connection if HAS_CLIENTS else object):
 
 
 def _capabilities(connection):
-    # Authentication errors must surface; a cluster without /info must not stop us.
-    if not connection.url:
+    # Authentication errors must surface; a cluster without /info must not stop us. The
+    # connection stays open for the requests that follow, unless /info failed on it. The
+    # token comes first, also when the storage URL is given: swiftclient closes the HTTP
+    # connection when it authenticates inside a request.
+    if not connection.url or not connection.token:
         connection.url, connection.token = connection.get_auth()
     try:
         return connection.get_capabilities()
     except (ClientException, ValueError, OSError):
-        return {}
-    finally:
         connection.close()
+        return {}
 
 
 def renew_token(connection, force=False):
-    """Make the connection's next request take its token from the session again.
-
-    For requests that run long on the server (bulk delete, SLO manifest PUT or DELETE): their
+    """Give the connection the session's token again, before a request that runs long on the
+    server (bulk delete or upload, SLO manifest PUT or DELETE, server-side copy): their
     sub-requests use the request's token, so it must stay valid throughout. keystoneauth
     renews a token that expires within two minutes; ``force`` renews it anyway (after a
     sub-request answered 401).
+
+    The connection keeps its HTTP connection: clearing the token instead would make
+    swiftclient authenticate inside the next request and open a new connection for it.
     """
-    if force and connection.session is not None:
-        connection.session.invalidate()
-    connection.token = None
+    session = getattr(connection, 'session', None)
+    if session is None:
+        connection.token = None
+        return
+    if force:
+        session.invalidate()
+    connection.get_auth()
 
 
 def sub_requests_unauthorized(exc):

@@ -13,6 +13,7 @@ import io
 import os
 import tarfile
 import threading
+import time
 from concurrent.futures import FIRST_EXCEPTION, ThreadPoolExecutor, wait
 
 from ansible_collections.ncloud.archive.plugins.module_utils import _swift, _tree
@@ -284,24 +285,31 @@ def bulk_put(worker, container, items, headers):
 THROTTLED = (429, 498, 503)
 
 
-def run_pool(client, work, items, threads):
+def run_pool(client, work, items, threads, most=None):
     """Run ``work(worker, item)`` for every item on a pool of ``threads``.
 
     A swiftclient Connection is not thread-safe: each thread gets its own Client with
-    ``client.worker()`` (all share one Keystone session). An item whose request is throttled
-    (THROTTLED, after the connection's own retries and back-off) halves the number of
-    requests in flight and goes again; at one in flight a throttled answer fails like any
-    other. The first failure cancels what has not started and is raised as a PoolError that
-    lists the items that did complete. Returns the results in order.
+    ``client.worker()`` (all share one Keystone session), given back with
+    ``client.release()`` when every item is done, for the next pool to reuse its connection.
+    With ``most`` above ``threads``, the number of requests in flight grows towards ``most``
+    while that raises the rate (Throttle): on a long link, where round trips and not the
+    server decide, a pool of small requests keeps more of them in flight.
+    An item whose request is throttled (THROTTLED, after the connection's own retries and
+    back-off) halves the number of requests in flight and goes again; at one in flight a
+    throttled answer fails like any other. The first failure cancels what has not started
+    and is raised as a PoolError that lists the items that did complete. Returns the results
+    in order.
     """
     if not items:
         return []
     local = threading.local()
-    gate = Throttle(max(1, min(threads, len(items))))
+    workers = []
+    gate = Throttle(max(1, min(threads, len(items))), min(most or threads, len(items)))
 
     def run(item):
         if not hasattr(local, 'worker'):
             local.worker = client.worker()
+            workers.append(local.worker)
         while True:
             with gate as limit:
                 try:
@@ -310,7 +318,7 @@ def run_pool(client, work, items, threads):
                     if exc.status not in THROTTLED or not gate.lower(limit):
                         raise
 
-    pool = ThreadPoolExecutor(max_workers=gate.limit)
+    pool = ThreadPoolExecutor(max_workers=gate.most)
     futures = [pool.submit(run, item) for item in items]
     wait(futures, return_when=FIRST_EXCEPTION)
     pool.shutdown(wait=True, cancel_futures=True)
@@ -321,20 +329,39 @@ def run_pool(client, work, items, threads):
             raise exc
         done = [item for item, f in zip(items, futures) if f.done() and not f.cancelled() and f.exception() is None]
         raise PoolError(exc, done) from None
+    client.release(workers)
     return [f.result() for f in futures]
 
 
 class Throttle:
     """How many requests of a pool may be in flight: ``with throttle as limit:`` waits for a
-    place and gives the limit the request started under. ``lower(limit)``, for a request
-    that was throttled, halves the limit once per burst (requests that started under a limit
-    that is lowered since do not lower it again) and says whether the request may go again:
-    not when it was sent with one in flight."""
+    place and gives the limit the request started under.
 
-    def __init__(self, limit):
+    ``lower(limit)``, for a request that was throttled, halves the limit once per burst
+    (requests that started under a limit that is lowered since do not lower it again) and
+    says whether the request may go again: not when it was sent with one in flight.
+
+    Growth, with ``most`` above ``limit``: the rate (requests done per second) is measured
+    over windows of ``limit`` requests. After the first window the limit doubles; while each
+    doubling raised the rate by GAIN or more it doubles again, up to ``most``. A doubling
+    that did not pay is taken back, and growth stops, as it does at the first throttled
+    answer. On a long link twice the requests in flight give about twice the rate (each
+    waits for its round trip), so the limit grows; where the server's or the client's CPU
+    decides, more requests in flight only wait longer, so it stays. ``peak`` is the highest
+    limit reached.
+    """
+
+    GAIN = 1.25
+
+    def __init__(self, limit, most=None, clock=time.monotonic):
         self.limit = limit
+        self.most = max(limit, most or limit)
+        self.peak = limit
         self.in_flight = 0
         self.lowered = 0
+        self.growing = self.most > limit
+        self._clock = clock
+        self._window = None  # (start, requests done since, rate and limit of the last window)
         self._cond = threading.Condition()
 
     def __enter__(self):
@@ -342,15 +369,37 @@ class Throttle:
             while self.in_flight >= self.limit:
                 self._cond.wait()
             self.in_flight += 1
+            if self.growing and self._window is None:
+                self._window = (self._clock(), 0, None, None)
             return self.limit
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, exc_type, *exc_info):
         with self._cond:
             self.in_flight -= 1
+            if self.growing and exc_type is None:
+                self._measure()
             self._cond.notify_all()
+
+    def _measure(self):
+        start, done, last_rate, last_limit = self._window
+        done += 1
+        if done < self.limit:
+            self._window = (start, done, last_rate, last_limit)
+            return
+        now = self._clock()
+        rate = done / max(now - start, 1e-6)
+        if last_rate is not None and rate < last_rate * self.GAIN:
+            self.limit, self.growing = last_limit, False
+        elif self.limit >= self.most:
+            self.growing = False
+        else:
+            self._window = (now, 0, rate, self.limit)
+            self.limit = min(self.most, self.limit * 2)
+            self.peak = max(self.peak, self.limit)
 
     def lower(self, started_under):
         with self._cond:
+            self.growing = False
             if started_under == 1:
                 return False
             if self.limit == started_under:

@@ -213,6 +213,19 @@ options:
       - V(false) sends every file on its own.
     type: bool
     default: true
+  max_threads:
+    description:
+      - The most requests that the transfers of single objects (the files of a tree, their
+        HEADs, copies into history, the objects a restore or a drill reads) keep in flight.
+        They start with O(threads) and double while that raises the number of objects done
+        per second, up to this; on a long link, where each request waits for its round trip,
+        more requests in flight go faster, on a short one the server decides and they stay at
+        O(threads). A throttled answer (429, 498, 503) stops the growth and halves them.
+      - Never fewer than O(threads); V(1) (or the value of O(threads)) keeps them at
+        O(threads). SLO segments, bulk archives and the md5s of local files always use
+        O(threads).
+    type: int
+    default: 32
   follow_symlinks:
     description:
       - With O(mode=upload), upload what symlinks point to. By default symlinks are skipped
@@ -548,6 +561,7 @@ class ArchiveSync(ArchiveModule):
         as_of=dict(type='str'),
         sample=dict(type='float'),
         bulk_upload=dict(type='bool', default=True),
+        max_threads=dict(type='int', default=32),
         **_options.spec('transfer', 'slo_writing', 'retention'),
     )
     module_kwargs = dict(
@@ -569,6 +583,7 @@ class ArchiveSync(ArchiveModule):
         self.slo_threshold = self.size_option('slo_threshold')
         self.requested_size = self.size_option('segment_size')
         _options.threads(p)
+        _options.at_least(p, 'max_threads', 1)
         _options.slo_writing(p)
         delete_at, delete_after = _options.retention(p)
         if p['mode'] != 'upload' and (delete_at is not None or delete_after is not None):
@@ -668,6 +683,7 @@ class ArchiveSync(ArchiveModule):
             lambda worker, name: _objects.observe(worker, *self.source(name), newest=newest),
             names,
             self.params['threads'],
+            self.params['max_threads'],
         )
         return dict(zip(names, found))
 
@@ -821,7 +837,7 @@ class ArchiveSync(ArchiveModule):
 
         done = 0
         try:
-            deleted = sum(_transfer.run_pool(self.client, put, small, p['threads']))
+            deleted = sum(_transfer.run_pool(self.client, put, small, p['threads'], p['max_threads']))
             done = len(small) + len(bulked)
             self.moved += sum(item['local'].size for (item,) in actions['put_file'] if item['name'] not in bulked)
             for item, reason in large:
@@ -897,7 +913,7 @@ class ArchiveSync(ArchiveModule):
             worker.copy_object(self.history_container, version, self.container, name, _swift.expiry_headers(delete_at))
 
         try:
-            _transfer.run_pool(self.client, copy, copies, self.params['threads'])
+            _transfer.run_pool(self.client, copy, copies, self.params['threads'], self.params['max_threads'])
         except _transfer.PoolError as exc:
             raise ArchiveError(
                 '%s (%d of the %d versions to keep were copied into history; nothing was replaced '
@@ -937,7 +953,11 @@ class ArchiveSync(ArchiveModule):
             for s in _swift.deletable_segments(facts, segments)
         ]
         _transfer.run_pool(
-            self.client, lambda worker, pair: _transfer.post_expiry(worker, *pair), expiring, self.params['threads']
+            self.client,
+            lambda worker, pair: _transfer.post_expiry(worker, *pair),
+            expiring,
+            self.params['threads'],
+            self.params['max_threads'],
         )
 
     def partial(self, exc, done, total, mode='upload'):
@@ -1102,7 +1122,11 @@ class ArchiveSync(ArchiveModule):
         try:
             self.moved += sum(
                 _transfer.run_pool(
-                    self.client, lambda worker, item: self.get(worker, item, root, False), plain, p['threads']
+                    self.client,
+                    lambda worker, item: self.get(worker, item, root, False),
+                    plain,
+                    p['threads'],
+                    p['max_threads'],
                 )
             )
             done = len(plain)
@@ -1209,6 +1233,7 @@ class ArchiveSync(ArchiveModule):
                 lambda worker, name: self.verify_plain(worker, name, listing[name]),
                 [n for n in plain if found[n][0] is not None],
                 p['threads'],
+                p['max_threads'],
             ),
         ):
             drill.add(name, problems, read)

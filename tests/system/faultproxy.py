@@ -5,10 +5,11 @@
 
 Standard library only. The modules talk to it as if it were the server (``auth_url`` and
 ``storage_url`` point at it); it forwards ``/v3...`` to Keystone and everything else to
-Swift, records every request, and lets rules answer, cut, corrupt, delay or swallow chosen
-requests. Client connections are kept alive (swiftclient and keystoneauth reuse them); each
-forwarded request gets its own upstream connection, so a fault never leaves a shared upstream
-connection in a half-read state.
+Swift, records every request (with the number of the client connection it came on), and
+lets rules answer, cut, corrupt, delay or swallow chosen requests. Client connections are
+kept alive (swiftclient and keystoneauth reuse them); each forwarded request gets its own
+upstream connection, so a fault never leaves a shared upstream connection in a half-read
+state.
 
     proxy = FaultProxy().start()
     rule = proxy.add_rule('status', method='PUT', path=r'/slo/', count=2, code=503)
@@ -38,6 +39,7 @@ Actions and their parameters:
 
 from __future__ import annotations
 
+import itertools
 import re
 import select
 import socket
@@ -153,6 +155,7 @@ class FaultProxy:
         self._rules = []
         self._records = []
         self._sockets = set()
+        self._accepted = itertools.count(1)
         self.stopping = threading.Event()
         self._server = None
         self._thread = None
@@ -306,13 +309,14 @@ class FaultProxy:
     def _serve_client(self, sock):
         with self._lock:
             self._sockets.add(sock)
+            connection = next(self._accepted)
         reader = sock.makefile('rb')
         try:
             while not self.stopping.is_set():
                 head = _read_head(reader)
                 if head is None:
                     return
-                if not self._handle(sock, reader, head):
+                if not self._handle(sock, reader, head, connection):
                     return
         except (ClientGone, OSError):
             pass
@@ -322,8 +326,9 @@ class FaultProxy:
             reader.close()
             _close(sock)
 
-    def _handle(self, sock, reader, head):
-        """Serve one request; returns whether the client connection stays open."""
+    def _handle(self, sock, reader, head, connection):
+        """Serve one request of client connection number ``connection``; returns whether
+        that connection stays open."""
         method, target, _version, headers = head
         path, _sep, query = target.partition('?')
         upstream = 'keystone' if path == '/v3' or path.startswith('/v3/') else 'swift'
@@ -345,6 +350,7 @@ class FaultProxy:
             response_bytes=0,
             started=time.time(),
             ended=None,
+            connection=connection,
         )
         with self._lock:
             self._records.append(record)

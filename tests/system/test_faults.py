@@ -1031,3 +1031,46 @@ def test_auth_url_with_credentials_refused(run_module, run_playbook, proxy, auth
     played = run_playbook(play, verbosity=3)
     assert played.rc == 0, played.output[-4000:]
     assert CANARY not in played.output, 'the password in auth_url was shown at -vvv'
+
+
+# --- k. connections: a run reuses them (each new one is a handshake: round trips) ---------
+
+
+def swift_connections(proxy):
+    """The client connections that sent Swift requests."""
+    return {r['connection'] for r in proxy.swift_requests()}
+
+
+def test_a_run_reuses_its_connections_across_pools_and_long_requests(run_module, proxy, container, tmp_path):
+    """archive_sync's upload sends /info and the listing on one connection, three bulk
+    archives (requests that renew the token first), the directory markers and a file of its
+    own on the two threads' connections, and the restore its GETs on them too: at most
+    ``threads`` + 1 connections to Swift a run, and one to Keystone. (Each pool opened new
+    connections before, and each bulk archive one more: 7 for this upload.)"""
+    src = tmp_path / 'src'
+    for index in range(3):
+        (src / ('d%d' % index)).mkdir(parents=True)
+    for index in range(12):
+        make_file(src / ('d%d' % (index % 3)) / ('f%02d.bin' % index), 512 * 1024, seed=300 + index)
+    make_file(src / 'd0' / 'caf\u00e9.bin', 1000, seed=299)  # not ASCII: a PUT of its own
+    args = dict(container=container, prefix='t/', path=str(src), mode='upload', threads=2, max_threads=2)
+    result = ok(run_module('archive_sync', args))
+    assert result['summary']['uploaded'] == 13 and result['summary']['markers'] == 4, result['summary']
+    archives = proxy.find(method='PUT', path=r'extract-archive=tar')
+    assert len(archives) >= 3, 'fewer bulk archives than the test needs: %d' % len(archives)
+    assert len(swift_connections(proxy)) <= 3, sorted(
+        (r['connection'], r['method'], r['target']) for r in proxy.swift_requests()
+    )
+    assert len({r['connection'] for r in proxy.keystone_requests()}) == 1
+    proxy.clear()
+    noop = ok(run_module('archive_sync', args))
+    assert not noop['changed']
+    assert len(swift_connections(proxy)) == 1, [(r['connection'], r['target']) for r in proxy.swift_requests()]
+    proxy.clear()
+    dest = tmp_path / 'dest'
+    restore = ok(run_module('archive_sync', dict(args, mode='download', path=str(dest))))
+    assert restore['summary']['downloaded'] == 13, restore['summary']
+    assert len(proxy.find(method='GET', path=r'/t/d')) == 13
+    assert len(swift_connections(proxy)) <= 3
+    for path in src.rglob('*.bin'):
+        assert md5_file(dest / path.relative_to(src)) == md5_file(path), path

@@ -292,6 +292,9 @@ class ThrottlingClient:
     def worker(self):
         return self
 
+    def release(self, workers):
+        self.released = workers
+
     def work(self, worker, item):
         with self.lock:
             self.in_flight += 1
@@ -357,3 +360,131 @@ def test_other_errors_are_not_retried_by_the_pool():
     with pytest.raises(_transfer.PoolError):
         _transfer.run_pool(ThrottlingClient(1), refused, [1], 4)
     assert calls == [1]
+
+
+class Clock:
+    """A clock that moves only when told: the Throttle's windows without real time."""
+
+    def __init__(self):
+        self.now = 100.0
+
+    def __call__(self):
+        return self.now
+
+
+def window(gate, clock, seconds):
+    """Send a full window: as many requests as the limit, all in flight, done ``seconds``
+    later. Returns the limit they were sent under."""
+    limit = gate.limit
+    for _ in range(limit):
+        gate.__enter__()
+    clock.now += seconds
+    for _ in range(limit):
+        gate.__exit__(None, None, None)
+    return limit
+
+
+def test_throttle_grows_while_more_in_flight_raise_the_rate():
+    """A long link: each request waits its round trip (1 s here) whatever the number in
+    flight, so doubling them doubles the rate, up to ``most``."""
+    clock = Clock()
+    gate = _transfer.Throttle(8, 32, clock=clock)
+    assert [window(gate, clock, 1.0) for _ in range(4)] == [8, 16, 32, 32]
+    assert gate.limit == gate.peak == 32 and not gate.growing
+
+
+def test_throttle_takes_back_a_doubling_that_did_not_pay():
+    """The server decides: twice the requests in flight take twice as long, so the rate
+    stays and the limit goes back to where it was, for good."""
+    clock = Clock()
+    gate = _transfer.Throttle(8, 32, clock=clock)
+    assert window(gate, clock, 1.0) == 8
+    assert window(gate, clock, 2.0) == 16  # the same rate: 8 a second
+    assert gate.limit == 8 and not gate.growing and gate.peak == 16
+    assert [window(gate, clock, 0.01) for _ in range(3)] == [8, 8, 8]  # even when it is fast then
+
+
+def test_throttle_needs_a_clear_gain_to_double_again():
+    clock = Clock()
+    gate = _transfer.Throttle(4, 64, clock=clock)
+    window(gate, clock, 1.0)  # 4 a second
+    window(gate, clock, 1.0)  # 8 a second: doubled
+    window(gate, clock, 1.7)  # 16 in 1.7 s: 9.4 a second, under 1.25 x 8
+    assert gate.limit == 8 and gate.peak == 16 and not gate.growing
+
+
+def test_throttle_without_room_or_after_a_throttled_answer_does_not_grow():
+    clock = Clock()
+    fixed = _transfer.Throttle(8, 8, clock=clock)
+    assert [window(fixed, clock, 1.0) for _ in range(3)] == [8, 8, 8]
+    gate = _transfer.Throttle(8, 32, clock=clock)
+    window(gate, clock, 1.0)
+    assert gate.limit == 16
+    with gate as limit:
+        assert gate.lower(limit) and gate.limit == 8
+    assert [window(gate, clock, 0.1) for _ in range(3)] == [8, 8, 8]
+    assert gate.peak == 16 and gate.lowered == 1
+
+
+def test_a_failed_request_is_not_counted_as_done():
+    clock = Clock()
+    gate = _transfer.Throttle(2, 8, clock=clock)
+    for _ in range(3):
+        gate.__enter__()
+        gate.__exit__(ArchiveError, ArchiveError('GET failed'), None)
+    assert gate.limit == 2 and gate.growing
+
+
+class CountingConnector:
+    """Counts the connections that Clients make (a Client connects on its first request)."""
+
+    def __init__(self):
+        self.connections = 0
+        self.lock = threading.Lock()
+
+    def connect(self):
+        with self.lock:
+            self.connections += 1
+        return object()
+
+
+def pool_of_four(client, items=12):
+    """A pool of four threads whose first four items meet at a barrier, so that all four
+    threads really send (with fewer, a count of connections would prove nothing)."""
+    barrier = threading.Barrier(4, timeout=30)
+
+    def work(worker, item):
+        assert worker.conn is not None
+        if item < 4:
+            barrier.wait()
+        return item
+
+    assert _transfer.run_pool(client, work, list(range(items)), 4) == list(range(items))
+
+
+def test_pools_reuse_the_connections_of_the_pools_before():
+    """Two pools of four threads, one after the other: the second sends on the first one's
+    four connections."""
+    connector = CountingConnector()
+    client = _client.Client(connector)
+    pool_of_four(client)
+    assert connector.connections == 4
+    pool_of_four(client)
+    assert connector.connections == 4
+
+
+def test_a_failed_pool_does_not_hand_its_connections_on():
+    """A failure may leave a connection mid-answer: those workers are dropped, and the next
+    pool opens connections of its own."""
+    connector = CountingConnector()
+    client = _client.Client(connector)
+
+    def refused(worker, item):
+        assert worker.conn is not None
+        raise ArchiveError('Object GET failed: 500 Internal Server Error', 500)
+
+    with pytest.raises(_transfer.PoolError):
+        _transfer.run_pool(client, refused, [1], 2)
+    assert connector.connections == 1
+    pool_of_four(client)
+    assert connector.connections == 5
