@@ -1145,11 +1145,12 @@ class ArchiveSync(ArchiveModule):
 
     def likely_large(self, item, remote):
         """Whether a listed object is known to be an SLO or a DLO, or large enough to be one."""
-        return (
-            _swift.is_large(remote.get(item['name'], (None, None))[0])
-            or _swift.listing_says_slo(item['entry'])
-            or _plan.listing_size(item['entry']) >= self.slo_threshold
-        )
+        return _swift.is_large(remote.get(item['name'], (None, None))[0]) or self.listed_large(item['entry'])
+
+    def listed_large(self, entry):
+        """Whether a listing entry shows an SLO (Swift 2.19 and later), or is large enough to
+        be one."""
+        return _swift.listing_says_slo(entry) or _plan.listing_size(entry) >= self.slo_threshold
 
     def get(self, worker, item, root, parallel):
         """One object to its file: verified while it streams, written to a temp file beside it,
@@ -1220,34 +1221,58 @@ class ArchiveSync(ArchiveModule):
         )
         fraction = 1.0 if p['sample'] is None else p['sample']
         chosen = sorted(_plan.verify_sample(sizes, fraction, int(time.time() // 86400)))
+        # One GET for each object the listing shows as plain; a HEAD (and the manifest or the
+        # segment listing) first only for those it shows as large, or when the GET says so.
+        suspects = self.observe([n for n in chosen if self.listed_large(listing[n])])
+        to_get = [
+            n
+            for n in chosen
+            if n not in suspects or (suspects[n][0] is not None and not _swift.is_large(suspects[n][0]))
+        ]
+        outcomes = dict(
+            zip(
+                to_get,
+                _transfer.run_pool(
+                    self.client,
+                    lambda worker, name: self.verify_plain(worker, name, listing[name]),
+                    to_get,
+                    p['threads'],
+                    p['max_threads'],
+                ),
+            )
+        )
         drill = Drill()
-        found = self.observe(chosen)
-        plain = [n for n in chosen if not _swift.is_large(found[n][0])]
         for name in chosen:
-            if found[name][0] is None:
-                drill.add(name, ['it is listed but does not exist (deleted meanwhile, or expired)'], 0)
-        for name, (problems, read) in zip(
-            plain,
-            _transfer.run_pool(
-                self.client,
-                lambda worker, name: self.verify_plain(worker, name, listing[name]),
-                [n for n in plain if found[n][0] is not None],
-                p['threads'],
-                p['max_threads'],
-            ),
-        ):
-            drill.add(name, problems, read)
-        for name in chosen:
-            if _swift.is_large(found[name][0]):
-                drill.add(name, *self.verify_large(*found[name]))
+            problems, read, observed = outcomes.get(name, (None, 0, suspects.get(name)))
+            if observed is None:
+                drill.add(name, problems, read)
+                continue
+            facts, segments = observed
+            if facts is None:
+                drill.add(name, [GONE], 0)
+            elif not _swift.is_large(facts):
+                drill.add(name, ['it changed while it was verified (it is no longer a large object): verify again'], 0)
+            else:
+                drill.add(name, *self.verify_large(facts, segments))
         return self.verify_result(drill, sizes, chosen, fraction)
 
     def verify_plain(self, worker, name, entry):
-        """(problems, bytes read) of a plain object: its bytes' md5 against its ETag (and the
-        listing's), and the mtime archive_sync, the swift CLI and rclone record on every file
-        (an object without it was written by another client: a raw PUT that replaced it)."""
+        """(problems, bytes read, None) of an object the listing shows as plain, in one GET:
+        its bytes' md5 against its ETag (and the listing's), and the mtime archive_sync, the
+        swift CLI and rclone record on every file (an object without it was written by
+        another client: a raw PUT that replaced it). When the answer says SLO or DLO (Swift
+        2.15.1's listing cannot tell an SLO), its body is left unread and (None, 0, its facts
+        and segments) returned, for verify_large."""
         container, source = self.source(name)
-        headers, body = worker.get_object(container, source, chunk_size=_transfer.CHUNK)
+        try:
+            headers, body = worker.get_object(container, source, chunk_size=_transfer.CHUNK)
+        except ArchiveError as exc:
+            if exc.status == 404:
+                return [GONE], 0, None
+            raise
+        if _swift.is_slo(headers) or _swift.dlo_manifest(headers):
+            body.close()
+            return None, 0, _objects.observe(worker, container, source)
         digest, size = _read_md5(body)
         etag = _swift.strip_etag(headers.get('etag'))
         problems = []
@@ -1262,7 +1287,7 @@ class ArchiveSync(ArchiveModule):
                 'it has no recorded mtime (X-Object-Meta-Mtime), which archive_sync, the swift CLI '
                 'and rclone write on every file: another client wrote it over the backup'
             )
-        return problems, size
+        return problems, size, None
 
     def verify_large(self, facts, segments):
         """(problems, bytes read) of an SLO or a DLO: the manifest against its segments, then
@@ -1339,6 +1364,9 @@ class ArchiveSync(ArchiveModule):
             return worker.get_manifest(container, name) or []
         facts = _swift.object_facts(container, name, headers)
         return _objects.dlo_segments(worker, container, name, facts)
+
+
+GONE = 'it is listed but does not exist (deleted meanwhile, or expired)'
 
 
 class Drill:

@@ -129,6 +129,32 @@ def test_a_no_op_upload_of_small_files_reads_one_listing(run_module, fake, tmp_p
     assert fake.reads == [('LIST', 'c')] and fake.writes == []
 
 
+def test_the_drill_reads_each_object_with_one_request(run_module, fake, tmp_path):
+    """mode=verify GETs an object the listing shows as plain, and nothing else (its answer
+    has the headers a HEAD would give: a HEAD each is a request per object billed for
+    nothing). An SLO that lists as plain (below slo_threshold, Swift 2.15.1), a DLO and a
+    file above the threshold are read as large objects; all verify."""
+    src = tmp_path / 'src'
+    src.mkdir()
+    for index in range(4):
+        (src / ('%d.txt' % index)).write_bytes(b'file %d' % index)
+    (src / 'big.bin').write_bytes(data(3 * MIB, 4))
+    result, failed = sync(run_module, fake, path=str(src), directory_markers=False)
+    assert not failed, result
+    fake.add_slo('c', 't/cli.bin', data(MIB + 100, 5), 300000)
+    fake.add_dlo('c', 't/dlo.bin', data(MIB, 6), 400000)
+    fake.reads = []
+    drill, failed = sync(run_module, fake, mode='verify')
+    assert not failed and drill['damaged'] == [], drill
+    assert drill['verified'] == ['t/%d.txt' % i for i in range(4)] + ['t/big.bin', 't/cli.bin', 't/dlo.bin']
+    objects = [read for read in fake.reads if read[0] != 'LIST' and not read[1].startswith('c_segments/')]
+    for index in range(4):
+        assert [r for r in objects if r[1] == 'c/t/%d.txt' % index] == [('GET', 'c/t/%d.txt' % index)]
+    # big.bin (3 MiB, above the threshold): HEAD and manifest first, never its data whole.
+    assert [r[0] for r in objects if r[1] == 'c/t/big.bin'] == ['HEAD', 'GET']
+    assert drill['summary']['bytes_read'] == 4 * 6 + 3 * MIB + (MIB + 100) + MIB
+
+
 def test_a_tree_goes_up_and_comes_back_byte_for_byte(run_module, fake, tmp_path):
     src = make_tree(tmp_path / 'src')
     result, failed = sync(run_module, fake, path=str(src))
