@@ -53,6 +53,7 @@ PREFIX = 'bench-wan-'
 JOBS = ('upload', 'upload_noop', 'restore', 'restore_noop')
 CONTENDERS = ('sync', 'cli', 'rclone')
 LABELS = {'sync': 'archive_sync', 'cli': 'swift CLI', 'rclone': 'rclone'}
+GNU_TIME = '/usr/bin/time'  # for each job's peak RSS, as benchmarks/run.py measures it
 
 
 def log(message):
@@ -245,9 +246,16 @@ class Wan:
             prime_memory(size)
         relay.call('/_relay/reset', 'POST')
         before = relay.call('/_relay/stats')['cpu_s']
+        rss_file = os.path.join(self.work, 'maxrss')
+        if os.access(GNU_TIME, os.X_OK):  # its own fork and exec: about a millisecond, for every contender
+            argv = [GNU_TIME, '-f', '%M', '-o', rss_file] + list(argv)
         start = time.monotonic()
         done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
         seconds = time.monotonic() - start
+        rss_mib = None
+        if argv[0] == GNU_TIME:
+            with open(rss_file, encoding='utf-8') as handle:
+                rss_mib = round(int(handle.read().split()[-1]) / 1024, 1)
         stats = relay.call('/_relay/stats')
         if done.returncode != 0:
             raise SystemExit(
@@ -262,6 +270,7 @@ class Wan:
             'relay_cpu_s': round(stats['cpu_s'] - before, 3),
             'mb_up': round(stats['bytes_up'] / 1e6, 2),
             'mb_down': round(stats['bytes_down'] / 1e6, 2),
+            'rss_mib': rss_mib,
         }
         if contender == 'sync':
             result['summary'] = json.loads(done.stdout).get('summary')
@@ -294,7 +303,7 @@ class Wan:
                     results[contender][job] = self.job(relay, contender, job, container, restore, size)
                     self.check(contender, job, results[contender][job], case['files'])
                     log(
-                        '  rtt %g ms, round %d, %-12s %-12s %7.2f s  %4d requests  relay CPU %.2f s'
+                        '  rtt %g ms, round %d, %-12s %-12s %7.2f s  %4d requests  relay CPU %.2f s  RSS %s MiB'
                         % (
                             case['rtt_ms'],
                             number,
@@ -303,6 +312,7 @@ class Wan:
                             results[contender][job]['seconds'],
                             results[contender][job]['requests'],
                             results[contender][job]['relay_cpu_s'],
+                            results[contender][job]['rss_mib'],
                         )
                     )
                 if not same_tree(os.path.join(self.work, 'tree'), os.path.join(restore, 'tree')):

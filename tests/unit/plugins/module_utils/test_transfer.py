@@ -376,10 +376,10 @@ def window(gate, clock, seconds):
     """Send a full window: as many requests as the limit, all in flight, done ``seconds``
     later. Returns the limit they were sent under."""
     limit = gate.limit
-    for _ in range(limit):
+    for _request in range(limit):
         gate.__enter__()
     clock.now += seconds
-    for _ in range(limit):
+    for _request in range(limit):
         gate.__exit__(None, None, None)
     return limit
 
@@ -389,7 +389,7 @@ def test_throttle_grows_while_more_in_flight_raise_the_rate():
     flight, so doubling them doubles the rate, up to ``most``."""
     clock = Clock()
     gate = _transfer.Throttle(8, 32, clock=clock)
-    assert [window(gate, clock, 1.0) for _ in range(4)] == [8, 16, 32, 32]
+    assert [window(gate, clock, 1.0) for _window in range(4)] == [8, 16, 32, 32]
     assert gate.limit == gate.peak == 32 and not gate.growing
 
 
@@ -401,7 +401,7 @@ def test_throttle_takes_back_a_doubling_that_did_not_pay():
     assert window(gate, clock, 1.0) == 8
     assert window(gate, clock, 2.0) == 16  # the same rate: 8 a second
     assert gate.limit == 8 and not gate.growing and gate.peak == 16
-    assert [window(gate, clock, 0.01) for _ in range(3)] == [8, 8, 8]  # even when it is fast then
+    assert [window(gate, clock, 0.01) for _window in range(3)] == [8, 8, 8]  # even when it is fast then
 
 
 def test_throttle_needs_a_clear_gain_to_double_again():
@@ -416,20 +416,20 @@ def test_throttle_needs_a_clear_gain_to_double_again():
 def test_throttle_without_room_or_after_a_throttled_answer_does_not_grow():
     clock = Clock()
     fixed = _transfer.Throttle(8, 8, clock=clock)
-    assert [window(fixed, clock, 1.0) for _ in range(3)] == [8, 8, 8]
+    assert [window(fixed, clock, 1.0) for _window in range(3)] == [8, 8, 8]
     gate = _transfer.Throttle(8, 32, clock=clock)
     window(gate, clock, 1.0)
     assert gate.limit == 16
     with gate as limit:
         assert gate.lower(limit) and gate.limit == 8
-    assert [window(gate, clock, 0.1) for _ in range(3)] == [8, 8, 8]
+    assert [window(gate, clock, 0.1) for _window in range(3)] == [8, 8, 8]
     assert gate.peak == 16 and gate.lowered == 1
 
 
 def test_a_failed_request_is_not_counted_as_done():
     clock = Clock()
     gate = _transfer.Throttle(2, 8, clock=clock)
-    for _ in range(3):
+    for _attempt in range(3):
         gate.__enter__()
         gate.__exit__(ArchiveError, ArchiveError('GET failed'), None)
     assert gate.limit == 2 and gate.growing
