@@ -14,7 +14,7 @@ relay:
 - ``restore``: the container into an empty directory; ``restore_noop``: the same again.
 
 The contenders: archive_sync run as a module process (``python .../archive_sync.py
-args.json``, Ansible's direct execution, defaults: 8 threads, directory markers), the venv's
+args.json``, Ansible's direct execution, defaults: 8 threads growing up to 32, directory markers), the venv's
 ``swift`` CLI (defaults: 10 object threads; ``--skip-identical`` for the no-ops) and rclone's
 ``copy`` (defaults: 4 transfers, 8 checkers), when an rclone binary is found (--rclone, PATH,
 or Debian's package extracted into build/wan-tools with apt-get download + dpkg-deb -x).
@@ -213,6 +213,8 @@ class Wan:
             )
             if self.opt.threads:
                 args['threads'] = self.opt.threads
+            if self.opt.max_threads:
+                args['max_threads'] = self.opt.max_threads
             if job.startswith('upload'):
                 args.update(mode='upload', path=tree)
             else:
@@ -495,6 +497,7 @@ def options(argv):
         help='comma-separated, of sync,cli,rclone (default all)',
     )
     parser.add_argument('--threads', type=int, default=0, help="archive_sync's threads (default: its default)")
+    parser.add_argument('--max-threads', type=int, default=0, help="archive_sync's max_threads (default: its default)")
     parser.add_argument('--rclone', default='', help='rclone binary; "none" skips rclone')
     parser.add_argument('--workdir', default='/dev/shm' if os.path.isdir('/dev/shm') else None)
     parser.add_argument('--no-prime', dest='prime', action='store_false', help='do not prime memory (run.py)')
