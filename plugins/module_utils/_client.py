@@ -53,6 +53,7 @@ class Client:
         """Keep ``workers`` (from worker(), their requests done) for the next pool."""
         with self._idle_lock:
             self._idle.extend(workers)
+            self._idle.sort(key=lambda worker: worker._conn is not None)  # connected ones first out
 
     @property
     def deadline(self):

@@ -307,11 +307,11 @@ def run_pool(client, work, items, threads, most=None):
     gate = Throttle(max(1, min(threads, len(items))), min(most or threads, len(items)))
 
     def run(item):
-        if not hasattr(local, 'worker'):
-            local.worker = client.worker()
-            workers.append(local.worker)
         while True:
             with gate as limit:
+                if not hasattr(local, 'worker'):  # only threads that send take one
+                    local.worker = client.worker()
+                    workers.append(local.worker)
                 try:
                     return work(local.worker, item)
                 except ArchiveError as exc:

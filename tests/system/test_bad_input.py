@@ -367,6 +367,9 @@ SYNC_CASES = [
     case('container-dotdot', {'container': '..', 'path': '{dir}'}, 'container', DOT_HINT),
     case('threads-0', {'container': '{container}', 'path': '{dir}', 'threads': 0}, 'threads', ['at least 1']),
     case(
+        'max-threads-0', {'container': '{container}', 'path': '{dir}', 'max_threads': 0}, 'max_threads', ['at least 1']
+    ),
+    case(
         'slo-threshold-0',
         {'container': '{container}', 'path': '{dir}', 'slo_threshold': 0},
         'slo_threshold',
@@ -447,6 +450,7 @@ SYNC_CASES = [
 
 ROLE_CASES = [
     case('threads-0', {'archive_upload_threads': 0}, 'archive_upload_threads'),
+    case('max-threads-0', {'archive_upload_max_threads': 0}, 'archive_upload_max_threads'),
     case('slo-threshold-negative', {'archive_upload_slo_threshold': -1}, 'archive_upload_slo_threshold'),
     case('slo-threshold-0', {'archive_upload_slo_threshold': 0}, 'archive_upload_slo_threshold'),
     case('segment-size-0', {'archive_upload_segment_size': 0}, 'archive_upload_segment_size'),

@@ -488,3 +488,14 @@ def test_a_failed_pool_does_not_hand_its_connections_on():
     assert connector.connections == 1
     pool_of_four(client)
     assert connector.connections == 5
+
+
+def test_the_next_worker_is_one_with_a_connection():
+    """Of the workers given back, those that have a connection go out first: a pool that
+    needs fewer threads than the one before opens none."""
+    connector = CountingConnector()
+    client = _client.Client(connector)
+    connected, idle = client.worker(), client.worker()
+    assert connected.conn is not None
+    client.release([connected, idle])
+    assert client.worker() is connected and connector.connections == 1
