@@ -312,11 +312,18 @@ def run_pool(client, work, items, threads, most=None):
                 if not hasattr(local, 'worker'):  # only threads that send take one
                     local.worker = client.worker()
                     workers.append(local.worker)
+                # A Client without a connection yet opens one: its handshake is no measure.
+                warm = getattr(local.worker, '_conn', None) is not None
+                started = gate.clock()
                 try:
-                    return work(local.worker, item)
+                    result = work(local.worker, item)
                 except ArchiveError as exc:
                     if exc.status not in THROTTLED or not gate.lower(limit):
                         raise
+                    continue
+                if warm:
+                    gate.done(started, limit)
+                return result
 
     pool = ThreadPoolExecutor(max_workers=gate.most)
     futures = [pool.submit(run, item) for item in items]
@@ -341,17 +348,21 @@ class Throttle:
     (requests that started under a limit that is lowered since do not lower it again) and
     says whether the request may go again: not when it was sent with one in flight.
 
-    Growth, with ``most`` above ``limit``: the rate (requests done per second) is measured
-    over windows of ``limit`` requests. After the first window the limit doubles; while each
-    doubling raised the rate by GAIN or more it doubles again, up to ``most``. A doubling
-    that did not pay is taken back, and growth stops, as it does at the first throttled
-    answer. On a long link twice the requests in flight give about twice the rate (each
-    waits for its round trip), so the limit grows; where the server's or the client's CPU
-    decides, more requests in flight only wait longer, so it stays. ``peak`` is the highest
-    limit reached.
+    Growth, with ``most`` above ``limit``: ``done(started, limit)`` reports a request that
+    went on a connection already open (a handshake is no measure of the link) and started
+    at ``started`` (``clock()``) under ``limit``. Once as many of them as the limit are
+    done, their mean time gives the rate, limit / mean time (Little's law). After the first
+    level the limit doubles; while a step raised the rate by GAIN or more it doubles again
+    (quadruples after a doubling that raised it by LINEAR: the link decides), up to
+    ``most``; one that did not pay is taken back, and growth stops, as it does
+    at the first throttled answer. On a long link each request waits for its round trip
+    however many are in flight, so twice the requests give twice the rate; where the
+    server's or the client's CPU decides, each takes longer instead, and the limit stays.
+    ``peak`` is the highest limit reached.
     """
 
     GAIN = 1.25
+    LINEAR = 1.8
 
     def __init__(self, limit, most=None, clock=time.monotonic):
         self.limit = limit
@@ -360,8 +371,9 @@ class Throttle:
         self.in_flight = 0
         self.lowered = 0
         self.growing = self.most > limit
-        self._clock = clock
-        self._window = None  # (start, requests done since, rate and limit of the last window)
+        self.clock = clock
+        self._times = []  # of the requests sent under the current limit
+        self._level = None  # (limit, mean time) of the level before
         self._cond = threading.Condition()
 
     def __enter__(self):
@@ -369,33 +381,33 @@ class Throttle:
             while self.in_flight >= self.limit:
                 self._cond.wait()
             self.in_flight += 1
-            if self.growing and self._window is None:
-                self._window = (self._clock(), 0, None, None)
             return self.limit
 
-    def __exit__(self, exc_type, *exc_info):
+    def __exit__(self, *exc_info):
         with self._cond:
             self.in_flight -= 1
-            if self.growing and exc_type is None:
-                self._measure()
-            self._cond.notify_all()
+            self._cond.notify()  # one place is free: one waiter (of up to ``most``) wakes
 
-    def _measure(self):
-        start, done, last_rate, last_limit = self._window
-        done += 1
-        if done < self.limit:
-            self._window = (start, done, last_rate, last_limit)
-            return
-        now = self._clock()
-        rate = done / max(now - start, 1e-6)
-        if last_rate is not None and rate < last_rate * self.GAIN:
-            self.limit, self.growing = last_limit, False
-        elif self.limit >= self.most:
-            self.growing = False
-        else:
-            self._window = (now, 0, rate, self.limit)
-            self.limit = min(self.most, self.limit * 2)
-            self.peak = max(self.peak, self.limit)
+    def done(self, started, limit):
+        with self._cond:
+            if not self.growing or limit != self.limit:
+                return
+            self._times.append(self.clock() - started)
+            if len(self._times) < limit:
+                return
+            rate = limit / max(sum(self._times) / len(self._times), 1e-9)
+            self._times = []
+            if self._level is not None and rate < self._level[1] * self.GAIN:
+                self.limit, self.growing = self._level[0], False
+            elif limit >= self.most:
+                self.growing = False
+            else:
+                # A doubling that (nearly) doubled the rate says the link decides: skip a level.
+                step = 4 if self._level is not None and rate >= self._level[1] * self.LINEAR else 2
+                self._level = (limit, rate)
+                self.limit = min(self.most, limit * step)
+                self.peak = max(self.peak, self.limit)
+            self._cond.notify_all()
 
     def lower(self, started_under):
         with self._cond:

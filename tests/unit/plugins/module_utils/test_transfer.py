@@ -373,13 +373,16 @@ class Clock:
 
 
 def window(gate, clock, seconds):
-    """Send a full window: as many requests as the limit, all in flight, done ``seconds``
-    later. Returns the limit they were sent under."""
+    """Send as many requests as the limit, all in flight on open connections, each done
+    ``seconds`` later. Returns the limit they were sent under."""
     limit = gate.limit
+    started = []
     for _request in range(limit):
         gate.__enter__()
+        started.append(clock())
     clock.now += seconds
-    for _request in range(limit):
+    for start in started:
+        gate.done(start, limit)
         gate.__exit__(None, None, None)
     return limit
 
@@ -404,13 +407,24 @@ def test_throttle_takes_back_a_doubling_that_did_not_pay():
     assert [window(gate, clock, 0.01) for _window in range(3)] == [8, 8, 8]  # even when it is fast then
 
 
-def test_throttle_needs_a_clear_gain_to_double_again():
+def test_throttle_needs_a_clear_gain_to_go_on():
+    """A doubling that doubled the rate skips a level (x4); a step that raised it by less
+    than 25% is taken back."""
     clock = Clock()
     gate = _transfer.Throttle(4, 64, clock=clock)
     window(gate, clock, 1.0)  # 4 a second
-    window(gate, clock, 1.0)  # 8 a second: doubled
-    window(gate, clock, 1.7)  # 16 in 1.7 s: 9.4 a second, under 1.25 x 8
-    assert gate.limit == 8 and gate.peak == 16 and not gate.growing
+    window(gate, clock, 1.0)  # 8 a second: doubled, so the next step is x4
+    assert gate.limit == 32
+    window(gate, clock, 3.5)  # 32 in 3.5 s: 9.1 a second, under 1.25 x 8
+    assert gate.limit == 8 and gate.peak == 32 and not gate.growing
+
+
+def test_throttle_doubles_after_a_partial_gain():
+    clock = Clock()
+    gate = _transfer.Throttle(4, 64, clock=clock)
+    window(gate, clock, 1.0)  # 4 a second
+    window(gate, clock, 4 / 3)  # 6 a second: 1.5x, a gain but not a doubling
+    assert gate.limit == 16 and gate.growing
 
 
 def test_throttle_without_room_or_after_a_throttled_answer_does_not_grow():
@@ -426,12 +440,14 @@ def test_throttle_without_room_or_after_a_throttled_answer_does_not_grow():
     assert gate.peak == 16 and gate.lowered == 1
 
 
-def test_a_failed_request_is_not_counted_as_done():
+def test_only_requests_sent_under_the_current_limit_count():
+    """A request sent under an earlier limit says nothing of this one's rate."""
     clock = Clock()
     gate = _transfer.Throttle(2, 8, clock=clock)
-    for _attempt in range(3):
-        gate.__enter__()
-        gate.__exit__(ArchiveError, ArchiveError('GET failed'), None)
+    start = clock()
+    clock.now += 1.0
+    for _request in range(5):
+        gate.done(start, 4)
     assert gate.limit == 2 and gate.growing
 
 

@@ -545,6 +545,10 @@ def pop_timing(checked, real, transfer=True):
     """Take the timing keys out of a check-mode and a real result; both have them (with their
     types) when the module moves data, none otherwise; check mode moved nothing."""
     taken = [dict((key, result.pop(key)) for key in TIMING if key in result) for result in (checked, real)]
+    # archive_info's newest object: its age is read from the clock of each run, which may
+    # tick over a second between the two; the rest of it must agree.
+    ages = [result['newest'].pop('age_seconds') for result in (checked, real) if result.get('newest')]
+    assert all(isinstance(age, int) and age >= 0 for age in ages) and ages == sorted(ages)
     if not transfer:
         assert taken == [{}, {}]
         return
