@@ -38,6 +38,11 @@ class Client:
         self._idle_lock = threading.Lock()
 
     @property
+    def connected(self):
+        """Whether this Client has opened its connection (made its first request)."""
+        return self._conn is not None
+
+    @property
     def conn(self):
         if self._conn is None:
             self._conn = self.connector.connect()
@@ -53,7 +58,7 @@ class Client:
         """Keep ``workers`` (from worker(), their requests done) for the next pool."""
         with self._idle_lock:
             self._idle.extend(workers)
-            self._idle.sort(key=lambda worker: worker._conn is not None)  # connected ones first out
+            self._idle.sort(key=lambda worker: worker.connected)  # connected ones first out
 
     @property
     def deadline(self):

@@ -313,7 +313,7 @@ def run_pool(client, work, items, threads, most=None):
                     local.worker = client.worker()
                     workers.append(local.worker)
                 # A Client without a connection yet opens one: its handshake is no measure.
-                warm = getattr(local.worker, '_conn', None) is not None
+                warm = getattr(local.worker, 'connected', False)
                 started = gate.clock()
                 try:
                     result = work(local.worker, item)
@@ -373,7 +373,7 @@ class Throttle:
         self.growing = self.most > limit
         self.clock = clock
         self._times = []  # of the requests sent under the current limit
-        self._level = None  # (limit, mean time) of the level before
+        self._level = None  # (limit, rate) of the level before
         self._cond = threading.Condition()
 
     def __enter__(self):
