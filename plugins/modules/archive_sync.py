@@ -678,14 +678,13 @@ class ArchiveSync(ArchiveModule):
         """{name: (facts, segments)} of objects, HEADed (and a large object's segments read)
         on the pool; (None, None) for one that is gone."""
         names = list(names)
-        found = _transfer.run_pool(
-            self.client,
-            lambda worker, name: _objects.observe(worker, *self.source(name), newest=newest),
-            names,
-            self.params['threads'],
-            self.params['max_threads'],
-        )
+        found = self.each(lambda worker, name: _objects.observe(worker, *self.source(name), newest=newest), names)
         return dict(zip(names, found))
+
+    def each(self, work, items):
+        """``work(worker, item)`` for every item, on a pool of single-object requests: from
+        ``threads`` in flight up to ``max_threads`` while that goes faster (_transfer.run_pool)."""
+        return _transfer.run_pool(self.client, work, items, self.params['threads'], self.params['max_threads'])
 
     def result(self, plan, outcome):
         """The task's result: the plan's prediction (a tree run that completes does what it
@@ -773,7 +772,6 @@ class ArchiveSync(ArchiveModule):
         )
 
     def apply_upload(self, plan, metadata):
-        p = self.params
         actions = _plan.grouped(
             plan.actions,
             (
@@ -837,7 +835,7 @@ class ArchiveSync(ArchiveModule):
 
         done = 0
         try:
-            deleted = sum(_transfer.run_pool(self.client, put, small, p['threads'], p['max_threads']))
+            deleted = sum(self.each(put, small))
             done = len(small) + len(bulked)
             self.moved += sum(item['local'].size for (item,) in actions['put_file'] if item['name'] not in bulked)
             for item, reason in large:
@@ -913,7 +911,7 @@ class ArchiveSync(ArchiveModule):
             worker.copy_object(self.history_container, version, self.container, name, _swift.expiry_headers(delete_at))
 
         try:
-            _transfer.run_pool(self.client, copy, copies, self.params['threads'], self.params['max_threads'])
+            self.each(copy, copies)
         except _transfer.PoolError as exc:
             raise ArchiveError(
                 '%s (%d of the %d versions to keep were copied into history; nothing was replaced '
@@ -952,13 +950,7 @@ class ArchiveSync(ArchiveModule):
             if facts is not None and kept.get(name)
             for s in _swift.deletable_segments(facts, segments)
         ]
-        _transfer.run_pool(
-            self.client,
-            lambda worker, pair: _transfer.post_expiry(worker, *pair),
-            expiring,
-            self.params['threads'],
-            self.params['max_threads'],
-        )
+        self.each(lambda worker, pair: _transfer.post_expiry(worker, *pair), expiring)
 
     def partial(self, exc, done, total, mode='upload'):
         """The error of a run that stopped part way: how much was complete, that nothing was
@@ -1107,7 +1099,6 @@ class ArchiveSync(ArchiveModule):
                     )
 
     def apply_download(self, plan, root, remote):
-        p = self.params
         os.makedirs(root, exist_ok=True)
         actions = _plan.grouped(plan.actions, ('remove_temp', 'mkdir', 'get', 'remove'))
         _tree.remove_stale_temps(root, [rel for (rel,) in actions['remove_temp']])
@@ -1120,15 +1111,7 @@ class ArchiveSync(ArchiveModule):
         plain = [i for i in gets if not self.likely_large(i, remote)]
         done = 0
         try:
-            self.moved += sum(
-                _transfer.run_pool(
-                    self.client,
-                    lambda worker, item: self.get(worker, item, root, False),
-                    plain,
-                    p['threads'],
-                    p['max_threads'],
-                )
-            )
+            self.moved += sum(self.each(lambda worker, item: self.get(worker, item, root, False), plain))
             done = len(plain)
             for item in large:
                 self.moved += self.get(self.client, item, root, True)
@@ -1230,16 +1213,7 @@ class ArchiveSync(ArchiveModule):
             if n not in suspects or (suspects[n][0] is not None and not _swift.is_large(suspects[n][0]))
         ]
         outcomes = dict(
-            zip(
-                to_get,
-                _transfer.run_pool(
-                    self.client,
-                    lambda worker, name: self.verify_plain(worker, name, listing[name]),
-                    to_get,
-                    p['threads'],
-                    p['max_threads'],
-                ),
-            )
+            zip(to_get, self.each(lambda worker, name: self.verify_plain(worker, name, listing[name]), to_get))
         )
         drill = Drill()
         for name in chosen:
