@@ -22,11 +22,17 @@ def observe(client, container, name, newest=False):
     facts = client.head_object(container, name, newest=newest)
     if facts is None:
         return None, None
+    return facts, segments(client, container, name, facts, newest=newest)
+
+
+def segments(client, container, name, facts, newest=False):
+    """The segments of the object ``facts`` describe (from a HEAD or a GET answer): an SLO's
+    manifest, a DLO's segments listing, [] for a plain one."""
     if facts['is_slo']:
-        return facts, client.get_manifest(container, name, newest=newest) or []
+        return client.get_manifest(container, name, newest=newest) or []
     if facts.get('dlo_manifest'):
-        return facts, dlo_segments(client, container, name, facts)
-    return facts, []
+        return dlo_segments(client, container, name, facts)
+    return []
 
 
 def dlo_segments(client, container, name, facts):

@@ -1246,7 +1246,8 @@ class ArchiveSync(ArchiveModule):
             raise
         if _swift.is_slo(headers) or _swift.dlo_manifest(headers):
             body.close()
-            return None, 0, _objects.observe(worker, container, source)
+            facts = _swift.object_facts(container, source, headers)
+            return None, 0, (facts, _objects.segments(worker, container, source, facts))
         digest, size = _read_md5(body)
         etag = _swift.strip_etag(headers.get('etag'))
         problems = []
@@ -1275,18 +1276,21 @@ class ArchiveSync(ArchiveModule):
         own = facts.get('delete_at')
 
         def check(worker, segment):
-            found = worker.head_path(segment['name'])
-            if found is None:
-                return ["segment '%s' is missing" % segment['name']], 0
+            # One GET: its answer's headers carry the segment's X-Delete-At, as a HEAD's would.
+            container, name = _swift.split_segment_path(segment['name'])
+            try:
+                headers, body = worker.get_object(container, name, chunk_size=_transfer.CHUNK)
+            except ArchiveError as exc:
+                if exc.status == 404:
+                    return ["segment '%s' is missing" % segment['name']], 0
+                raise
             issues = []
-            expires = found.get('delete_at')
+            expires = _swift.object_facts(container, name, headers).get('delete_at')
             if expires and (not own or expires < own):
                 issues.append(
                     "segment '%s' expires at %d, before its manifest (%s)"
                     % (segment['name'], expires, own if own else 'which never expires')
                 )
-            container, name = _swift.split_segment_path(segment['name'])
-            _headers, body = worker.get_object(container, name, chunk_size=_transfer.CHUNK)
             digest, size = _read_md5(body)
             if digest != _swift.strip_etag(segment.get('hash')) or size != segment.get('bytes'):
                 issues.append(
@@ -1334,10 +1338,7 @@ class ArchiveSync(ArchiveModule):
     def segments_of(self, worker, name, headers):
         """The segments of the large object a GET answered: an SLO's manifest, a DLO's listing."""
         container, name = self.source(name)
-        if _swift.is_slo(headers):
-            return worker.get_manifest(container, name) or []
-        facts = _swift.object_facts(container, name, headers)
-        return _objects.dlo_segments(worker, container, name, facts)
+        return _objects.segments(worker, container, name, _swift.object_facts(container, name, headers))
 
 
 GONE = 'it is listed but does not exist (deleted meanwhile, or expired)'

@@ -132,7 +132,7 @@ def test_a_no_op_upload_of_small_files_reads_one_listing(run_module, fake, tmp_p
 def test_the_drill_reads_each_object_with_one_request(run_module, fake, tmp_path):
     """mode=verify GETs an object the listing shows as plain, and nothing else (its answer
     has the headers a HEAD would give: a HEAD each is a request per object billed for
-    nothing). An SLO that lists as plain (below slo_threshold, Swift 2.15.1), a DLO and a
+    nothing); each segment too. An SLO that lists as plain (below slo_threshold, Swift 2.15.1), a DLO and a
     file above the threshold are read as large objects; all verify."""
     src = tmp_path / 'src'
     src.mkdir()
@@ -152,6 +152,13 @@ def test_the_drill_reads_each_object_with_one_request(run_module, fake, tmp_path
         assert [r for r in objects if r[1] == 'c/t/%d.txt' % index] == [('GET', 'c/t/%d.txt' % index)]
     # big.bin (3 MiB, above the threshold): HEAD and manifest first, never its data whole.
     assert [r[0] for r in objects if r[1] == 'c/t/big.bin'] == ['HEAD', 'GET']
+    # cli.bin: Swift 2.15.1 lists it as plain, its GET says SLO, and the manifest follows
+    # without a HEAD; 2.19+ lists it as an SLO (slo_etag), read like big.bin.
+    assert [r[0] for r in objects if r[1] == 'c/t/cli.bin'] == (['HEAD', 'GET'] if fake.modern else ['GET', 'GET'])
+    # Each segment: one GET, whose headers carry its expiry.
+    segments = [read for read in fake.reads if read[1].startswith('c_segments/')]
+    assert segments and all(kind == 'GET' for kind, _path in segments)
+    assert len(segments) == len(set(segments))
     assert drill['summary']['bytes_read'] == 4 * 6 + 3 * MIB + (MIB + 100) + MIB
 
 
