@@ -250,14 +250,16 @@ class Wan:
         before = relay.call('/_relay/stats')['cpu_s']
         rss_file = os.path.join(self.work, 'maxrss')
         if os.access(GNU_TIME, os.X_OK):  # its own fork and exec: about a millisecond, for every contender
-            argv = [GNU_TIME, '-f', '%M', '-o', rss_file] + list(argv)
+            argv = [GNU_TIME, '-f', '%M %U %S', '-o', rss_file] + list(argv)
         start = time.monotonic()
         done = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True)
         seconds = time.monotonic() - start
-        rss_mib = None
+        rss_mib = cpu_s = None
         if argv[0] == GNU_TIME:
             with open(rss_file, encoding='utf-8') as handle:
-                rss_mib = round(int(handle.read().split()[-1]) / 1024, 1)
+                rss_kib, user, system = handle.read().split()[-3:]
+            rss_mib = round(int(rss_kib) / 1024, 1)
+            cpu_s = round(float(user) + float(system), 2)
         stats = relay.call('/_relay/stats')
         if done.returncode != 0:
             raise SystemExit(
@@ -273,6 +275,7 @@ class Wan:
             'mb_up': round(stats['bytes_up'] / 1e6, 2),
             'mb_down': round(stats['bytes_down'] / 1e6, 2),
             'rss_mib': rss_mib,
+            'cpu_s': cpu_s,
         }
         if contender == 'sync':
             result['summary'] = json.loads(done.stdout).get('summary')
@@ -305,7 +308,8 @@ class Wan:
                     results[contender][job] = self.job(relay, contender, job, container, restore, size)
                     self.check(contender, job, results[contender][job], case['files'])
                     log(
-                        '  rtt %g ms, round %d, %-12s %-12s %7.2f s  %4d requests  relay CPU %.2f s  RSS %s MiB'
+                        '  rtt %g ms, round %d, %-12s %-12s %7.2f s  %4d requests  relay CPU %.2f s  CPU %s s'
+                        '  RSS %s MiB'
                         % (
                             case['rtt_ms'],
                             number,
@@ -314,6 +318,7 @@ class Wan:
                             results[contender][job]['seconds'],
                             results[contender][job]['requests'],
                             results[contender][job]['relay_cpu_s'],
+                            results[contender][job]['cpu_s'],
                             results[contender][job]['rss_mib'],
                         )
                     )
