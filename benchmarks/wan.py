@@ -60,6 +60,42 @@ def log(message):
     print(message, flush=True)
 
 
+def lab_cpu():
+    """CPU seconds (user + system) each lab service has used so far: the process in
+    ``$LAB_DIR/run/<service>.pid`` and every live descendant (keystone's gunicorn workers).
+    Read before and after a job, it says whether the server's CPU decided it. Empty when the
+    lab's pid files are not readable (a lab that is not this checkout's)."""
+    run = os.path.join(os.environ.get('LAB_DIR') or os.path.join(REPO, '.lab'), 'run')
+    roots = {}
+    for entry in os.listdir(run) if os.path.isdir(run) else ():
+        if entry.endswith('.pid'):
+            try:
+                with open(os.path.join(run, entry), encoding='utf-8') as handle:
+                    roots[int(handle.read().strip())] = entry[: -len('.pid')]
+            except (OSError, ValueError):
+                continue
+    parents, ticks = {}, {}
+    for pid in os.listdir('/proc'):
+        if not pid.isdigit():
+            continue
+        try:
+            with open('/proc/%s/stat' % pid, encoding='utf-8') as handle:
+                fields = handle.read().rsplit(')', 1)[1].split()
+        except OSError:
+            continue
+        parents[int(pid)] = int(fields[1])
+        ticks[int(pid)] = int(fields[11]) + int(fields[12])
+    used = {}
+    for pid, tick in ticks.items():
+        ancestor, seen = pid, 0
+        while ancestor not in roots and ancestor in parents and seen < 64:
+            ancestor, seen = parents[ancestor], seen + 1
+        if ancestor in roots:
+            used[roots[ancestor]] = used.get(roots[ancestor], 0) + tick
+    hertz = os.sysconf('SC_CLK_TCK')
+    return {service: tick / hertz for service, tick in used.items()}
+
+
 def make_tree(root, files, dirs, low, high, seed=20261204):
     rng = random.Random(seed)
     total = 0
@@ -248,6 +284,7 @@ class Wan:
             prime_memory(size)
         relay.call('/_relay/reset', 'POST')
         before = relay.call('/_relay/stats')['cpu_s']
+        lab_before = lab_cpu()
         rss_file = os.path.join(self.work, 'maxrss')
         if os.access(GNU_TIME, os.X_OK):  # its own fork and exec: about a millisecond, for every contender
             argv = [GNU_TIME, '-f', '%M %U %S', '-o', rss_file] + list(argv)
@@ -261,6 +298,8 @@ class Wan:
             rss_mib = round(int(rss_kib) / 1024, 1)
             cpu_s = round(float(user) + float(system), 2)
         stats = relay.call('/_relay/stats')
+        lab_after = lab_cpu()
+        lab = {k: round(v - lab_before.get(k, 0.0), 2) for k, v in sorted(lab_after.items()) if k in lab_before}
         if done.returncode != 0:
             raise SystemExit(
                 '%s %s failed (%d):\n%s\n%s'
@@ -276,6 +315,8 @@ class Wan:
             'mb_down': round(stats['bytes_down'] / 1e6, 2),
             'rss_mib': rss_mib,
             'cpu_s': cpu_s,
+            'lab_cpu_s': round(sum(lab.values()), 2),
+            'lab_cpu_by_service': {k: v for k, v in lab.items() if v >= 0.01},
         }
         if contender == 'sync':
             result['summary'] = json.loads(done.stdout).get('summary')
@@ -309,7 +350,7 @@ class Wan:
                     self.check(contender, job, results[contender][job], case['files'])
                     log(
                         '  rtt %g ms, round %d, %-12s %-12s %7.2f s  %4d requests  relay CPU %.2f s  CPU %s s'
-                        '  RSS %s MiB'
+                        '  lab CPU %.2f s  RSS %s MiB'
                         % (
                             case['rtt_ms'],
                             number,
@@ -319,6 +360,7 @@ class Wan:
                             results[contender][job]['requests'],
                             results[contender][job]['relay_cpu_s'],
                             results[contender][job]['cpu_s'],
+                            results[contender][job]['lab_cpu_s'],
                             results[contender][job]['rss_mib'],
                         )
                     )
@@ -391,6 +433,11 @@ class Wan:
         return 0
 
 
+def _median(values):
+    known = [v for v in values if v is not None]
+    return statistics.median(known) if known else None
+
+
 def summarize(case):
     """Medians over the rounds: seconds, ratio to the CLI, requests (and by kind) per job."""
     summary = {}
@@ -404,6 +451,8 @@ def summarize(case):
                 'counts': samples[-1]['counts'],
                 'connections': samples[-1]['connections'],
                 'relay_cpu_s': statistics.median(s['relay_cpu_s'] for s in samples),
+                'cpu_s': _median(s.get('cpu_s') for s in samples),
+                'lab_cpu_s': _median(s.get('lab_cpu_s') for s in samples),
             }
             if 'ratio' in samples[0]:
                 row['ratio'] = statistics.median(s['ratio'] for s in samples)
@@ -442,8 +491,19 @@ def render(result):
             )
         )
         log(
-            '%-13s %-13s %8s %7s %6s %6s %9s  %s'
-            % ('job', 'contender', 'seconds', 'ratio', 'reqs', 'conns', 'relay CPU', 'requests by kind')
+            '%-13s %-13s %8s %7s %6s %6s %9s %7s %7s  %s'
+            % (
+                'job',
+                'contender',
+                'seconds',
+                'ratio',
+                'reqs',
+                'conns',
+                'relay CPU',
+                'CPU',
+                'lab CPU',
+                'requests by kind',
+            )
         )
         for job in JOBS:
             for contender in result['contenders']:
@@ -455,7 +515,7 @@ def render(result):
                     for kind, count in sorted(row['counts'].items(), key=lambda item: -item[1])
                 )
                 log(
-                    '%-13s %-13s %8.2f %7s %6d %6d %8.2fs  %s'
+                    '%-13s %-13s %8.2f %7s %6d %6d %8.2fs %7s %7s  %s'
                     % (
                         job,
                         LABELS[contender],
@@ -464,6 +524,8 @@ def render(result):
                         row['requests'],
                         row['connections'],
                         row['relay_cpu_s'],
+                        '-' if row.get('cpu_s') is None else '%.2fs' % row['cpu_s'],
+                        '-' if row.get('lab_cpu_s') is None else '%.2fs' % row['lab_cpu_s'],
                         kinds,
                     )
                 )
