@@ -84,7 +84,9 @@ def lab_cpu():
         except OSError:
             continue
         parents[int(pid)] = int(fields[1])
-        ticks[int(pid)] = int(fields[11]) + int(fields[12])
+        # utime + stime, and cutime + cstime: a child that ends between two readings (the
+        # updaters fork) moves its time into its parent's, instead of out of the sum.
+        ticks[int(pid)] = sum(int(field) for field in fields[11:15])
     used = {}
     for pid, tick in ticks.items():
         ancestor, seen = pid, 0
