@@ -197,6 +197,10 @@ class Client:
         )
         return headers, _connection.MovingBody(body, self.deadline)
 
+    def find_object(self, container, name, chunk_size):
+        """Like get_object(), or None when the object is not there."""
+        return _none_if_missing(lambda: self.get_object(container, name, chunk_size))
+
     # --- writes ---------------------------------------------------------------------
     def put_container(self, container, headers=None):
         self.call("create container '%s'" % container, self.conn.put_container, container, headers=headers)

@@ -1238,12 +1238,10 @@ class ArchiveSync(ArchiveModule):
         2.15.1's listing cannot tell an SLO), its body is left unread and (None, 0, its facts
         and segments) returned, for verify_large."""
         container, source = self.source(name)
-        try:
-            headers, body = worker.get_object(container, source, chunk_size=_transfer.CHUNK)
-        except ArchiveError as exc:
-            if exc.status == 404:
-                return [GONE], 0, None
-            raise
+        found = worker.find_object(container, source, chunk_size=_transfer.CHUNK)
+        if found is None:
+            return [GONE], 0, None
+        headers, body = found
         if _swift.is_slo(headers) or _swift.dlo_manifest(headers):
             body.close()
             facts = _swift.object_facts(container, source, headers)
@@ -1278,12 +1276,10 @@ class ArchiveSync(ArchiveModule):
         def check(worker, segment):
             # One GET: its answer's headers carry the segment's X-Delete-At, as a HEAD's would.
             container, name = _swift.split_segment_path(segment['name'])
-            try:
-                headers, body = worker.get_object(container, name, chunk_size=_transfer.CHUNK)
-            except ArchiveError as exc:
-                if exc.status == 404:
-                    return ["segment '%s' is missing" % segment['name']], 0
-                raise
+            found = worker.find_object(container, name, chunk_size=_transfer.CHUNK)
+            if found is None:
+                return ["segment '%s' is missing" % segment['name']], 0
+            headers, body = found
             issues = []
             expires = _swift.object_facts(container, name, headers).get('delete_at')
             if expires and (not own or expires < own):
