@@ -162,6 +162,33 @@ def test_the_drill_reads_each_object_with_one_request(run_module, fake, tmp_path
     assert drill['summary']['bytes_read'] == 4 * 6 + 3 * MIB + (MIB + 100) + MIB
 
 
+def test_the_drill_names_an_object_deleted_after_the_listing(run_module, fake, tmp_path):
+    """An object that is listed but gone when the drill GETs it (deleted meanwhile, or
+    expired) is damaged, named as gone: its 404 is an answer, not the task's error."""
+    src = tmp_path / 'src'
+    src.mkdir()
+    for index in range(3):
+        (src / ('%d.txt' % index)).write_bytes(b'file %d' % index)
+    result, failed = sync(run_module, fake, path=str(src), directory_markers=False)
+    assert not failed, result
+    listed = fake.get_container
+
+    def list_then_delete(container, **kwargs):
+        answer = listed(container, **kwargs)
+        if container == 'c' and 't/1.txt' in fake.containers['c']['objects']:
+            fake.delete_object('c', 't/1.txt')  # a second writer, between listing and GET
+        return answer
+
+    fake.get_container = list_then_delete
+    drill, failed = sync(run_module, fake, mode='verify')
+    assert failed, drill
+    assert [d['name'] for d in drill['damaged']] == ['t/1.txt'], drill
+    assert [d['problems'] for d in drill['damaged']] == [
+        ['it is listed but does not exist (deleted meanwhile, or expired)']
+    ]
+    assert drill['verified'] == ['t/0.txt', 't/2.txt']
+
+
 def test_a_tree_goes_up_and_comes_back_byte_for_byte(run_module, fake, tmp_path):
     src = make_tree(tmp_path / 'src')
     result, failed = sync(run_module, fake, path=str(src))
