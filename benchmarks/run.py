@@ -88,13 +88,15 @@ def proc_status_kib(pid, field):
     return int(match.group(1)) if match else 0
 
 
-def proc_cpu_seconds(pid):
-    """utime + stime of a process (all its threads), in seconds; 0 when it is gone."""
+def proc_cpu_seconds(pid, reaped=False):
+    """utime + stime of a process (all its threads), in seconds; 0 when it is gone.
+    ``reaped`` adds cutime + cstime, the time of the children it has waited for: a child that
+    ends between two readings then moves its time into its parent's instead of out of a sum."""
     stat = read_proc('/proc/%d/stat' % pid)
     if not stat:
         return 0.0
     fields = stat.rsplit(')', 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / TICKS
+    return sum(int(field) for field in fields[11 : 15 if reaped else 13]) / TICKS
 
 
 def descendants(pid):

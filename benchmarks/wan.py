@@ -43,7 +43,7 @@ import tempfile
 import time
 import urllib.request
 
-from run import prime_memory
+from run import descendants, lab_pids, prime_memory, proc_cpu_seconds
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIN = os.path.join(REPO, '.venv', 'bin')
@@ -62,40 +62,13 @@ def log(message):
 
 def lab_cpu():
     """CPU seconds (user + system) each lab service has used so far: the process in
-    ``$LAB_DIR/run/<service>.pid`` and every live descendant (keystone's gunicorn workers).
-    Read before and after a job, it says whether the server's CPU decided it. Empty when the
-    lab's pid files are not readable (a lab that is not this checkout's)."""
-    run = os.path.join(os.environ.get('LAB_DIR') or os.path.join(REPO, '.lab'), 'run')
-    roots = {}
-    for entry in os.listdir(run) if os.path.isdir(run) else ():
-        if entry.endswith('.pid'):
-            try:
-                with open(os.path.join(run, entry), encoding='utf-8') as handle:
-                    roots[int(handle.read().strip())] = entry[: -len('.pid')]
-            except (OSError, ValueError):
-                continue
-    parents, ticks = {}, {}
-    for pid in os.listdir('/proc'):
-        if not pid.isdigit():
-            continue
-        try:
-            with open('/proc/%s/stat' % pid, encoding='utf-8') as handle:
-                fields = handle.read().rsplit(')', 1)[1].split()
-        except OSError:
-            continue
-        parents[int(pid)] = int(fields[1])
-        # utime + stime, and cutime + cstime: a child that ends between two readings (the
-        # updaters fork) moves its time into its parent's, instead of out of the sum.
-        ticks[int(pid)] = sum(int(field) for field in fields[11:15])
-    used = {}
-    for pid, tick in ticks.items():
-        ancestor, seen = pid, 0
-        while ancestor not in roots and ancestor in parents and seen < 64:
-            ancestor, seen = parents[ancestor], seen + 1
-        if ancestor in roots:
-            used[roots[ancestor]] = used.get(roots[ancestor], 0) + tick
-    hertz = os.sysconf('SC_CLK_TCK')
-    return {service: tick / hertz for service, tick in used.items()}
+    ``$LAB_DIR/run/<service>.pid`` and every live descendant (keystone's gunicorn workers),
+    with the children they have reaped. Read before and after a job, it says whether the
+    server's CPU decided it. Empty when the lab's pid files are not readable."""
+    return {
+        service: sum(proc_cpu_seconds(each, reaped=True) for each in [pid] + descendants(pid))
+        for service, pid in lab_pids().items()
+    }
 
 
 def make_tree(root, files, dirs, low, high, seed=20261204):
